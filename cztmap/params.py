@@ -1,0 +1,133 @@
+"""Every number the travel-time model uses, in one place, with its source or rationale.
+
+Users override any of them with :meth:`Params.replace` (unknown names are refused)::
+
+    >>> from cztmap.params import DEFAULTS
+    >>> p = DEFAULTS.replace(walk_speed_mps=1.0)
+    >>> p.walk_speed_mps
+    1.0
+
+Sources are quoted in :data:`SOURCES`; "assumption" marks a value chosen by the developers where no
+published figure exists (listed in README, "Model parameters").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import UsageError
+
+__all__ = ["Params", "DEFAULTS", "SOURCES"]
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of the run-time, waiting, transfer, road and access models.
+
+    Attributes are documented in :data:`SOURCES` (value, unit, source or rationale).
+    """
+
+    # --- run-time model (rail) ---------------------------------------------------------------
+    accel_mps2: dict[str, float] = field(
+        default_factory=lambda: {"metro": 0.8, "maglev": 0.8, "intercity": 0.6, "hsr": 0.4, "art": 0.8}
+    )
+    decel_mps2: dict[str, float] = field(
+        default_factory=lambda: {"metro": 0.8, "maglev": 0.8, "intercity": 0.6, "hsr": 0.4, "art": 0.8}
+    )
+    cruise_fraction: dict[str, float] = field(
+        default_factory=lambda: {"metro": 0.72, "maglev": 0.72, "intercity": 0.72, "hsr": 0.85, "art": 0.72}
+    )
+    dwell_s: dict[str, float] = field(
+        default_factory=lambda: {"metro": 30.0, "maglev": 40.0, "intercity": 60.0, "hsr": 120.0, "art": 30.0}
+    )
+    default_speed_kmh: dict[str, float] = field(
+        default_factory=lambda: {"metro": 80.0, "maglev": 100.0, "intercity": 160.0, "hsr": 300.0, "art": 70.0}
+    )
+    # --- waiting ------------------------------------------------------------------------------
+    default_headway_min: dict[str, tuple[float, float]] = field(
+        default_factory=lambda: {
+            "metro": (8.0, 9.0),
+            "maglev": (10.0, 10.0),
+            "intercity": (22.0, 22.0),
+            "hsr": (30.0, 30.0),
+            "art": (10.0, 10.0),
+        }
+    )
+    wait_fraction: float = 0.5
+    # --- stations and transfers ---------------------------------------------------------------
+    platform_walk_s: float = 120.0
+    interchange_walk_s: float = 60.0
+    walk_speed_mps: float = 1.2
+    walk_detour: float = 1.3
+    walk_link_max_m: float = 600.0
+    # --- roads ----------------------------------------------------------------------------------
+    road_speed_kmh: dict[str, float] = field(
+        default_factory=lambda: {"expressway": 100.0, "arterial": 50.0, "national": 60.0}
+    )
+    road_congestion_factor: dict[str, float] = field(
+        default_factory=lambda: {"peak": 0.7, "offpeak": 0.9}
+    )
+    # --- access / egress between places and the network ------------------------------------
+    access_speed_kmh: float = 20.0
+    access_detour: float = 1.3
+    access_max_m: float = 6000.0
+    access_k: int = 3
+
+    def replace(self, **changes: Any) -> Params:
+        """Return a copy with some parameters changed; unknown names raise :class:`UsageError`."""
+        names = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - names)
+        if unknown:
+            raise UsageError(
+                f"Unknown model parameter(s) {', '.join(unknown)}; known parameters are {', '.join(sorted(names))}."
+            )
+        return dataclasses.replace(self, **changes)
+
+    def headway_min(self, mode: str, period: str, peak: float | None, offpeak: float | None) -> tuple[float, str]:
+        """Headway in minutes for a line, and where it came from (``published`` or ``default``)."""
+        if period == "peak" and peak == peak and peak is not None:
+            return float(peak), "published"
+        if period == "offpeak":
+            if offpeak == offpeak and offpeak is not None:
+                return float(offpeak), "published"
+            if peak == peak and peak is not None:
+                # a published peak figure with no off-peak one: scale by the default off-peak/peak ratio
+                dp, do = self.default_headway_min[mode]
+                return float(peak) * do / dp, "published peak scaled by default off-peak/peak ratio"
+        dp, do = self.default_headway_min[mode]
+        return (dp if period == "peak" else do), "default"
+
+
+DEFAULTS = Params()
+
+#: Source or rationale of every parameter (shown by ``cztmap params`` and in README).
+SOURCES: dict[str, str] = {
+    "accel_mps2": "m/s²; typical service acceleration of B/A-type metro cars (0.8–1.0); CRH6F and HSR lower. "
+    "Calibrated jointly with cruise_fraction on Line 1 and Line 2 end-to-end times (see runtime.calibrate).",
+    "decel_mps2": "m/s²; service braking, same reasoning as accel_mps2.",
+    "cruise_fraction": "share of the line's maximum speed held between stations; calibrated on Line 1 "
+    "(41–45 min) and Line 2 (50–55 min) end-to-end times (shared/data/sources/README.md).",
+    "dwell_s": "s per intermediate stop; metro 30 s (assumption, typical), maglev 40 s at 榔梨 (travelchinaguide, "
+    "rail_lines.csv S2 note), intercity 60 s and HSR 120 s (assumptions).",
+    "default_speed_kmh": "km/h maximum where a line publishes none: metro 80 (all Changsha lines that publish one "
+    "run at 80), maglev 100 (at opening), intercity 160 (CZT initial limit, Railway Gazette), HSR 300 (assumption "
+    "below the 350 design speed because of station approaches), ART 70 (assumption).",
+    "default_headway_min": "(peak, off-peak) minutes where no headway is published: metro 8/9 from the 2019 "
+    "network 'production base' (docslib, rail_facts.md §2); maglev 10 (hkcd 2021); intercity branch 22 (2021 "
+    "timetable, tus8); HSR 30 (assumption; no published figure); ART 10 (assumption).",
+    "wait_fraction": "expected wait = this × headway (random arrivals, regular service).",
+    "platform_walk_s": "s from street/concourse to platform, charged on every boarding (assumption).",
+    "interchange_walk_s": "s extra walk between platforms of two lines in one station complex (assumption).",
+    "walk_speed_mps": "m/s pedestrian speed (1.2 m/s, the common planning value, e.g. HCM).",
+    "walk_detour": "street-network distance ÷ straight distance for walking links (assumption 1.3).",
+    "walk_link_max_m": "m; separate stations closer than this get a walking transfer link (assumption).",
+    "road_speed_kmh": "km/h free-flow speed by road class where roads.csv gives none: expressway 100 "
+    "(Chinese expressways post 100–120), arterial 50, national road 60 (assumptions).",
+    "road_congestion_factor": "speed multiplier by period (assumption: 0.7 peak, 0.9 off-peak).",
+    "access_speed_kmh": "km/h door-to-station speed for places away from stations (feeder bus/taxi mix; assumption).",
+    "access_detour": "street distance ÷ straight distance for access links (assumption 1.3).",
+    "access_max_m": "m; a place connects to stations and road nodes within this straight distance (assumption).",
+    "access_k": "a place connects to at most this many nearest stations (assumption).",
+}
