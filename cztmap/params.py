@@ -37,7 +37,7 @@ class Params:
         default_factory=lambda: {"metro": 0.8, "maglev": 0.8, "intercity": 0.6, "hsr": 0.4, "art": 0.8}
     )
     cruise_fraction: dict[str, float] = field(
-        default_factory=lambda: {"metro": 0.72, "maglev": 0.72, "intercity": 0.72, "hsr": 0.85, "art": 0.72}
+        default_factory=lambda: {"metro": 0.57, "maglev": 0.72, "intercity": 0.72, "hsr": 0.85, "art": 0.57}
     )
     dwell_s: dict[str, float] = field(
         default_factory=lambda: {"metro": 30.0, "maglev": 40.0, "intercity": 60.0, "hsr": 120.0, "art": 30.0}
@@ -58,7 +58,7 @@ class Params:
     wait_fraction: float = 0.5
     # --- stations and transfers ---------------------------------------------------------------
     platform_walk_s: float = 120.0
-    interchange_walk_s: float = 60.0
+    alight_walk_s: float = 60.0
     walk_speed_mps: float = 1.2
     walk_detour: float = 1.3
     walk_link_max_m: float = 600.0
@@ -107,8 +107,10 @@ SOURCES: dict[str, str] = {
     "accel_mps2": "m/s²; typical service acceleration of B/A-type metro cars (0.8–1.0); CRH6F and HSR lower. "
     "Calibrated jointly with cruise_fraction on Line 1 and Line 2 end-to-end times (see runtime.calibrate).",
     "decel_mps2": "m/s²; service braking, same reasoning as accel_mps2.",
-    "cruise_fraction": "share of the line's maximum speed held between stations; calibrated on Line 1 "
-    "(41–45 min) and Line 2 (50–55 min) end-to-end times (shared/data/sources/README.md).",
+    "cruise_fraction": "share of the line's maximum speed held between stations. metro 0.57: least-squares fit "
+    "(runtime.calibrate) to Line 1 (41–45 min) and Line 2 (50–55 min) end-to-end times; maglev 0.72 "
+    "(assumption, checked against the held-out 65 km/h average speed: −1 %); intercity 0.72 and HSR 0.85 "
+    "(assumptions, no published run time); ART as metro.",
     "dwell_s": "s per intermediate stop; metro 30 s (assumption, typical), maglev 40 s at 榔梨 (travelchinaguide, "
     "rail_lines.csv S2 note), intercity 60 s and HSR 120 s (assumptions).",
     "default_speed_kmh": "km/h maximum where a line publishes none: metro 80 (all Changsha lines that publish one "
@@ -119,7 +121,7 @@ SOURCES: dict[str, str] = {
     "timetable, tus8); HSR 30 (assumption; no published figure); ART 10 (assumption).",
     "wait_fraction": "expected wait = this × headway (random arrivals, regular service).",
     "platform_walk_s": "s from street/concourse to platform, charged on every boarding (assumption).",
-    "interchange_walk_s": "s extra walk between platforms of two lines in one station complex (assumption).",
+    "alight_walk_s": "s from the platform to the concourse/street when alighting (assumption); a change of line therefore costs alight_walk_s + platform_walk_s (3 min) plus the new wait.",
     "walk_speed_mps": "m/s pedestrian speed (1.2 m/s, the common planning value, e.g. HCM).",
     "walk_detour": "street-network distance ÷ straight distance for walking links (assumption 1.3).",
     "walk_link_max_m": "m; separate stations closer than this get a walking transfer link (assumption).",

@@ -1,0 +1,341 @@
+"""Build the multimodal graph: an osmnx-compatible ``networkx.MultiDiGraph``, for a date and a period.
+
+The graph follows the contract in ``docs/architecture.md``:
+
+* a **station** node ``S:<station_id>`` per station complex, and a **platform** node
+  ``P:<station_id>:<service_id>`` per service calling there;
+* **in-vehicle** edges between consecutive platforms of a service, both directions, timed by the
+  run-time model (:mod:`cztmap.runtime`);
+* **board** edges (station → platform) costing the walk to the platform plus the expected wait,
+  half the headway of the period; **alight** edges (platform → station) costing the walk out;
+  a change of line is therefore alight + board: walk plus the new wait;
+* **walk** edges between separate stations closer than ``walk_link_max_m`` (both positions sourced);
+* **road** edges along the schematic connector roads and expressways, at the road's speed times the
+  period's congestion factor; road nodes are shared where roads share an anchor point;
+* **zone** nodes ``Z:<adcode>`` at each district's government seat, with **access** edges to the
+  nearest stations and road nodes (feeder speed).
+
+Services: a line is one service, except that the West Ring and Line 3 run through as one service
+``L3`` (no change at 山塘), and the CZT intercity is three overlapping services: ``CZT`` (trunk
+trains, trunk headway), ``CZT-Z`` and ``CZT-X`` (trains to each branch, branch headway).
+
+Examples
+--------
+>>> from cztmap.network import build_graph
+>>> G = build_graph(as_of="2023-06-28")
+>>> G.graph["crs"], G.graph["as_of"]
+('EPSG:4326', '2023-06-28')
+>>> any(d.get("line_id") == "WR" for _, _, d in G.edges(data=True))
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import networkx as nx
+import numpy as np
+from shapely.geometry import LineString
+
+from .databuild import haversine_m
+from .dataset import Dataset, load_dataset, parse_date
+from .errors import UsageError
+from .params import DEFAULTS, Params
+from .runtime import section_time_s
+
+__all__ = [
+    "build_graph",
+    "add_point",
+    "RAIL_MODES",
+    "ALL_MODES",
+    "PERIODS",
+    "service_of",
+    "station_node",
+]
+
+RAIL_MODES = ("metro", "maglev", "intercity", "hsr", "art")
+#: Modes a user may select (``--modes``); ``walk``/``board``/``alight``/``access`` are always kept.
+ALL_MODES = (*RAIL_MODES, "road")
+PERIODS = ("peak", "offpeak")
+#: Lines that run through onto another line's service.
+THROUGH_SERVICE = {"WR": "L3"}
+
+
+def station_node(station_id: str) -> str:
+    """Node id of a station complex."""
+    return f"S:{station_id}"
+
+
+def service_of(line_id: str) -> list[str]:
+    """Services that run over a section of ``line_id``.
+
+    Examples
+    --------
+    >>> service_of("WR"), service_of("CZT"), service_of("CZT-Z")
+    (['L3'], ['CZT', 'CZT-Z', 'CZT-X'], ['CZT-Z'])
+    """
+    if line_id in THROUGH_SERVICE:
+        return [THROUGH_SERVICE[line_id]]
+    if line_id == "CZT":
+        return ["CZT", "CZT-Z", "CZT-X"]
+    return [line_id]
+
+
+def _check_modes(modes: Iterable[str] | None) -> set[str]:
+    if modes is None:
+        return set(ALL_MODES)
+    if isinstance(modes, str):
+        modes = [m.strip() for m in modes.split(",") if m.strip()]
+    chosen = set(modes)
+    unknown = sorted(chosen - set(ALL_MODES))
+    if unknown:
+        raise UsageError(f"Unknown mode(s) {', '.join(unknown)}; choose from {', '.join(ALL_MODES)}.")
+    if not chosen:
+        raise UsageError(f"No mode selected; choose one or more of {', '.join(ALL_MODES)}.")
+    return chosen
+
+
+def _line_attrs(ds: Dataset) -> dict[str, dict[str, Any]]:
+    out = {}
+    for r in ds.lines.itertuples(index=False):
+        out[r.line_id] = {"name_zh": r.name_zh, "name_en": r.name_en, "mode": r.mode, "colour": r.colour,
+                          "peak": r.headway_peak_min, "offpeak": r.headway_offpeak_min}
+    return out
+
+
+def _node_attrs(kind: str, x: float, y: float, **kw: Any) -> dict[str, Any]:
+    base = {"x": float(x), "y": float(y), "kind": kind, "name_zh": "", "name_en": "", "city": "", "adcode": ""}
+    base.update(kw)
+    return base
+
+
+def build_graph(
+    ds: Dataset | None = None,
+    *,
+    as_of: str | dt.date | None = "today",
+    period: str = "peak",
+    modes: Iterable[str] | str | None = None,
+    params: Params = DEFAULTS,
+    scenario: str = "base",
+    zones: bool = True,
+) -> nx.MultiDiGraph:
+    """Build the multimodal graph of the network open on ``as_of``.
+
+    Parameters
+    ----------
+    ds : Dataset, optional
+        Layers to build from (default: the embedded dataset). It is filtered to ``as_of``.
+    as_of : str or date, default "today"
+        ISO date; what was open that day. ``None`` uses ``ds`` as given (for example a scenario's layers).
+    period : {"peak", "offpeak"}
+        Selects headways (waits) and road congestion factors.
+    modes : iterable of str, optional
+        Keep only these of ``metro, maglev, intercity, hsr, art, road`` (default: all).
+    params : Params
+        Model parameters (see :mod:`cztmap.params`).
+    scenario : str
+        Name stored in ``G.graph["scenario"]``.
+    zones : bool
+        Add a zone node per district (``Z:<adcode>``) with access links.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Weight ``travel_time`` (s) on every edge; ``length`` (m).
+
+    Raises
+    ------
+    UsageError
+        Unknown period or mode, bad date.
+    """
+    if period not in PERIODS:
+        raise UsageError(f"Unknown period {period!r}; use one of {', '.join(PERIODS)}.")
+    chosen = _check_modes(modes)
+    if ds is None:
+        ds = load_dataset()
+    day = parse_date(as_of) if as_of is not None else None
+    if day is not None:
+        ds = ds.filter(day)
+    G = nx.MultiDiGraph(
+        crs="EPSG:4326",
+        as_of=(day or ds.as_of or dt.date.today()).isoformat() if (day or ds.as_of) else None,
+        period=period,
+        scenario=scenario,
+        dataset_version=ds.version,
+        modes=",".join(sorted(chosen)),
+        name=f"cztmap {scenario} {period}",
+    )
+    lines = _line_attrs(ds)
+    st = ds.stations.set_index("station_id", drop=False)
+
+    # ---------- stations -------------------------------------------------------------------
+    for r in st.itertuples(index=False):
+        G.add_node(
+            station_node(r.station_id),
+            **_node_attrs("station", r.geometry.x, r.geometry.y, name_zh=r.name_zh, name_en=r.name_en,
+                          city=r.city, adcode=r.adcode, station_id=r.station_id, lines=r.lines,
+                          position_quality=r.position_quality),
+        )
+
+    # ---------- rail services ----------------------------------------------------------------
+    platforms: set[tuple[str, str]] = set()
+    headway_cache: dict[str, tuple[float, str]] = {}
+
+    def headway(service: str, mode: str) -> tuple[float, str]:
+        if service not in headway_cache:
+            la = lines.get(service) or lines.get(service.split("-")[0], {})
+            headway_cache[service] = params.headway_min(mode, period, la.get("peak"), la.get("offpeak"))
+        return headway_cache[service]
+
+    for r in ds.sections.itertuples(index=False):
+        if r.mode not in chosen:
+            continue
+        for svc in service_of(r.line_id):
+            if r.line_id == "CZT" and svc != "CZT" and svc not in set(ds.sections["line_id"]):
+                continue  # branch service without its branch (date before it opened)
+            t = section_time_s(r.length_m, r.speed_kmh, r.mode, params)
+            a_st, b_st = r.from_station, r.to_station
+            for u_st, v_st, geom in ((a_st, b_st, r.geometry), (b_st, a_st, LineString(list(r.geometry.coords)[::-1]))):
+                u, v = f"P:{u_st}:{svc}", f"P:{v_st}:{svc}"
+                for node_st in (u_st, v_st):
+                    platforms.add((node_st, svc))
+                G.add_edge(u, v, mode=r.mode, line_id=r.line_id, service_id=svc, section_id=r.section_id,
+                           length=float(r.length_m), travel_time=float(t), in_vehicle_time=float(t),
+                           geometry=geom, colour=r.colour)
+    for sid, svc in sorted(platforms):
+        s = st.loc[sid]
+        mode = next(d["mode"] for _, _, d in G.out_edges(f"P:{sid}:{svc}", data=True))
+        hw, hw_src = headway(svc, mode)
+        wait = params.wait_fraction * hw * 60
+        p = f"P:{sid}:{svc}"
+        G.nodes[p].update(_node_attrs("platform", s.geometry.x, s.geometry.y, name_zh=s.name_zh, name_en=s.name_en,
+                                      city=s.city, adcode=s.adcode, station_id=sid, service_id=svc))
+        G.add_edge(station_node(sid), p, mode="board", service_id=svc, line_id=svc, length=0.0,
+                   travel_time=params.platform_walk_s + wait, wait_time=wait, walk_time=params.platform_walk_s,
+                   headway_min=hw, headway_source=hw_src)
+        G.add_edge(p, station_node(sid), mode="alight", service_id=svc, line_id=svc, length=0.0,
+                   travel_time=params.alight_walk_s, walk_time=params.alight_walk_s)
+
+    # ---------- walking links between nearby stations ---------------------------------------
+    good = st[st["position_quality"].isin(["sourced", "proxy"])]
+    ids = list(good["station_id"])
+    xs = np.array([g.x for g in good.geometry])
+    ys = np.array([g.y for g in good.geometry])
+    for i, a in enumerate(ids):
+        d = haversine_m(xs[i], ys[i], xs, ys)
+        for j in np.nonzero(d < params.walk_link_max_m)[0]:
+            if j == i:
+                continue
+            length = float(d[j]) * params.walk_detour
+            G.add_edge(station_node(a), station_node(ids[j]), mode="walk", length=length,
+                       travel_time=length / params.walk_speed_mps, walk_time=length / params.walk_speed_mps)
+
+    # ---------- roads ---------------------------------------------------------------------------
+    if "road" in chosen:
+        _add_roads(G, ds, period, params)
+
+    # ---------- zones ---------------------------------------------------------------------------
+    if zones:
+        for r in ds.districts.itertuples(index=False):
+            z = f"Z:{r.adcode}"
+            G.add_node(z, **_node_attrs("zone", r.seat_lon, r.seat_lat, name_zh=r.name_zh, name_en=r.name_en,
+                                        city=r.city, adcode=r.adcode, population=r.population))
+            _connect_place(G, z, r.seat_lon, r.seat_lat, params)
+
+    for n in G.nodes:
+        G.nodes[n]["street_count"] = len(set(G.successors(n)) | set(G.predecessors(n)))
+    return G
+
+
+def _add_roads(G: nx.MultiDiGraph, ds: Dataset, period: str, params: Params) -> None:
+    factor = params.road_congestion_factor[period]
+    for r in ds.roads.itertuples(index=False):
+        g = r.geometry
+        if g is None or g.is_empty:
+            continue
+        coords = list(g.coords)
+        seg = [haversine_m(x1, y1, x2, y2) for (x1, y1), (x2, y2) in zip(coords, coords[1:], strict=False)]
+        total = sum(seg)
+        if total <= 0:
+            continue
+        # published length spread over the schematic segments, else the schematic length × detour
+        scale = (r.length_km * 1000 / total) if (r.length_km == r.length_km and r.length_km) else params.access_detour
+        speed = r.speed_kmh if r.speed_kmh == r.speed_kmh and r.speed_kmh else params.road_speed_kmh[r.road_class]
+        v = speed * factor / 3.6
+        nodes = []
+        for x, y in coords:
+            n = f"R:{x:.5f},{y:.5f}"
+            if n not in G:
+                G.add_node(n, **_node_attrs("road", x, y))
+            nodes.append(n)
+        for (u, v_), (p, q), s in zip(zip(nodes, nodes[1:], strict=False), zip(coords, coords[1:], strict=False), seg, strict=True):
+            length = s * scale
+            for a, b, line in ((u, v_, [p, q]), (v_, u, [q, p])):
+                G.add_edge(a, b, mode="road", highway=r.highway, road_id=r.road_id, line_id=r.road_id,
+                           length=length, travel_time=length / v, speed_kph=speed * factor,
+                           geometry=LineString(line), name=r.name_zh)
+
+
+def _connect_place(G: nx.MultiDiGraph, node: str, lon: float, lat: float, params: Params) -> int:
+    """Access edges (both ways) from a place to its nearest stations and road nodes."""
+    cands: list[tuple[str, float]] = []
+    for kind, k in (("station", params.access_k), ("road", params.access_k)):
+        ids = [n for n, d in G.nodes(data=True) if d.get("kind") == kind]
+        if not ids:
+            continue
+        xs = np.array([G.nodes[n]["x"] for n in ids])
+        ys = np.array([G.nodes[n]["y"] for n in ids])
+        d = np.atleast_1d(haversine_m(lon, lat, xs, ys))
+        order = np.argsort(d, kind="stable")
+        near = [i for i in order[:k] if d[i] <= params.access_max_m]
+        if not near:  # remote place: still reachable through the nearest one, flagged
+            near = [int(order[0])]
+        cands.extend((ids[i], float(d[i])) for i in near)
+    speed = params.access_speed_kmh / 3.6
+    for target, dist in cands:
+        length = max(dist, 1.0) * params.access_detour
+        t = length / speed
+        long = dist > params.access_max_m
+        G.add_edge(node, target, mode="access", length=length, travel_time=t, access_time=t, long_access=long)
+        G.add_edge(target, node, mode="access", length=length, travel_time=t, access_time=t, long_access=long)
+    return len(cands)
+
+
+def add_point(
+    G: nx.MultiDiGraph, lon: float, lat: float, *, name: str | None = None, params: Params = DEFAULTS
+) -> str:
+    """Add a place (lon, lat, WGS-84) to ``G`` with access links; return its node id ``X:<name>``.
+
+    Examples
+    --------
+    >>> from cztmap.network import build_graph, add_point
+    >>> G = build_graph(as_of="2024-01-01", zones=False)
+    >>> add_point(G, 112.9388, 28.2282, name="home")
+    'X:home'
+    """
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90) or lon != lon or lat != lat:
+        raise UsageError(f"Point ({lon}, {lat}) is not a WGS-84 longitude/latitude pair.")
+    if not (111.0 <= lon <= 115.0 and 25.5 <= lat <= 29.5):
+        hint = " (longitude and latitude look swapped)" if (111.0 <= lat <= 115.0 and 25.5 <= lon <= 29.5) else ""
+        raise UsageError(f"Point ({lon}, {lat}) is outside the Chang-Zhu-Tan region{hint}; give (longitude, latitude) in WGS-84.")
+    node = f"X:{name or f'{lon:.6f},{lat:.6f}'}"
+    if node in G:
+        return node
+    G.add_node(node, **_node_attrs("point", lon, lat, name_zh=name or "", name_en=name or ""))
+    _connect_place(G, node, lon, lat, params)
+    G.nodes[node]["street_count"] = len(set(G.successors(node)))
+    return node
+
+
+def summary(G: nx.MultiDiGraph) -> dict[str, Any]:
+    """Counts of nodes by kind and edges by mode (for printing and tests)."""
+    kinds: dict[str, int] = defaultdict(int)
+    modes: dict[str, int] = defaultdict(int)
+    for _, d in G.nodes(data=True):
+        kinds[d.get("kind", "?")] += 1
+    for _, _, d in G.edges(data=True):
+        modes[d.get("mode", "?")] += 1
+    return {"nodes": dict(kinds), "edges": dict(modes), "as_of": G.graph.get("as_of"), "period": G.graph.get("period")}
