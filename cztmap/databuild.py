@@ -352,6 +352,21 @@ def _name_en(r: dict[str, Any]) -> str:
     return en[:1].upper() + en[1:] if en.islower() else en
 
 
+def _aliases(rows: list[dict[str, Any]], name_zh: str, name_en: str) -> list[str]:
+    """Other names of a station complex: each member line's names and bracketed forms."""
+    out: dict[str, None] = {}
+    for r in rows:
+        for n in (r["station_zh"], r["station_en"]):
+            out[n] = None
+            for inner in re.findall(r"\(([^)]*)\)", n):
+                out[inner] = None
+            out[re.sub(r"\s*[\(\[].*?[\)\]]", "", n).strip()] = None
+        disp = re.search(r"display name in source: ([^;]+)", r["note"])
+        if disp:
+            out[disp.group(1).strip()] = None
+    return [a for a in out if a and a not in (name_zh, name_en) and "sic" not in a]
+
+
 def _build_stations_sections(
     src: Path, districts: list[dict[str, Any]], dgeoms: list[Any]
 ) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], list[Any], list[dict[str, Any]]]:
@@ -544,6 +559,7 @@ def _build_stations_sections(
                 "adcode": d["adcode"],
                 "district_zh": d["name_zh"],
                 "lines": ";".join(sorted(served.get(st["station_id"], set()))),
+                "aliases": ";".join(_aliases(rs, st["name_zh"], st["name_en"])),
                 "opened": first.get(st["station_id"]),
                 "position_quality": best["position_quality"],
                 "position_error_m": best["position_error_m"],

@@ -33,7 +33,7 @@ FIRST_DATE = dt.date(2009, 12, 26)
 
 #: Columns each layer must have (the build writes them; `validate` checks them).
 SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "stations": {"station_id": str, "name_zh": str, "name_en": str, "city": str, "adcode": str, "lines": str,
+    "stations": {"station_id": str, "name_zh": str, "name_en": str, "city": str, "adcode": str, "lines": str, "aliases": str,
                  "position_quality": str, "position_error_m": (int, float), "source": str},
     "sections": {"section_id": str, "line_id": str, "seq": int, "from_station": str, "to_station": str,
                  "opened": str, "status": str, "mode": str, "length_m": (int, float), "colour": str, "source": str},

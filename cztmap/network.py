@@ -176,7 +176,7 @@ def build_graph(
         G.add_node(
             station_node(r.station_id),
             **_node_attrs("station", r.geometry.x, r.geometry.y, name_zh=r.name_zh, name_en=r.name_en,
-                          city=r.city, adcode=r.adcode, station_id=r.station_id, lines=r.lines,
+                          city=r.city, adcode=r.adcode, station_id=r.station_id, lines=r.lines, aliases=r.aliases,
                           position_quality=r.position_quality),
         )
 
@@ -324,7 +324,8 @@ def add_point(
     node = f"X:{name or f'{lon:.6f},{lat:.6f}'}"
     if node in G:
         return node
-    G.add_node(node, **_node_attrs("point", lon, lat, name_zh=name or "", name_en=name or ""))
+    label = name or f"({lon:.5f}, {lat:.5f})"
+    G.add_node(node, **_node_attrs("point", lon, lat, name_zh=label, name_en=label))
     _connect_place(G, node, lon, lat, params)
     G.nodes[node]["street_count"] = len(set(G.successors(node)))
     return node
