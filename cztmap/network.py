@@ -12,8 +12,11 @@ The graph follows the contract in ``docs/architecture.md``:
 * **walk** edges between separate stations closer than ``walk_link_max_m`` (both positions sourced);
 * **road** edges along the schematic connector roads and expressways, at the road's speed times the
   period's congestion factor; road nodes are shared where roads share an anchor point;
-* **zone** nodes ``Z:<adcode>`` at each district's government seat, with **access** edges to the
-  nearest stations and road nodes (feeder speed).
+* **zone** nodes at each district's government seat, with **access** edges to the nearest stations
+  and road nodes (feeder speed). A place is a pair of nodes so that no route passes *through* it:
+  ``Z:<adcode>`` (trips start here: access edges out) and ``Z:<adcode>:in`` (trips end here: egress
+  edges in); :func:`sink` gives the arrival node of a place. User points work the same way
+  (``X:<name>`` and ``X:<name>:in``).
 
 Services: a line is one service, except that the West Ring and Line 3 run through as one service
 ``L3`` (no change at 山塘), and the CZT intercity is three overlapping services: ``CZT`` (trunk
@@ -54,6 +57,8 @@ __all__ = [
     "PERIODS",
     "service_of",
     "station_node",
+    "sink",
+    "is_place",
 ]
 
 RAIL_MODES = ("metro", "maglev", "intercity", "hsr", "art")
@@ -82,6 +87,24 @@ def service_of(line_id: str) -> list[str]:
     if line_id == "CZT":
         return ["CZT", "CZT-Z", "CZT-X"]
     return [line_id]
+
+
+def sink(node: str) -> str:
+    """Arrival node of a place (zone or point); other nodes are their own arrival node.
+
+    Examples
+    --------
+    >>> sink("Z:430302"), sink("S:wuyiguangchang")
+    ('Z:430302:in', 'S:wuyiguangchang')
+    """
+    if (node.startswith("Z:") or node.startswith("X:")) and not node.endswith(":in"):
+        return f"{node}:in"
+    return node
+
+
+def is_place(node: str) -> bool:
+    """True for zone and point nodes (origin or arrival side)."""
+    return node.startswith("Z:") or node.startswith("X:")
 
 
 def _check_modes(modes: Iterable[str] | None) -> set[str]:
@@ -241,8 +264,9 @@ def build_graph(
     if zones:
         for r in ds.districts.itertuples(index=False):
             z = f"Z:{r.adcode}"
-            G.add_node(z, **_node_attrs("zone", r.seat_lon, r.seat_lat, name_zh=r.name_zh, name_en=r.name_en,
-                                        city=r.city, adcode=r.adcode, population=r.population))
+            for node, role in ((z, "origin"), (sink(z), "destination")):
+                G.add_node(node, **_node_attrs("zone", r.seat_lon, r.seat_lat, name_zh=r.name_zh, name_en=r.name_en,
+                                               city=r.city, adcode=r.adcode, population=r.population, role=role))
             _connect_place(G, z, r.seat_lon, r.seat_lat, params)
 
     for n in G.nodes:
@@ -295,12 +319,13 @@ def _connect_place(G: nx.MultiDiGraph, node: str, lon: float, lat: float, params
             near = [int(order[0])]
         cands.extend((ids[i], float(d[i])) for i in near)
     speed = params.access_speed_kmh / 3.6
+    arrive = sink(node)
     for target, dist in cands:
         length = max(dist, 1.0) * params.access_detour
         t = length / speed
         long = dist > params.access_max_m
         G.add_edge(node, target, mode="access", length=length, travel_time=t, access_time=t, long_access=long)
-        G.add_edge(target, node, mode="access", length=length, travel_time=t, access_time=t, long_access=long)
+        G.add_edge(target, arrive, mode="access", length=length, travel_time=t, access_time=t, long_access=long)
     return len(cands)
 
 
@@ -308,6 +333,9 @@ def add_point(
     G: nx.MultiDiGraph, lon: float, lat: float, *, name: str | None = None, params: Params = DEFAULTS
 ) -> str:
     """Add a place (lon, lat, WGS-84) to ``G`` with access links; return its node id ``X:<name>``.
+
+    Trips leave from ``X:<name>`` and arrive at ``X:<name>:in`` (see :func:`sink`); routing functions
+    take care of that.
 
     Examples
     --------
@@ -325,9 +353,11 @@ def add_point(
     if node in G:
         return node
     label = name or f"({lon:.5f}, {lat:.5f})"
-    G.add_node(node, **_node_attrs("point", lon, lat, name_zh=label, name_en=label))
+    for n, role in ((node, "origin"), (sink(node), "destination")):
+        G.add_node(n, **_node_attrs("point", lon, lat, name_zh=label, name_en=label, role=role))
     _connect_place(G, node, lon, lat, params)
     G.nodes[node]["street_count"] = len(set(G.successors(node)))
+    G.nodes[sink(node)]["street_count"] = len(set(G.predecessors(sink(node))))
     return node
 
 

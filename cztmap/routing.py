@@ -28,7 +28,7 @@ from typing import Any
 import networkx as nx
 
 from .errors import NoRouteError, StationNotFoundError, UsageError
-from .network import add_point
+from .network import add_point, sink
 
 __all__ = ["Leg", "Itinerary", "route", "resolve_node", "station_index", "in_vehicle_time"]
 
@@ -389,8 +389,8 @@ def route(
         No path (e.g. the destination is cut off on this date or with these modes).
     """
     o = resolve_node(G, origin, argument="origin")
-    d = resolve_node(G, destination, argument="destination")
-    if o == d:
+    d = sink(resolve_node(G, destination, argument="destination"))
+    if o == d or sink(o) == d:
         return Itinerary(o, d, _label(G, o), _label(G, d), [], G.graph.get("as_of"), G.graph.get("period"), [o])
     try:
         path = nx.dijkstra_path(G, o, d, weight=weight)
