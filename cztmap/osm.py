@@ -41,17 +41,17 @@ from .errors import DataError, UsageError
 from .params import DEFAULTS, Params
 
 __all__ = [
-    "CHINA_HWY_SPEEDS_KMH",
     "CHINA_FALLBACK_SPEED_KMH",
-    "SPEED_SOURCES",
-    "DRIVE_HIGHWAYS",
+    "CHINA_HWY_SPEEDS_KMH",
     "DEFAULT_BBOX",
     "DOWNLOAD",
+    "DRIVE_HIGHWAYS",
     "ROAD_NODE_PREFIX",
-    "roads_from_file",
+    "SPEED_SOURCES",
     "add_china_speeds",
     "download_roads",
     "merge_roads",
+    "roads_from_file",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -108,9 +108,20 @@ SPEED_SOURCES: dict[str, str] = {
 #: OSM ``highway`` values a car may use (osmnx's ``drive`` network, written as a positive list).
 DRIVE_HIGHWAYS: frozenset[str] = frozenset(
     {
-        "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
-        "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified",
-        "residential", "living_street", "road",
+        "motorway",
+        "motorway_link",
+        "trunk",
+        "trunk_link",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "residential",
+        "living_street",
+        "road",
     }
 )
 _SERVICE_EXCLUDED = frozenset({"alley", "driveway", "emergency_access", "parking", "parking_aisle", "private"})
@@ -178,9 +189,7 @@ def _is_drivable(data: dict[str, Any], network_type: str) -> bool:
     for tag in ("motor_vehicle", "motorcar"):
         if "no" in _values(data.get(tag)):
             return False
-    if "service" in hwys and any(str(s) in _SERVICE_EXCLUDED for s in _values(data.get("service"))):
-        return False
-    return True
+    return not ("service" in hwys and any(str(s) in _SERVICE_EXCLUDED for s in _values(data.get("service"))))
 
 
 def _suffix(path: Path) -> str:
@@ -318,8 +327,11 @@ def _read_pbf(path: Path, network_type: str) -> nx.MultiDiGraph:
         crs="EPSG:4326",
     )
     ndf = ndf[~ndf.index.duplicated()]
-    keep = [c for c in ("highway", "name", "maxspeed", "lanes", "ref", "bridge", "tunnel", "junction",
-                        "access", "service") if c in edges.columns]
+    keep = [
+        c
+        for c in ("highway", "name", "maxspeed", "lanes", "ref", "bridge", "tunnel", "junction", "access", "service")
+        if c in edges.columns
+    ]
     edf = edges[keep].copy()
     edf["osmid"] = edges["id"].astype("int64").to_numpy()
     edf["oneway"] = edges["osmnx:oneway"].astype(bool).to_numpy()
@@ -381,9 +393,7 @@ def roads_from_file(path: str | os.PathLike[str], *, network_type: str = "drive"
     {'road'}
     """
     if network_type not in _NETWORK_TYPES:
-        raise UsageError(
-            f"Unknown network_type {network_type!r}; use one of {', '.join(_NETWORK_TYPES)}."
-        )
+        raise UsageError(f"Unknown network_type {network_type!r}; use one of {', '.join(_NETWORK_TYPES)}.")
     p, kind = _check_file(path)
     G = _read_pbf(p, network_type) if kind == "pbf" else _read_xml(p, network_type)
     return _finish_roads(G, f"file:{p.name}")
@@ -463,7 +473,10 @@ def add_china_speeds(
 
 def _probe(url: str, timeout: float) -> str | None:
     """Return None if a TCP connection to the URL's host opens within ``timeout`` s, else the reason."""
-    u = urlparse(url)
+    import requests
+
+    proxy = requests.utils.get_environ_proxies(url).get(urlparse(url).scheme)
+    u = urlparse(proxy if proxy else url)  # behind an HTTP(S) proxy, probe the proxy
     host = u.hostname or ""
     port = u.port or (443 if u.scheme == "https" else 80)
     try:
@@ -638,7 +651,9 @@ def merge_roads(
     if bad:
         raise UsageError(f"Unknown node kind(s) {', '.join(bad)} in connect; use station, platform, zone or point.")
     if roads.number_of_nodes() == 0 or roads.number_of_edges() == 0:
-        raise DataError("The road graph given to merge_roads is empty; load one with roads_from_file or download_roads.")
+        raise DataError(
+            "The road graph given to merge_roads is empty; load one with roads_from_file or download_roads."
+        )
     if str(roads.graph.get("crs", "EPSG:4326")).upper() not in ("EPSG:4326", "WGS84"):
         roads = ox.projection.project_graph(roads, to_latlong=True)
     if any(d.get("travel_time") is None for _, _, d in roads.edges(data=True)):
@@ -674,7 +689,9 @@ def merge_roads(
             xs = [float(H.nodes[n]["x"]) for n in todo]
             ys = [float(H.nodes[n]["y"]) for n in todo]
         except (KeyError, TypeError, ValueError) as exc:
-            raise DataError(f"A node of the transit graph has no numeric x/y ({exc}); rebuild it with build_graph.") from exc
+            raise DataError(
+                f"A node of the transit graph has no numeric x/y ({exc}); rebuild it with build_graph."
+            ) from exc
         try:
             near = ox.distance.nearest_nodes(roads, xs, ys)
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -683,7 +700,7 @@ def merge_roads(
             ) from exc
         walk = params.walk_speed_mps
         drive = params.access_speed_kmh / 3.6
-        for n, x, y, r in zip(todo, xs, ys, near):
+        for n, x, y, r in zip(todo, xs, ys, near, strict=True):
             rn = roads.nodes[r]
             dist = _haversine_m(x, y, float(rn["x"]), float(rn["y"]))
             if dist > params.access_max_m:

@@ -21,8 +21,21 @@ import pyrosm
 
 BBOX = (26.938, 60.5205, 26.950, 60.5275)  # west, south, east, north
 OUT = Path(__file__).with_name("kouvola_tiny.osm")
-WAY_TAGS = ("highway", "name", "maxspeed", "oneway", "lanes", "ref", "bridge", "surface", "junction",
-            "access", "service", "motor_vehicle", "motorcar")
+WAY_TAGS = (
+    "highway",
+    "name",
+    "maxspeed",
+    "oneway",
+    "lanes",
+    "ref",
+    "bridge",
+    "surface",
+    "junction",
+    "access",
+    "service",
+    "motor_vehicle",
+    "motorcar",
+)
 
 
 def main() -> None:
@@ -47,7 +60,7 @@ def main() -> None:
             if isinstance(v, str) and v:
                 tags[k] = v
         chains: list[list[int]] = []
-        for u, v in zip(grp.u, grp.v):
+        for u, v in zip(grp.u, grp.v, strict=True):
             if chains and chains[-1][-1] == u:
                 chains[-1].append(int(v))
             else:
