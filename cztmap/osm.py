@@ -708,7 +708,10 @@ def merge_roads(
             length = dist * params.access_detour
             speed = walk if H.nodes[n].get("kind") in ("station", "platform") else drive
             tt = length / speed
-            for a, b in ((n, rid(r)), (rid(r), n)):
+            # places are origin/arrival node pairs (network.sink): link each side in its own direction only
+            role = H.nodes[n].get("role")
+            pairs = [(n, rid(r))] if role == "origin" else [(rid(r), n)] if role == "destination" else [(n, rid(r)), (rid(r), n)]
+            for a, b in pairs:
                 H.add_edge(a, b, mode="access", length=length, travel_time=tt, access_speed_mps=speed)
             linked += 1
 
