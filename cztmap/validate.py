@@ -25,7 +25,7 @@ import pandas as pd
 
 from .errors import DataError
 
-__all__ = ["Problem", "validate_dataset", "check_layers", "LENGTH_TOLERANCE", "DISTRICT_TOLERANCE_DEG"]
+__all__ = ["DISTRICT_TOLERANCE_DEG", "LENGTH_TOLERANCE", "Problem", "check_layers", "validate_dataset"]
 
 #: Allowed relative difference between summed section lengths and a published line length.
 LENGTH_TOLERANCE = 0.12
@@ -54,7 +54,7 @@ class Problem:
         return f"{self.file}: feature {self.feature!r}, field {self.field!r}: {self.message}"
 
 
-def _missing(v: Any) -> bool:
+def _missing(v: Any) -> bool:  # noqa: D103
     return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT
 
 
@@ -82,7 +82,7 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/g
         idc = _ID[name]
         for col, typ in cols.items():
             if col not in df.columns:
-                add(name, "*", col, f"required column is missing; rebuild with `cztmap data build`")
+                add(name, "*", col, "required column is missing; rebuild with `cztmap data build`")
                 continue
             for fid, v in zip(df[idc] if idc in df.columns else df.index, df[col], strict=True):
                 if _missing(v):
@@ -153,7 +153,7 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/g
             add("sections", fid, "opened", f"{row.opened!r} is not a plausible ISO date")
         if not _missing(row.closed) and (not _is_date(row.closed) or str(row.closed) <= str(row.opened)):
             add("sections", fid, "closed", f"{row.closed!r} must be an ISO date after opened {row.opened!r}")
-        sp = row.speed_kmh if "speed_kmh" in sec.columns else None
+        sp: Any = row.speed_kmh if "speed_kmh" in sec.columns else None
         lo, hi = _SPEED.get(row.mode, (20, 500))
         if not _missing(sp) and not (lo <= float(sp) <= hi):
             add("sections", fid, "speed_kmh", f"{sp} km/h is implausible for {row.mode} ({lo}–{hi})")
@@ -183,12 +183,12 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/g
         if not nx.is_connected(g):
             parts = sorted((sorted(c) for c in nx.connected_components(g)), key=len)
             add("sections", lid, "line_id", f"line {lid} is broken into {len(parts)} pieces (smallest: {', '.join(parts[0][:3])}); a section is missing")
-        pub_n = lrow.n_stations if "n_stations" in ln.columns else None
+        pub_n: Any = lrow.n_stations if "n_stations" in ln.columns else None
         if not _missing(pub_n):
             n = g.number_of_nodes() - THROUGH_END.get(lid, 0)
             if n != int(pub_n):
                 add("lines", lid, "n_stations", f"line {lid} has {n} stations in sections.geojson but {int(pub_n)} are published")
-        pub_len = lrow.length_km if "length_km" in ln.columns else None
+        pub_len: Any = lrow.length_km if "length_km" in ln.columns else None
         if not _missing(pub_len):
             total = 0.0
             for a, b, d in list(g.edges(data=True)):
@@ -202,19 +202,19 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/g
             if abs(rel) > LENGTH_TOLERANCE:
                 add("lines", lid, "length_km", f"sections sum to {total / 1000:.2f} km, {rel:+.0%} from the published {pub_len} km (tolerance ±{LENGTH_TOLERANCE:.0%})")
         for col in ("headway_peak_min", "headway_offpeak_min"):
-            v = getattr(lrow, col, None)
-            if not _missing(v) and not (1 <= float(v) <= 120):
-                add("lines", lid, col, f"{v} min is not a plausible headway (1–120 min)")
+            hw: Any = getattr(lrow, col, None)
+            if not _missing(hw) and not (1 <= float(hw) <= 120):
+                add("lines", lid, col, f"{hw} min is not a plausible headway (1–120 min)")
 
     # --- roads, districts -----------------------------------------------------------------------
     for r in rd.itertuples(index=False):
         if r.road_class not in ("expressway", "arterial", "national"):
             add("roads", r.road_id, "road_class", f"{r.road_class!r} is not expressway/arterial/national")
-        sp = getattr(r, "speed_kmh", None)
-        if not _missing(sp) and not (20 <= float(sp) <= 130):
-            add("roads", r.road_id, "speed_kmh", f"{sp} km/h is implausible for a road (20–130)")
+        rsp: Any = getattr(r, "speed_kmh", None)
+        if not _missing(rsp) and not (20 <= float(rsp) <= 130):
+            add("roads", r.road_id, "speed_kmh", f"{rsp} km/h is implausible for a road (20–130)")
     for r in di.itertuples(index=False):
-        pop = getattr(r, "population", None)
+        pop: Any = getattr(r, "population", None)
         if not _missing(pop) and not (1_000 <= float(pop) <= 5_000_000):
             add("districts", r.adcode, "population", f"{pop} is implausible for a district (1,000–5,000,000)")
 

@@ -186,7 +186,7 @@ def test_unreadable_layers_raise_data_error(tmp_path):
     with pytest.raises(DataError, match=r"roads\.geojson.*not valid JSON.*cztmap data build"):
         validate_dataset(folder)
     (folder / "roads.geojson").write_bytes("{\"a\": \"长沙\"}".encode("gbk"))
-    with pytest.raises(DataError, match="not UTF-8"):
+    with pytest.raises(DataError, match=r"not UTF-8"):
         load_dataset(path=folder)
     (folder / "roads.geojson").unlink()
     with pytest.raises(DataError, match="missing"):
@@ -196,7 +196,7 @@ def test_unreadable_layers_raise_data_error(tmp_path):
 def test_load_refuses_corrupt_copy(tmp_path):
     folder = _copy(tmp_path)
     _edit(folder, "sections", lambda fs: fs[0]["properties"].update(from_station=None))
-    with pytest.raises(DataError, match="sections.geojson"):
+    with pytest.raises(DataError, match=r"sections\.geojson"):
         load_dataset(path=folder)
 
 
