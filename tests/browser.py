@@ -143,7 +143,12 @@ class MapPage:
             lab = labels.nth(i)
             if label_substring in lab.inner_text():
                 box = lab.locator("input")
+                # Leaflet 1.9 swallows clicks for one tick after the control expands on mouseenter
+                # (`_expandSafely`): hover first, as a person would, then click.
+                self.page.locator(".leaflet-control-layers").first.hover()
+                self.page.wait_for_timeout(100)
                 box.click()
+                self.page.wait_for_timeout(50)
                 return bool(box.is_checked())
         raise AssertionError(f"no layer-control entry contains {label_substring!r}")
 
@@ -156,11 +161,24 @@ class MapPage:
         return out
 
 
+def _resolve_route(url: str, routes: dict[str, Path | bytes | str]) -> Path | bytes | str | None:
+    if url in routes:
+        return routes[url]
+    for key, value in routes.items():
+        if key.endswith("*") and url.startswith(key[:-1]):
+            if isinstance(value, Path) and value.is_dir():
+                rest = url[len(key) - 1 :].split("?", 1)[0]
+                target = (value / rest).resolve()
+                return target if target.is_file() else b""
+            return value
+    return None
+
+
 @contextlib.contextmanager
 def open_page(
     html_path: str | os.PathLike[str],
     *,
-    routes: dict[str, Path] | None = None,
+    routes: dict[str, Path | bytes | str] | None = None,
     block_network: bool = True,
     viewport: tuple[int, int] = (1280, 860),
     settle_ms: int = 300,
@@ -172,8 +190,9 @@ def open_page(
     html_path : path
         The HTML file to open (as ``file://``).
     routes : dict, optional
-        URL -> local file: those requests are answered from the file (CDN stubs for online maps).
-        They are still recorded in ``requests``.
+        URL -> local file, folder or literal body: those requests are answered locally (CDN stubs for
+        online maps); a key ending in ``*`` matches every URL with that prefix (a folder value then gets
+        the rest of the URL path appended). They are still recorded in ``requests``.
     block_network : bool
         Abort every other http(s) request (it is recorded first, so tests can assert there were none).
     """
@@ -213,8 +232,12 @@ def open_page(
 
             def _route(route: Any) -> None:
                 u = route.request.url
-                if u in routes:
-                    route.fulfill(path=str(routes[u]))
+                stub = _resolve_route(u, routes)
+                if stub is not None:
+                    if isinstance(stub, Path):
+                        route.fulfill(path=str(stub))
+                    else:
+                        route.fulfill(body=stub, status=200)
                 elif u == url or u.startswith(("data:", "file:")) or not block_network:
                     route.continue_()
                 else:
