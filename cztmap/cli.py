@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 from .errors import CztmapError, UsageError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_parser", "main"]
 
 Handler = Callable[[argparse.Namespace], int]
 _HANDLERS: dict[str, Handler] = {}
@@ -89,14 +89,14 @@ def _cmd_map(args: argparse.Namespace) -> int:
     if fmt == "html":
         ds = load_dataset(as_of=None)
         m = maps.network_map(ds, as_of=args.as_of, offline=args.offline, basemap=args.basemap,
-                             show_planned=args.show_planned)
+                             show_planned=args.show_planned, title=args.title)
         maps.save_map(m, args.output)
     else:
         from . import plots
 
         ds = load_dataset(as_of=args.as_of)
-        fig = plots.plot_network(ds)
-        plots.save_figure(fig, args.output)
+        ax = plots.plot_network(ds, title=args.title)
+        plots.save_figure(ax.figure, args.output)  # type: ignore[arg-type]
     size = Path(args.output).stat().st_size
     _info(f"wrote {args.output} ({size / 1e6:.2f} MB) in {time.perf_counter() - t0:.1f} s")
     return 0
@@ -233,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--basemap", default="osm", help="osm (WGS-84), amap (Gaode, GCJ-02: overlays shifted) or none")
     m.add_argument("--show-planned", action="store_true", help="draw planned/under-construction lines dashed")
     m.add_argument("--format", choices=["html", "png", "svg"], help="output format (default: from the extension)")
+    m.add_argument("--title", help="map title (default: the network and its date)")
 
     r = sub.add_parser("route", help="fastest door-to-door route between two places")
     r.add_argument("origin", help="station name (中文/pinyin), station id, or lon,lat")

@@ -534,6 +534,7 @@ def download_roads(
         raise UsageError("Give either bbox or place to download_roads, not both.")
     if place is None:
         bbox = tuple(float(b) for b in (bbox if bbox is not None else DEFAULT_BBOX))  # type: ignore[assignment]
+        assert bbox is not None  # for the type checker; set on the line above
         if len(bbox) != 4 or not (-180 <= bbox[0] < bbox[2] <= 180 and -90 <= bbox[1] < bbox[3] <= 90):
             raise UsageError(
                 f"The bbox {bbox!r} is not (west, south, east, north) in degrees with west<east and south<north; "
