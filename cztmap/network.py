@@ -35,6 +35,7 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -50,15 +51,15 @@ from .params import DEFAULTS, Params
 from .runtime import section_time_s
 
 __all__ = [
-    "build_graph",
-    "add_point",
-    "RAIL_MODES",
     "ALL_MODES",
     "PERIODS",
-    "service_of",
-    "station_node",
-    "sink",
+    "RAIL_MODES",
+    "add_point",
+    "build_graph",
     "is_place",
+    "service_of",
+    "sink",
+    "station_node",
 ]
 
 RAIL_MODES = ("metro", "maglev", "intercity", "hsr", "art")
@@ -129,7 +130,8 @@ def _line_attrs(ds: Dataset) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _node_attrs(kind: str, x: float, y: float, **kw: Any) -> dict[str, Any]:
+def node_attrs(kind: str, x: float, y: float, **kw: Any) -> dict[str, Any]:
+    """Node attributes of the graph contract (x, y, kind, names, city, adcode) plus extras."""
     base = {"x": float(x), "y": float(y), "kind": kind, "name_zh": "", "name_en": "", "city": "", "adcode": ""}
     base.update(kw)
     return base
@@ -198,7 +200,7 @@ def build_graph(
     for r in st.itertuples(index=False):
         G.add_node(
             station_node(r.station_id),
-            **_node_attrs("station", r.geometry.x, r.geometry.y, name_zh=r.name_zh, name_en=r.name_en,
+            **node_attrs("station", r.geometry.x, r.geometry.y, name_zh=r.name_zh, name_en=r.name_en,
                           city=r.city, adcode=r.adcode, station_id=r.station_id, lines=r.lines, aliases=r.aliases,
                           position_quality=r.position_quality),
         )
@@ -232,15 +234,8 @@ def build_graph(
         s = st.loc[sid]
         mode = next(d["mode"] for _, _, d in G.out_edges(f"P:{sid}:{svc}", data=True))
         hw, hw_src = headway(svc, mode)
-        wait = params.wait_fraction * hw * 60
-        p = f"P:{sid}:{svc}"
-        G.nodes[p].update(_node_attrs("platform", s.geometry.x, s.geometry.y, name_zh=s.name_zh, name_en=s.name_en,
-                                      city=s.city, adcode=s.adcode, station_id=sid, service_id=svc))
-        G.add_edge(station_node(sid), p, mode="board", service_id=svc, line_id=svc, length=0.0,
-                   travel_time=params.platform_walk_s + wait, wait_time=wait, walk_time=params.platform_walk_s,
-                   headway_min=hw, headway_source=hw_src)
-        G.add_edge(p, station_node(sid), mode="alight", service_id=svc, line_id=svc, length=0.0,
-                   travel_time=params.alight_walk_s, walk_time=params.alight_walk_s)
+        add_platform(G, sid, svc, s.geometry.x, s.geometry.y, headway_min=hw, headway_source=hw_src, params=params,
+                     name_zh=s.name_zh, name_en=s.name_en, city=s.city, adcode=s.adcode)
 
     # ---------- walking links between nearby stations ---------------------------------------
     good = st[st["position_quality"].isin(["sourced", "proxy"])]
@@ -253,8 +248,7 @@ def build_graph(
             if j == i:
                 continue
             length = float(d[j]) * params.walk_detour
-            G.add_edge(station_node(a), station_node(ids[j]), mode="walk", length=length,
-                       travel_time=length / params.walk_speed_mps, walk_time=length / params.walk_speed_mps)
+            add_walk_link(G, a, ids[j], length, length / params.walk_speed_mps)
 
     # ---------- roads ---------------------------------------------------------------------------
     if "road" in chosen:
@@ -265,13 +259,48 @@ def build_graph(
         for r in ds.districts.itertuples(index=False):
             z = f"Z:{r.adcode}"
             for node, role in ((z, "origin"), (sink(z), "destination")):
-                G.add_node(node, **_node_attrs("zone", r.seat_lon, r.seat_lat, name_zh=r.name_zh, name_en=r.name_en,
+                G.add_node(node, **node_attrs("zone", r.seat_lon, r.seat_lat, name_zh=r.name_zh, name_en=r.name_en,
                                                city=r.city, adcode=r.adcode, population=r.population, role=role))
             _connect_place(G, z, r.seat_lon, r.seat_lat, params)
 
     for n in G.nodes:
         G.nodes[n]["street_count"] = len(set(G.successors(n)) | set(G.predecessors(n)))
     return G
+
+
+def add_platform(
+    G: nx.MultiDiGraph,
+    station_id: str,
+    service_id: str,
+    x: float,
+    y: float,
+    *,
+    headway_min: float,
+    headway_source: str,
+    params: Params = DEFAULTS,
+    **attrs: Any,
+) -> str:
+    """Give a station a platform of ``service_id`` with its board and alight edges; return the platform id.
+
+    Boarding costs ``platform_walk_s`` plus the expected wait (``wait_fraction`` × headway);
+    alighting costs ``alight_walk_s``. Shared by :func:`build_graph` and the GTFS importer.
+    """
+    p = f"P:{station_id}:{service_id}"
+    wait = params.wait_fraction * headway_min * 60
+    G.add_node(p)
+    G.nodes[p].update(node_attrs("platform", x, y, station_id=station_id, service_id=service_id, **attrs))
+    G.add_edge(station_node(station_id), p, mode="board", service_id=service_id, line_id=service_id, length=0.0,
+               travel_time=params.platform_walk_s + wait, wait_time=wait, walk_time=params.platform_walk_s,
+               headway_min=headway_min, headway_source=headway_source)
+    G.add_edge(p, station_node(station_id), mode="alight", service_id=service_id, line_id=service_id, length=0.0,
+               travel_time=params.alight_walk_s, walk_time=params.alight_walk_s)
+    return p
+
+
+def add_walk_link(G: nx.MultiDiGraph, a: str, b: str, length: float, travel_time: float) -> None:
+    """A walking edge from station ``a`` to station ``b`` (ids without the ``S:`` prefix)."""
+    G.add_edge(station_node(a), station_node(b), mode="walk", length=length, travel_time=travel_time,
+               walk_time=travel_time)
 
 
 def _add_roads(G: nx.MultiDiGraph, ds: Dataset, period: str, params: Params) -> None:
@@ -281,7 +310,7 @@ def _add_roads(G: nx.MultiDiGraph, ds: Dataset, period: str, params: Params) -> 
         if g is None or g.is_empty:
             continue
         coords = list(g.coords)
-        seg = [haversine_m(x1, y1, x2, y2) for (x1, y1), (x2, y2) in zip(coords, coords[1:], strict=False)]
+        seg = [haversine_m(x1, y1, x2, y2) for (x1, y1), (x2, y2) in itertools.pairwise(coords)]
         total = sum(seg)
         if total <= 0:
             continue
@@ -293,9 +322,9 @@ def _add_roads(G: nx.MultiDiGraph, ds: Dataset, period: str, params: Params) -> 
         for x, y in coords:
             n = f"R:{x:.5f},{y:.5f}"
             if n not in G:
-                G.add_node(n, **_node_attrs("road", x, y))
+                G.add_node(n, **node_attrs("road", x, y))
             nodes.append(n)
-        for (u, v_), (p, q), s in zip(zip(nodes, nodes[1:], strict=False), zip(coords, coords[1:], strict=False), seg, strict=True):
+        for (u, v_), (p, q), s in zip(itertools.pairwise(nodes), itertools.pairwise(coords), seg, strict=True):
             length = s * scale
             for a, b, line in ((u, v_, [p, q]), (v_, u, [q, p])):
                 G.add_edge(a, b, mode="road", highway=r.highway, road_id=r.road_id, line_id=r.road_id,
@@ -354,7 +383,7 @@ def add_point(
         return node
     label = name or f"({lon:.5f}, {lat:.5f})"
     for n, role in ((node, "origin"), (sink(node), "destination")):
-        G.add_node(n, **_node_attrs("point", lon, lat, name_zh=label, name_en=label, role=role))
+        G.add_node(n, **node_attrs("point", lon, lat, name_zh=label, name_en=label, role=role))
     _connect_place(G, node, lon, lat, params)
     G.nodes[node]["street_count"] = len(set(G.successors(node)))
     G.nodes[sink(node)]["street_count"] = len(set(G.predecessors(sink(node))))

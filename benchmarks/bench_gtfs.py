@@ -1,0 +1,122 @@
+"""Benchmark GTFS import on a synthetic city-size feed (seeded).
+
+Usage::
+
+    python benchmarks/bench_gtfs.py [--routes 40] [--stops-per-route 60] [--trips 12] [--repeat 5] [--seed 7]
+
+Builds a feed of ``routes`` straight-ish lines through a 40 km × 40 km city around Changsha, each with
+``stops-per-route`` stops (about one in eight shared with another route through a parent station),
+``trips`` explicit trips per direction for half the routes and ``frequencies.txt`` for the other half,
+then times :func:`cztmap.gtfs.read_gtfs` and :func:`cztmap.gtfs.graph_from_gtfs` (median of ``repeat``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import random
+import statistics
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from cztmap.gtfs import graph_from_gtfs, read_gtfs
+
+
+def make_feed(path: Path, *, routes: int, stops_per_route: int, trips: int, seed: int) -> dict[str, int]:
+    rng = random.Random(seed)
+    stops: list[list[str]] = []
+    parents: list[tuple[str, float, float]] = []
+    route_rows, trip_rows, st_rows, freq_rows = [], [], [], []
+    made: set[str] = set()
+    for r in range(routes):
+        x0, y0 = 112.80 + rng.random() * 0.4, 28.00 + rng.random() * 0.4
+        ang = rng.random() * 3.1416
+        dx, dy = 0.006 * rng.uniform(0.7, 1.3), 0.006 * rng.uniform(0.7, 1.3)
+        seq = []
+        for k in range(stops_per_route):
+            x = x0 + k * dx * (1 if ang < 1.57 else -1)
+            y = y0 + k * dy * (1 if r % 2 else -1) * 0.5
+            pick = rng.choice(parents) if parents and rng.random() < 0.12 else None
+            if pick is not None and f"{pick[0]}:R{r}" not in made:  # share a station with an earlier route
+                pid, px, py = pick
+            else:
+                pid, px, py = f"st{r}_{k}", x, y
+                parents.append((pid, px, py))
+                stops.append([pid, f"站{r}-{k}", f"{py:.6f}", f"{px:.6f}", "1", ""])
+            sid = f"{pid}:R{r}"
+            made.add(sid)
+            stops.append([sid, f"站{r}-{k}", f"{py:.6f}", f"{px:.6f}", "0", pid])
+            seq.append(sid)
+        route_rows.append([f"R{r}", "a", f"R{r}", f"线路{r}", "1" if r % 3 else "2", "336699"])
+        for d, order in enumerate((seq, seq[::-1])):
+            n_trips = trips if r % 2 else 1
+            for j in range(n_trips):
+                tid = f"R{r}_{d}_{j}"
+                trip_rows.append([f"R{r}", "wk", tid, str(d)])
+                t = 6 * 3600 + j * rng.randint(240, 600)
+                for i, sid in enumerate(order):
+                    if i:
+                        t += rng.randint(70, 150)
+                    st_rows.append([tid, _hms(t), _hms(t + 30), sid, str(i + 1)])
+                    t += 30
+                if not r % 2:
+                    freq_rows += [[tid, "06:00:00", "07:00:00", "600"], [tid, "07:00:00", "09:00:00", "240"],
+                                  [tid, "09:00:00", "23:00:00", "480"]]
+    tables = {
+        "agency.txt": [["agency_id", "agency_name", "agency_url", "agency_timezone"],
+                       ["a", "Synthetic", "https://example.org", "Asia/Shanghai"]],
+        "stops.txt": [["stop_id", "stop_name", "stop_lat", "stop_lon", "location_type", "parent_station"], *stops],
+        "routes.txt": [["route_id", "agency_id", "route_short_name", "route_long_name", "route_type", "route_color"],
+                       *route_rows],
+        "trips.txt": [["route_id", "service_id", "trip_id", "direction_id"], *trip_rows],
+        "stop_times.txt": [["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"], *st_rows],
+        "frequencies.txt": [["trip_id", "start_time", "end_time", "headway_secs"], *freq_rows],
+        "calendar.txt": [["service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+                          "start_date", "end_date"], ["wk", "1", "1", "1", "1", "1", "0", "0", "20250106", "20251231"]],
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, rows in tables.items():
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\n").writerows(rows)
+            zf.writestr(name, buf.getvalue())
+    return {"stops": len(stops), "routes": len(route_rows), "trips": len(trip_rows), "stop_times": len(st_rows)}
+
+
+def _hms(s: int) -> str:
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--routes", type=int, default=40)
+    ap.add_argument("--stops-per-route", type=int, default=60)
+    ap.add_argument("--trips", type=int, default=12)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=7)
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "synthetic.zip"
+        size = make_feed(path, routes=a.routes, stops_per_route=a.stops_per_route, trips=a.trips, seed=a.seed)
+        print("feed:", ", ".join(f"{k} {v}" for k, v in size.items()))
+        read_t, build_t = [], []
+        G = None
+        for _ in range(a.repeat):
+            t0 = time.perf_counter()
+            feed = read_gtfs(path)
+            t1 = time.perf_counter()
+            G = graph_from_gtfs(feed, period="peak")
+            t2 = time.perf_counter()
+            read_t.append(t1 - t0)
+            build_t.append(t2 - t1)
+        assert G is not None
+        print(f"graph: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
+        print(f"read_gtfs (parse + check)  median {statistics.median(read_t):.3f} s  (n={a.repeat})")
+        print(f"graph build                median {statistics.median(build_t):.3f} s")
+        print(f"graph_from_gtfs total      median {statistics.median(r + b for r, b in zip(read_t, build_t, strict=True)):.3f} s")
+
+
+if __name__ == "__main__":
+    main()
