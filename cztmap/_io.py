@@ -65,11 +65,10 @@ def atomic_path(path: str | os.PathLike[str], *, argument: str = "output") -> It
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, argument: str = "output") -> Path:
     """Write ``data`` to ``path`` atomically and return the path."""
-    with atomic_path(path, argument=argument) as tmp:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+    with atomic_path(path, argument=argument) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
     return Path(path)
 
 

@@ -37,16 +37,16 @@ from .errors import UsageError
 
 __all__ = [
     "DATUMS",
-    "out_of_china",
-    "wgs84_to_gcj02",
-    "gcj02_to_wgs84",
-    "gcj02_to_bd09",
     "bd09_to_gcj02",
-    "wgs84_to_bd09",
     "bd09_to_wgs84",
     "convert",
-    "transform",
+    "gcj02_to_bd09",
+    "gcj02_to_wgs84",
+    "out_of_china",
     "to_gcj02",
+    "transform",
+    "wgs84_to_bd09",
+    "wgs84_to_gcj02",
 ]
 
 ArrayLike = npt.ArrayLike

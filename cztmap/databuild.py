@@ -27,6 +27,7 @@ Run it with ``cztmap data build`` or :func:`build_dataset`.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 import re
@@ -45,12 +46,12 @@ from ._paths import geo_dir, sources_dir
 from .errors import DataError
 
 __all__ = [
-    "build_dataset",
-    "haversine_m",
     "COMPLEX_MERGE_M",
-    "SIMPLIFY_TOLERANCE_DEG",
     "DATASET_VERSION",
     "LAYERS",
+    "SIMPLIFY_TOLERANCE_DEG",
+    "build_dataset",
+    "haversine_m",
 ]
 
 #: Version stamp written into every layer (bump when the build logic changes).
@@ -321,7 +322,7 @@ def _interpolate_unplaced(rows: list[dict[str, Any]]) -> None:
     for seq in by_line.values():
         seq.sort(key=lambda r: r["seq"])
         placed = [i for i, r in enumerate(seq) if "_skip" not in r]
-        for a, b in zip(placed, placed[1:], strict=False):
+        for a, b in itertools.pairwise(placed):
             if b - a < 2:
                 continue
             ra, rb = seq[a], seq[b]
@@ -447,7 +448,7 @@ def _build_stations_sections(
         base = BRANCH_OF.get(lid, lid)
         pub = _num(lines.get(base, {}).get("length_km", ""))
         placed = [p for p in seq if "_skip" not in p]
-        straight = sum(haversine_m(p["wlon"], p["wlat"], q["wlon"], q["wlat"]) for p, q in zip(placed, placed[1:], strict=False))
+        straight = sum(haversine_m(p["wlon"], p["wlat"], q["wlon"], q["wlat"]) for p, q in itertools.pairwise(placed))
         f = 1.1
         if pub and straight > 0 and lid not in BRANCH_OF and base != "CZT":
             f = min(max(pub * 1000 / straight, 1.0), 1.25)

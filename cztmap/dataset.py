@@ -26,7 +26,7 @@ from shapely.geometry import shape
 from ._paths import geo_dir
 from .errors import DataError, UsageError
 
-__all__ = ["Dataset", "load_dataset", "parse_date", "FIRST_DATE"]
+__all__ = ["FIRST_DATE", "Dataset", "load_dataset", "parse_date"]
 
 #: The first day any line of the embedded network was open (Line 2, 2014-04-29); HSR opened earlier.
 FIRST_DATE = dt.date(2009, 12, 26)

@@ -26,10 +26,10 @@ from collections.abc import Sequence
 __all__ = [
     "CztmapError",
     "DataError",
-    "ScenarioError",
-    "UsageError",
-    "StationNotFoundError",
     "NoRouteError",
+    "ScenarioError",
+    "StationNotFoundError",
+    "UsageError",
 ]
 
 

@@ -19,8 +19,12 @@ can neither inject markup nor close the script.
 
 Examples
 --------
->>> from cztmap.maps import network_map, save_map        # doctest: +SKIP
->>> save_map(network_map(as_of="2024-01-01", offline=True), "network.html")   # doctest: +SKIP
+>>> import pathlib, tempfile
+>>> from cztmap.maps import network_map, save_map
+>>> out = pathlib.Path(tempfile.mkdtemp()) / "network.html"
+>>> _ = save_map(network_map(as_of="2024-01-01", offline=True), out)
+>>> out.stat().st_size > 100_000
+True
 """
 
 from __future__ import annotations
@@ -359,8 +363,12 @@ def _polygon(geom: Any, **opts: Any) -> folium.Polygon | None:
     if not isinstance(geom, (Polygon, MultiPolygon)) or geom.is_empty:
         return None
     polys = _latlon_poly(geom)
-    locs: Any = polys[0] if len(polys) == 1 else polys
-    return folium.Polygon(locs, **opts)
+    poly = folium.Polygon(polys[0], **opts)
+    if len(polys) > 1:
+        # a multi-part polygon: Leaflet takes [polygon][ring][point] nesting, which folium's location
+        # validator refuses; set it after construction (each part keeps its holes)
+        poly.locations = polys
+    return poly
 
 
 def _bounds(*gdfs: gpd.GeoDataFrame | None) -> list[float] | None:

@@ -343,9 +343,22 @@ def _connect_place(G: nx.MultiDiGraph, node: str, lon: float, lat: float, params
         ys = np.array([G.nodes[n]["y"] for n in ids])
         d = np.atleast_1d(haversine_m(lon, lat, xs, ys))
         order = np.argsort(d, kind="stable")
-        near = [i for i in order[:k] if d[i] <= params.access_max_m]
-        if not near:  # remote place: still reachable through the nearest one, flagged
-            near = [int(order[0])]
+        if kind == "station":
+            # every station within reach, and for each line with none within reach its nearest station
+            # (flagged long_access). Opening a line only adds links, never replaces one, so a new line
+            # never lengthens a trip (a "k nearest stations" rule would break that).
+            near = [int(i) for i in order if d[i] <= params.access_max_m]
+            covered = {ln for i in near for ln in str(G.nodes[ids[i]].get("lines") or "").split(";")}
+            for i in order:
+                lines_here = [ln for ln in str(G.nodes[ids[i]].get("lines") or "").split(";") if ln]
+                fresh = [ln for ln in lines_here if ln not in covered]
+                if fresh:
+                    near.append(int(i))
+                    covered.update(fresh)
+        else:
+            near = [int(i) for i in order[:k] if d[i] <= params.access_max_m]
+            if not near:  # remote place: still reachable through its nearest road nodes, flagged long_access
+                near = [int(i) for i in order[:k]]
         cands.extend((ids[i], float(d[i])) for i in near)
     speed = params.access_speed_kmh / 3.6
     arrive = sink(node)

@@ -19,7 +19,7 @@ from typing import Any
 
 from .errors import UsageError
 
-__all__ = ["Params", "DEFAULTS", "SOURCES"]
+__all__ = ["DEFAULTS", "SOURCES", "Params"]
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,9 @@ SOURCES: dict[str, str] = {
     "road_congestion_factor": "speed multiplier by period (assumption: 0.7 peak, 0.9 off-peak).",
     "access_speed_kmh": "km/h door-to-station speed for places away from stations (feeder bus/taxi mix; assumption).",
     "access_detour": "street distance ÷ straight distance for access links (assumption 1.3).",
-    "access_max_m": "m; a place connects to stations and road nodes within this straight distance (assumption).",
-    "access_k": "a place connects to at most this many nearest stations (assumption).",
+    "access_max_m": "m; a place connects to every station within this straight distance, to the nearest station "
+    "of each line with none within it (flagged long_access), and to its access_k nearest road nodes within it "
+    "(assumption).",
+    "access_k": "road nodes linked per place; a place with none within access_max_m links to its access_k nearest "
+    "road nodes, flagged long_access (assumption).",
 }

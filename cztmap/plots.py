@@ -5,8 +5,13 @@ any backend and do not touch global state. Labels are English: the default fonts
 
 Examples
 --------
->>> from cztmap.plots import plot_network, save_figure      # doctest: +SKIP
->>> save_figure(plot_network(load_dataset()).figure, "network.png")   # doctest: +SKIP
+>>> import pathlib, tempfile
+>>> from cztmap import load_dataset
+>>> from cztmap.plots import plot_network, save_figure
+>>> out = pathlib.Path(tempfile.mkdtemp()) / "network.png"
+>>> _ = save_figure(plot_network(load_dataset(as_of="2024-01-01")).figure, out)
+>>> out.read_bytes()[1:4]
+b'PNG'
 """
 
 from __future__ import annotations

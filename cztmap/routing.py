@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import difflib
+import itertools
 import json
 import re
 import unicodedata
@@ -30,7 +31,7 @@ import networkx as nx
 from .errors import NoRouteError, StationNotFoundError, UsageError
 from .network import add_point, sink
 
-__all__ = ["Leg", "Itinerary", "route", "resolve_node", "station_index", "in_vehicle_time"]
+__all__ = ["Itinerary", "Leg", "in_vehicle_time", "resolve_node", "route", "station_index"]
 
 _RIDE_MODES = {"metro", "maglev", "intercity", "hsr", "art"}
 
@@ -297,7 +298,7 @@ def _legs(G: nx.MultiDiGraph, path: list[str], weight: str) -> list[Leg]:
     pending_wait = 0.0
     pending_walk = 0.0
     cur: Leg | None = None
-    for u, v in zip(path, path[1:], strict=False):
+    for u, v in itertools.pairwise(path):
         e = _best_edge(G, u, v, weight)
         mode = e.get("mode", "")
         xy_u = (G.nodes[u]["x"], G.nodes[u]["y"])

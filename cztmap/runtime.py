@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,7 @@ import numpy as np
 
 from .params import DEFAULTS, Params
 
-__all__ = ["run_time_s", "section_time_s", "CALIBRATION_FACTS", "CalibrationFact", "calibrate", "calibration_report"]
+__all__ = ["CALIBRATION_FACTS", "CalibrationFact", "calibrate", "calibration_report", "run_time_s", "section_time_s"]
 
 
 def run_time_s(length_m: float, vmax_kmh: float, mode: str, params: Params = DEFAULTS) -> float:
@@ -105,7 +106,7 @@ def _line_time_s(sections: Any, fact: CalibrationFact, params: Params) -> tuple[
         names[r.from_name_zh] = r.from_station
         names[r.to_name_zh] = r.to_station
     path = nx.shortest_path(g, names[fact.from_zh], names[fact.to_zh], weight="t")
-    total = sum(g[u][v]["t"] for u, v in zip(path, path[1:], strict=False))
+    total = sum(g[u][v]["t"] for u, v in itertools.pairwise(path))
     # the dwell at the last station is not part of a published end-to-end time
     mode = s["mode"].iloc[0]
     return total - params.dwell_s[mode], len(path) - 1

@@ -22,7 +22,7 @@ def run(argv, capsys):
 
 
 def test_route_text_and_json(capsys):
-    code, out, err = run(["route", "湘潭北站", "五一广场", "--as-of", "2023-06-28", "--modes", "metro"], capsys)
+    code, out, _err = run(["route", "湘潭北站", "五一广场", "--as-of", "2023-06-28", "--modes", "metro"], capsys)
     assert code == 0 and "湘潭北站 → 五一广场" in out and "L3" in out
     code, out, _ = run(["route", "橘子洲", "黄兴广场", "--as-of", "2024-07-01", "--modes", "metro", "--json"], capsys)
     d = json.loads(out)

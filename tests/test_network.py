@@ -48,7 +48,7 @@ def test_osmnx_accepts_the_graph(G_2024):
     x, y = G.nodes["S:wuyiguangchang"]["x"], G.nodes["S:wuyiguangchang"]["y"]
     nn = ox.distance.nearest_nodes(G, [x + 0.0002], [y - 0.0001])  # array input (scalar casts ids to int)
     assert G.nodes[nn[0]]["name_zh"] == "五一广场"
-    fig, ax = ox.plot_graph(G, show=False, close=True)
+    _fig, ax = ox.plot_graph(G, show=False, close=True)
     assert len(ax.collections) >= 1
 
 
