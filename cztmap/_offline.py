@@ -35,7 +35,7 @@ from branca.element import CssLink, Element, Figure, JavascriptLink
 
 from .errors import UsageError
 
-__all__ = ["make_offline", "render_html", "iter_elements", "asset_urls", "KNOWN_ASSETS", "DROPPED_ASSETS"]
+__all__ = ["DROPPED_ASSETS", "KNOWN_ASSETS", "asset_urls", "iter_elements", "make_offline", "render_html"]
 
 LEAFLET_VERSION = "1.9.3"
 JQUERY_VERSION = "3.7.1"

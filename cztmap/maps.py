@@ -53,13 +53,13 @@ from .errors import UsageError
 
 __all__ = [
     "BASEMAPS",
+    "choropleth_map",
+    "class_breaks",
+    "diff_map",
+    "isochrone_map",
     "network_map",
     "route_map",
-    "isochrone_map",
-    "choropleth_map",
-    "diff_map",
     "save_map",
-    "class_breaks",
 ]
 
 #: Valid ``basemap`` names and their tile URL / attribution / datum.
@@ -303,7 +303,7 @@ def _base_map(*, offline: bool, basemap: str, title: str | None) -> folium.Map:
             control=False,
         ).add_to(m)
     if title:
-        m.get_root().title = _e(title)
+        m.get_root().title = _e(title)  # type: ignore[attr-defined]
     m.add_child(_Style(_CSS))
     return m
 
@@ -367,7 +367,7 @@ def _polygon(geom: Any, **opts: Any) -> folium.Polygon | None:
     if len(polys) > 1:
         # a multi-part polygon: Leaflet takes [polygon][ring][point] nesting, which folium's location
         # validator refuses; set it after construction (each part keeps its holes)
-        poly.locations = polys
+        poly.locations = polys  # type: ignore[assignment]
     return poly
 
 
@@ -532,7 +532,7 @@ def network_map(
     m.add_child(_title_panel(title, meta))
     m.add_child(_network_legend(drawn_lines, roads, n_districts, n_interchanges))
     bounds = _bounds(stations, operating) or _bounds(districts)
-    m._cztmap_counts = {  # for tests and the CLI summary
+    m._cztmap_counts = {  # type: ignore[attr-defined]  # for tests and the CLI summary
         "sections": n_sections,
         "planned_sections": n_planned,
         "stations": n_stations,
@@ -597,7 +597,7 @@ def _add_stations(m: folium.Map, stations: gpd.GeoDataFrame, line_info: dict[str
         first = line_info.get(line_ids[0], {}) if line_ids else {}
         colour = _colour(first.get("colour"), "#555555")
         if interchange:
-            style = dict(radius=7, color="#222222", weight=3, fill=True, fill_color="#ffffff", fill_opacity=1.0,
+            style: dict[str, Any] = dict(radius=7, color="#222222", weight=3, fill=True, fill_color="#ffffff", fill_opacity=1.0,
                          class_name="cztmap-station cztmap-interchange")
             n_inter += 1
         else:
@@ -614,9 +614,9 @@ def _add_stations(m: folium.Map, stations: gpd.GeoDataFrame, line_info: dict[str
 
 def _station_popup(st: pd.Series, line_ids: list[str], line_info: dict[str, dict[str, Any]]) -> str:
     line_html = "<br>".join(
-        f'<span class="cztmap-box" style="background:{_colour(line_info.get(l, {}).get("colour"))}"></span>'
-        f"{_e(_line_label(l, line_info.get(l)))}"
-        for l in line_ids
+        f'<span class="cztmap-box" style="background:{_colour(line_info.get(lid, {}).get("colour"))}"></span>'
+        f"{_e(_line_label(lid, line_info.get(lid)))}"
+        for lid in line_ids
     )
     err = st.get("position_error_m")
     quality = st.get("position_quality")
@@ -808,9 +808,9 @@ def route_map(
     fg_legs = folium.FeatureGroup(name="Legs 行程段")
     fg_pts = folium.FeatureGroup(name="Stops and transfers 起终点/换乘")
     rows = list(legs.iterrows())
-    for i, (_, leg) in enumerate(rows):
+    for _, leg in rows:
         mode = str(leg.get("mode") or "")
-        walk = mode in _WALK_MODES or mode == "road" and _missing(leg.get("line_id"))
+        walk = mode in _WALK_MODES or (mode == "road" and _missing(leg.get("line_id")))
         colour = "#666666" if walk else _colour(leg.get("colour"), "#1f78b4")
         opts = dict(color=colour, weight=4 if walk else 7, opacity=0.9, class_name=f"cztmap-leg cztmap-leg-{_e(mode)}")
         if walk:
@@ -870,7 +870,7 @@ def route_map(
         legend.append(f'<div class="row"><span class="cztmap-swatch" style="{style}"></span>'
                       f'{_e(" ".join(x for x in key if x))}</div>')
     m.add_child(_Panel("cztmap-legend", "".join(legend)))
-    m._cztmap_counts = {"legs": len(rows), "points": len(pts)}
+    m._cztmap_counts = {"legs": len(rows), "points": len(pts)}  # type: ignore[attr-defined]
     return _finish(m, legs.total_bounds, offline=offline)
 
 
@@ -939,7 +939,7 @@ def isochrone_map(
     if origin_name:
         meta.insert(0, f"Origin 起点: {origin_name}")
     m.add_child(_title_panel(title, meta))
-    m._cztmap_counts = {"isochrones": len(iso)}
+    m._cztmap_counts = {"isochrones": len(iso)}  # type: ignore[attr-defined]
     return _finish(m, _bounds(iso), offline=offline)
 
 
@@ -1089,8 +1089,8 @@ def choropleth_map(
         legend.append('<div class="row"><span class="cztmap-box" style="background:#dddddd"></span>no data</div>')
     m.add_child(_Panel("cztmap-legend", "".join(legend)))
     m.add_child(_title_panel(title, [f"Datum 坐标系: {_datum_label(basemap, offline)}"]))
-    m._cztmap_counts = {"zones": n, "classes": len(breaks)}
-    m._cztmap_breaks = breaks
+    m._cztmap_counts = {"zones": n, "classes": len(breaks)}  # type: ignore[attr-defined]
+    m._cztmap_breaks = breaks  # type: ignore[attr-defined]
     return _finish(m, _bounds(zones), offline=offline)
 
 
@@ -1199,7 +1199,7 @@ def diff_map(
     m.add_child(_Panel("cztmap-legend", "".join(legend)))
     m.add_child(_title_panel(title, [f"{len(added)} added · {len(removed)} removed · {len(same)} unchanged",
                                      f"Datum 坐标系: {_datum_label(basemap, offline)}"]))
-    m._cztmap_counts = counts
+    m._cztmap_counts = counts  # type: ignore[attr-defined]
     return _finish(m, _bounds(base, new), offline=offline)
 
 

@@ -32,7 +32,7 @@ from shapely.geometry import MultiLineString, MultiPolygon, Polygon
 from ._io import atomic_path, atomic_write_bytes
 from .errors import UsageError
 
-__all__ = ["plot_network", "plot_isochrones", "save_figure"]
+__all__ = ["plot_isochrones", "plot_network", "save_figure"]
 
 _ISO = ["#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7"]
 
@@ -98,7 +98,7 @@ def plot_network(ds: Any, ax: Axes | None = None, *, title: str | None = None) -
     handles: dict[str, Line2D] = {}
     if sections is not None and len(sections):
         status = sections["status"] if "status" in sections else pd.Series("open", index=sections.index)
-        for (_, sec), st in zip(sections.iterrows(), status):
+        for (_, sec), st in zip(sections.iterrows(), status, strict=False):
             planned = st in ("planned", "under_construction")
             c = _colour(sec.get("colour"))
             for x, y in _lines_xy(sec.geometry):
@@ -123,9 +123,7 @@ def plot_network(ds: Any, ax: Axes | None = None, *, title: str | None = None) -
         padx, pady = (maxx - minx) * 0.05 + 0.01, (maxy - miny) * 0.05 + 0.01
         ax.set_xlim(minx - padx, maxx + padx)
         ax.set_ylim(miny - pady, maxy + pady)
-    legend = list(handles.values()) + [
-        Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor="#111111", label="interchange")
-    ]
+    legend = [*list(handles.values()), Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor="#111111", label="interchange")]
     ax.legend(handles=legend, loc="upper left", fontsize=7, ncol=2, framealpha=0.9)
     as_of = getattr(ds, "as_of", None)
     ax.set_title(title or f"Chang-Zhu-Tan rail network{f' as of {as_of}' if as_of else ''} (WGS-84)", fontsize=11)
@@ -151,7 +149,7 @@ def plot_isochrones(
     iso = iso[iso.geometry.notna() & ~iso.geometry.is_empty].sort_values("minutes", ascending=False)
     levels = sorted(iso["minutes"].unique())
     idx = np.linspace(0, len(_ISO) - 1, max(len(levels), 1)).round().astype(int)
-    colour_of = {lv: _ISO[i] for lv, i in zip(levels, idx)}
+    colour_of = {lv: _ISO[i] for lv, i in zip(levels, idx, strict=False)}
     for _, row in iso.iterrows():
         for p in _polys(row.geometry):
             x, y = p.exterior.xy

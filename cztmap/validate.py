@@ -54,7 +54,7 @@ class Problem:
         return f"{self.file}: feature {self.feature!r}, field {self.field!r}: {self.message}"
 
 
-def _missing(v: Any) -> bool:  # noqa: D103
+def _missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT
 
 

@@ -14,11 +14,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from browser import ARTIFACTS, open_page, require_browser  # noqa: E402
-from test_maps import EVIL, make_ds  # noqa: E402
+from browser import ARTIFACTS, open_page, require_browser
+from test_maps import EVIL, make_ds
 
-from cztmap import maps  # noqa: E402
-from cztmap._offline import KNOWN_ASSETS, DROPPED_ASSETS  # noqa: E402
+from cztmap import maps
+from cztmap._offline import DROPPED_ASSETS, KNOWN_ASSETS
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -50,7 +50,7 @@ def offline_network(tmp_path_factory):
 
 
 def test_offline_network_map_in_browser(offline_network) -> None:
-    ds, m, path, seconds, expected = offline_network
+    ds, _m, path, seconds, expected = offline_network
     size_mb = path.stat().st_size / 1e6
     print(f"offline network map: {size_mb:.2f} MB, built+saved in {seconds:.2f} s")
     assert size_mb < 3.0
@@ -92,7 +92,7 @@ def test_offline_network_map_in_browser(offline_network) -> None:
 
 
 def test_district_tooltip_shows_population(offline_network) -> None:
-    ds, m, path, seconds, expected = offline_network
+    _ds, _m, path, _seconds, _expected = offline_network
     with open_page(path) as page:
         page.page.locator("path.cztmap-district").first.dispatch_event("mouseover")
         page.page.wait_for_timeout(200)

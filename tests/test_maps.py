@@ -202,11 +202,11 @@ def test_make_offline_instance_only_and_refuses_unknown() -> None:
     from folium.plugins import MarkerCluster
 
     MarkerCluster().add_to(m2)
-    with pytest.raises(UsageError, match="markercluster|network"):
+    with pytest.raises(UsageError, match=r"markercluster|network"):
         make_offline(m2)
     m3 = folium.Map(tiles=None)
     folium.Marker((28, 113), icon=folium.Icon()).add_to(m3)
-    with pytest.raises(UsageError, match="folium.Icon"):
+    with pytest.raises(UsageError, match=r"folium\.Icon"):
         make_offline(m3)
 
 
@@ -246,11 +246,11 @@ def test_amap_shifts_every_overlay() -> None:
     assert np.allclose(np.array(lb[0][0]) - np.array(la[0][0]), [-0.0034, 0.0056], atol=0.0008)
     html = render_html(gcj)
     assert "webrd0{s}.is.autonavi.com" in html and '"subdomains": "1234"' in html and "GCJ-02" in html
-    tl = [el for el in iter_elements(gcj) if type(el) is folium.TileLayer][0]
+    tl = next(el for el in iter_elements(gcj) if type(el) is folium.TileLayer)
     assert "高德地图" in tl.options["attribution"] and "AutoNavi" in tl.options["attribution"]
     # the district GeoJson is shifted too
-    gj = [el for el in iter_elements(gcj) if type(el) is folium.GeoJson][0]
-    gw = [el for el in iter_elements(wgs) if type(el) is folium.GeoJson][0]
+    gj = next(el for el in iter_elements(gcj) if type(el) is folium.GeoJson)
+    gw = next(el for el in iter_elements(wgs) if type(el) is folium.GeoJson)
     x0 = gj.data["features"][0]["geometry"]["coordinates"][0][0][0]
     x1 = gw.data["features"][0]["geometry"]["coordinates"][0][0][0]
     assert x0[0] - x1[0] == pytest.approx(0.0056, abs=0.0008)
@@ -265,7 +265,7 @@ def test_offline_ignores_amap_shift() -> None:
 # --- bad inputs ----------------------------------------------------------------------------------------
 def test_bad_inputs() -> None:
     ds = make_ds()
-    with pytest.raises(UsageError, match="amap.*none.*osm"):
+    with pytest.raises(UsageError, match=r"amap.*none.*osm"):
         maps.network_map(ds, basemap="google")
     with pytest.raises(UsageError, match="minutes"):
         maps.isochrone_map(gpd.GeoDataFrame({"x": [1]}, geometry=[Point(0, 0).buffer(1)]), origin=(113, 28))
@@ -331,5 +331,5 @@ def test_plots(tmp_path) -> None:
     assert svg1 == save_figure(ax.figure, tmp_path / "n2.svg").read_bytes()
     iso = gpd.GeoDataFrame({"minutes": [15, 30]}, geometry=[Point(113, 28).buffer(r) for r in (0.03, 0.06)], crs="EPSG:4326")
     save_figure(plot_isochrones(iso, origin=(113, 28)), tmp_path / "i.png")
-    with pytest.raises(UsageError, match="png or .svg"):
+    with pytest.raises(UsageError, match=r"png or \.svg"):
         save_figure(ax.figure, tmp_path / "n.pdf")
