@@ -618,17 +618,23 @@ def read_gtfs(path: str | Path) -> GtfsFeed:
             t = _parse_table(name, members[name], problems)
             if t is not None:
                 tables[name] = t
-        for name in REQUIRED_FILES:
+        if not any(n in members for n in (*REQUIRED_FILES, "calendar.txt", "calendar_dates.txt")):
+            problems.append(f"{p.name}: holds none of the GTFS files ({', '.join(REQUIRED_FILES)}, calendar.txt); "
+                            "give a GTFS .zip or a folder of those .txt files.")
+        for name in REQUIRED_FILES if any(n in members for n in REQUIRED_FILES) else ():
             if name not in members:
                 problems.append(f"{name}: the required file is missing from the feed; add it.")
-        if "calendar.txt" not in members and "calendar_dates.txt" not in members:
+        if tables and "calendar.txt" not in members and "calendar_dates.txt" not in members:
             problems.append("calendar.txt: neither calendar.txt nor calendar_dates.txt is in the feed; add one of them.")
     feed = GtfsFeed(p.stem if p.is_file() else p.name, tables)
     if tables:
         _check(feed, problems)
     if problems:
-        err = DataError(f"GTFS feed {str(p)!r} has {len(problems)} problem(s); fix them and import again:\n"
-                        + "\n".join(f"- {m}" for m in problems))
+        if len(problems) == 1:  # one problem: one sentence
+            err = DataError(f"GTFS feed {str(p)!r}: {problems[0]}")
+        else:
+            err = DataError(f"GTFS feed {str(p)!r} has {len(problems)} problem(s); fix them and import again:\n"
+                            + "\n".join(f"- {m}" for m in problems))
         err.problems = problems  # type: ignore[attr-defined]
         raise err
     return feed
@@ -1023,7 +1029,7 @@ def graph_from_gtfs(
     if chosen - set(RAIL_MODES):
         raise UsageError(f"Unknown mode(s) {', '.join(sorted(chosen - set(RAIL_MODES)))}; choose from {', '.join(RAIL_MODES)}.")
     feed = path if isinstance(path, GtfsFeed) else read_gtfs(path)
-    day = parse_date(date, argument="date") or feed.busiest_date()
+    day = parse_date(date, argument="--date service") or feed.busiest_date()
     active = feed.active_services(day)
     trips = {t: v for t, v in feed.trips.items() if v["service_id"] in active
              and feed.routes[v["route_id"]]["mode"] in chosen and t in feed.stop_times}
@@ -1113,7 +1119,7 @@ def graph_from_gtfs(
                 hw_s, src = params.headway_min(mode, period, None, None)[0] * 60, "default"
         for sid in sorted(route_stations[rid]):
             x, y = pos(sid)
-            add_platform(G, sid, rid, x, y, headway_min=hw_s / 60, headway_source=src, params=params,
+            add_platform(G, sid, rid, x, y, headway_min=hw_s / 60, headway_source=src, params=params, mode=mode,
                          name_zh=feed.stops[sid]["name"], name_en=feed.names_en.get(sid, ""))
 
     _add_walks(G, feed, sorted(station_routes), params)

@@ -234,7 +234,7 @@ def build_graph(
         s = st.loc[sid]
         mode = next(d["mode"] for _, _, d in G.out_edges(f"P:{sid}:{svc}", data=True))
         hw, hw_src = headway(svc, mode)
-        add_platform(G, sid, svc, s.geometry.x, s.geometry.y, headway_min=hw, headway_source=hw_src, params=params,
+        add_platform(G, sid, svc, s.geometry.x, s.geometry.y, headway_min=hw, headway_source=hw_src, params=params, mode=mode,
                      name_zh=s.name_zh, name_en=s.name_en, city=s.city, adcode=s.adcode)
 
     # ---------- walking links between nearby stations ---------------------------------------
@@ -278,19 +278,22 @@ def add_platform(
     headway_min: float,
     headway_source: str,
     params: Params = DEFAULTS,
+    mode: str | None = None,
     **attrs: Any,
 ) -> str:
     """Give a station a platform of ``service_id`` with its board and alight edges; return the platform id.
 
-    Boarding costs ``platform_walk_s`` plus the expected wait (``wait_fraction`` × headway);
+    Boarding costs ``platform_walk_s`` plus the mode's ``station_overhead_s`` (security and ticket
+    gates at China Railway stations) plus the expected wait (``wait_fraction`` × headway);
     alighting costs ``alight_walk_s``. Shared by :func:`build_graph` and the GTFS importer.
     """
     p = f"P:{station_id}:{service_id}"
     wait = params.wait_fraction * headway_min * 60
+    walk = params.platform_walk_s + (params.station_overhead_s.get(mode, 0.0) if mode else 0.0)
     G.add_node(p)
     G.nodes[p].update(node_attrs("platform", x, y, station_id=station_id, service_id=service_id, **attrs))
     G.add_edge(station_node(station_id), p, mode="board", service_id=service_id, line_id=service_id, length=0.0,
-               travel_time=params.platform_walk_s + wait, wait_time=wait, walk_time=params.platform_walk_s,
+               travel_time=walk + wait, wait_time=wait, walk_time=walk,
                headway_min=headway_min, headway_source=headway_source)
     G.add_edge(p, station_node(station_id), mode="alight", service_id=service_id, line_id=service_id, length=0.0,
                travel_time=params.alight_walk_s, walk_time=params.alight_walk_s)
@@ -386,10 +389,11 @@ def add_point(
     >>> add_point(G, 112.9388, 28.2282, name="home")
     'X:home'
     """
+    hint = " (longitude and latitude look swapped)" if (111.0 <= lat <= 115.0 and 25.5 <= lon <= 29.5) else ""
     if not (-180 <= lon <= 180 and -90 <= lat <= 90) or lon != lon or lat != lat:
-        raise UsageError(f"Point ({lon}, {lat}) is not a WGS-84 longitude/latitude pair.")
+        raise UsageError(f"Point ({lon}, {lat}) is not a WGS-84 longitude/latitude pair{hint}; "
+                         "give longitude,latitude in decimal degrees, e.g. 112.9388,28.2282.")
     if not (111.0 <= lon <= 115.0 and 25.5 <= lat <= 29.5):
-        hint = " (longitude and latitude look swapped)" if (111.0 <= lat <= 115.0 and 25.5 <= lon <= 29.5) else ""
         raise UsageError(f"Point ({lon}, {lat}) is outside the Chang-Zhu-Tan region{hint}; give (longitude, latitude) in WGS-84.")
     node = f"X:{name or f'{lon:.6f},{lat:.6f}'}"
     if node in G:

@@ -58,6 +58,9 @@ class Params:
     wait_fraction: float = 0.5
     # --- stations and transfers ---------------------------------------------------------------
     platform_walk_s: float = 120.0
+    station_overhead_s: dict[str, float] = field(
+        default_factory=lambda: {"metro": 0.0, "maglev": 0.0, "intercity": 300.0, "hsr": 600.0, "art": 0.0}
+    )
     alight_walk_s: float = 60.0
     walk_speed_mps: float = 1.2
     walk_detour: float = 1.3
@@ -121,6 +124,8 @@ SOURCES: dict[str, str] = {
     "timetable, tus8); HSR 30 (assumption; no published figure); ART 10 (assumption).",
     "wait_fraction": "expected wait = this × headway (random arrivals, regular service).",
     "platform_walk_s": "s from street/concourse to platform, charged on every boarding (assumption).",
+    "station_overhead_s": "s extra on boarding China Railway trains: security screening and ticket gates that close "
+    "before departure (assumption: HSR 10 min, CZT intercity 5 min; metro security is inside platform_walk_s).",
     "alight_walk_s": "s from the platform to the concourse/street when alighting (assumption); a change of line therefore costs alight_walk_s + platform_walk_s (3 min) plus the new wait.",
     "walk_speed_mps": "m/s pedestrian speed (1.2 m/s, the common planning value, e.g. HCM).",
     "walk_detour": "street-network distance ÷ straight distance for walking links (assumption 1.3).",

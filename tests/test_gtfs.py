@@ -158,10 +158,11 @@ def test_import_hand_made_transfer_feed() -> None:
     assert H.nodes["S:HUB"]["name_en"] == "Hub" and H.nodes["S:HUB"]["lines"] == "A;B"
     path = nx.shortest_path(H, "S:A1", "S:B2", weight="travel_time")
     assert path == ["S:A1", "P:A1:A", "P:HUB:A", "S:HUB", "P:HUB:B", "P:B2:B", "S:B2"]
-    # board A: 120 + 300/2; ride 210; alight 60; board B: 120 + 1200/2 (mean gap of trip departures); ride
-    # 600 (median over trips, one interpolated); alight 60
+    # board A: 120 + 300/2; ride 210; alight 60; board B (route_type 2 = intercity): 120 + 300 station
+    # overhead (security, ticket gates) + 1200/2 (mean gap of trip departures); ride 600 (median over
+    # trips, one interpolated); alight 60
     t = nx.shortest_path_length(H, "S:A1", "S:B2", weight="travel_time")
-    assert t == pytest.approx(270 + 210 + 60 + 720 + 600 + 60, abs=1e-6)
+    assert t == pytest.approx(270 + 210 + 60 + 1020 + 600 + 60, abs=1e-6)
     assert H["P:A1:A"]["P:HUB:A"][0]["mode"] == "metro" and H["P:HUB:B"]["P:B2:B"][0]["mode"] == "intercity"
 
 
