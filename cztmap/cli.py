@@ -136,7 +136,7 @@ def _cmd_stations(args: argparse.Namespace) -> int:
 
     ds = load_dataset(as_of=args.as_of)
     st = ds.stations
-    if args.line:
+    if args.line is not None:
         known = set(ds.lines["line_id"])
         if args.line not in known:
             raise UsageError(f"Unknown line {args.line!r}; lines on this date: {', '.join(sorted(known))}.")
@@ -218,7 +218,7 @@ def _cmd_export_gtfs(args: argparse.Namespace) -> int:
 def _cmd_export_layers(args: argparse.Namespace) -> int:
     from .export import export_layers
 
-    layers = [x.strip() for x in args.layers.split(",")] if args.layers else None
+    layers = [x.strip() for x in args.layers.split(",")] if args.layers is not None else None
     paths = export_layers(args.output, as_of=args.as_of, layers=layers)
     for p in paths:
         _info(f"wrote {p}")
@@ -237,10 +237,20 @@ def _cmd_export_graph(args: argparse.Namespace) -> int:
 
 @_handler("import-gtfs")
 def _cmd_import_gtfs(args: argparse.Namespace) -> int:
+    from .errors import DataError
     from .gtfs import graph_from_gtfs
     from .network import summary
 
-    G = graph_from_gtfs(args.feed, date=args.date, period=args.period)
+    try:
+        G = graph_from_gtfs(args.feed, date=args.date, period=args.period)
+    except DataError as exc:
+        problems = getattr(exc, "problems", None) or []
+        if len(problems) < 2:
+            raise
+        for p in problems:  # like `data validate`: the list on stdout, one sentence on stderr
+            print(p)
+        raise DataError(f"GTFS feed {args.feed!r} has {len(problems)} problems (listed above); fix them and "
+                        "import again.") from None
     if args.output:
         from .export import export_graph
 
@@ -354,8 +364,26 @@ def _cmd_reach(args: argparse.Namespace) -> int:
     from .integration import cross_city_table
 
     budgets = _budgets(args.budgets, (30, 45, 60, 90), "--budgets")
+    if args.output:
+        _suffix(args.output, ("html",), "output path")
+        from ._io import check_writable
+
+        check_writable(args.output, argument="output")
     G = _graph(args)
     tab = cross_city_table(G, budgets=budgets, level=args.level)
+    if args.output:
+        from . import maps
+        from .dataset import load_dataset
+        from .integration import accessibility
+
+        acc = accessibility(G, budgets=budgets, other_cities_only=True)
+        col = f"within_{budgets[-1]:g}min"
+        zones = load_dataset().districts[["adcode", "geometry"]].merge(acc.reset_index(), on="adcode", how="inner")
+        m = maps.choropleth_map(zones, col, name_column="name_zh", offline=args.offline,
+                                label=f"population of the other two cities reachable within {budgets[-1]:g} min",
+                                title=f"Cross-city accessibility, {G.graph.get('as_of')} ({G.graph.get('period')})")
+        maps.save_map(m, args.output)
+        _info(f"wrote {args.output}")
     extra = {"as_of": G.graph.get("as_of"), "period": G.graph.get("period"), "level": args.level,
              "population_missing": tab.attrs.get("population_missing", [])}
     _print_table(tab, json_out=args.json, extra=extra)
@@ -388,6 +416,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         a, b = args.scenarios[0], (args.scenarios[1] if len(args.scenarios) == 2 else None)
     else:
         raise UsageError("Give one or two scenario files (or shipped names), or --as-of DATE1 DATE2.")
+    if args.top < 1:
+        raise UsageError(f"--top {args.top} must be a positive whole number, e.g. --top 5.")
     if args.output:
         _suffix(args.output, ("html",), "output path")
         from ._io import check_writable
@@ -497,6 +527,8 @@ def build_parser() -> argparse.ArgumentParser:
     re_.add_argument("--level", choices=["zone", "grid"], default="zone",
                      help="zone: district seats; grid: 3-km hexagons with district population spread by area")
     re_.add_argument("--json", action="store_true")
+    re_.add_argument("-o", "--output", help="choropleth map (.html) of each district's reach into the other cities")
+    re_.add_argument("--offline", action="store_true", help="self-contained HTML map")
 
     cr = sub.add_parser("critical", help="rank stations, sections and roads by cross-city reachability lost when closed")
     _common_graph(cr)

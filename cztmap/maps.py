@@ -772,6 +772,32 @@ def _network_legend(
 _WALK_MODES = {"walk", "access", "egress", "transfer", "board", "alight"}
 
 
+def _flat_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    """Readable rows from a flat dict, or from ``Itinerary.to_dict()`` (legs and totals in minutes)."""
+    if not ({"legs", "totals"} <= set(summary)):
+        return summary
+    t = summary["totals"]
+
+    def mins(sec: Any) -> str:
+        return f"{float(sec) / 60:.0f} min"
+
+    rows: dict[str, Any] = {
+        "from 起点": (summary.get("origin") or {}).get("name", ""),
+        "to 终点": (summary.get("destination") or {}).get("name", ""),
+        "date 日期": f"{summary.get('as_of') or ''} ({summary.get('period') or ''})",
+        "total 全程": mins(t.get("total_s", 0)),
+        "in vehicle 乘车": mins(t.get("in_vehicle_s", 0)),
+        "wait 候车": mins(t.get("wait_s", 0)),
+        "walk/transfer 步行换乘": mins(t.get("walk_transfer_s", 0)),
+        "access 接驳": mins(t.get("access_s", 0)),
+        "transfers 换乘次数": t.get("transfers", 0),
+    }
+    for i, leg in enumerate(summary["legs"], 1):
+        what = leg.get("line_id") or leg.get("kind")
+        rows[f"leg {i}"] = f"{what}: {leg.get('from_name')} → {leg.get('to_name')} ({float(leg.get('duration_s', 0)) / 60:.0f} min)"
+    return rows
+
+
 def route_map(
     itinerary_gdf: gpd.GeoDataFrame,
     *,
@@ -853,7 +879,7 @@ def route_map(
     m.add_child(fg_pts)
     m.add_child(_title_panel(title, [f"Datum 坐标系: {_datum_label(basemap, offline)}"]))
     if summary:
-        rows_html = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in summary.items())
+        rows_html = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in _flat_summary(summary).items())
         m.add_child(_Panel("cztmap-summary", f"<h2>Summary 摘要</h2><table>{rows_html}</table>"))
     legend = ['<h2>Legs 行程段</h2>']
     seen: set[tuple[str, str]] = set()

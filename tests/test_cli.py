@@ -117,3 +117,24 @@ def test_readme_commands_are_the_ones_ci_runs():
     assert "pip install ." in main_cmd and "cztmap map --offline -o" in main_cmd
     run_sh = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "test-command" in run_sh
+
+
+def test_analysis_commands_write_their_outputs(tmp_path, capsys):
+    route_html = tmp_path / "route.html"
+    code, out, _ = run(["route", "湘潭北站", "五一广场", "--as-of", "2023-06-28", "--modes", "metro", "-o", str(route_html),
+                        "--offline"], capsys)
+    html = route_html.read_text(encoding="utf-8")
+    assert code == 0 and "侯家塘" in html and "in vehicle" in html and "{&#x27;node" not in html
+    iso = tmp_path / "iso.geojson"
+    code, out, _ = run(["isochrone", "湘潭北站", "--minutes", "30", "60", "-o", str(iso), "--as-of", "2023-06-28"], capsys)
+    doc = json.loads(iso.read_text(encoding="utf-8"))
+    assert code == 0 and [f["properties"]["minutes"] for f in doc["features"]] == [30, 60]
+    code, out, _ = run(["reach", "--as-of", "2023-06-28", "--json", "-o", str(tmp_path / "reach.html"), "--offline"], capsys)
+    rows = json.loads(out)["rows"]
+    assert code == 0 and len(rows) == 6 and (tmp_path / "reach.html").stat().st_size > 50_000
+    assert {r["origin_city"] for r in rows} == {"Changsha", "Zhuzhou", "Xiangtan"}
+    code, out, _ = run(["compare", "before_west_ring", "with_west_ring", "--json", "-o", str(tmp_path / "diff.html")], capsys)
+    d = json.loads(out)
+    assert code == 0 and len(d["added_sections"]) == 8 and d["removed_sections"] == []
+    code, out, _ = run(["critical", "--top", "3", "--as-of", "2023-06-28", "--json"], capsys)
+    assert code == 0 and len(json.loads(out)["rows"]) == 3
