@@ -43,7 +43,7 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon, mapping, 
 from . import coords
 from ._io import atomic_write_text
 from ._paths import geo_dir, sources_dir
-from .errors import DataError
+from .errors import DataError, UsageError
 
 __all__ = [
     "COMPLEX_MERGE_M",
@@ -750,7 +750,11 @@ def build_dataset(
         "districts": _feature_collection("districts", districts, dgeoms),
     }
     if write:
-        dst.mkdir(parents=True, exist_ok=True)
+        try:
+            dst.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # an existing file, a read-only or virtual file system, ...
+            raise UsageError(f"Cannot create the output folder {str(dst)!r} ({exc.strerror or exc}); "
+                             "give --out a folder you can write to.") from None
         for name, text in texts.items():
             atomic_write_text(dst / f"{name}.geojson", text, argument="data/geo")
     return texts

@@ -44,6 +44,8 @@ __all__ = ["FRAME_FORMATS", "LAYER_FORMATS", "export_frame", "export_graph", "ex
 LAYER_FORMATS = (".gpkg", ".parquet", ".geojson")
 FRAME_FORMATS = (".gpkg", ".parquet", ".geojson", ".csv")
 _DRIVER = {".gpkg": "GPKG", ".geojson": "GeoJSON"}
+#: The write time GDAL records in GeoPackages (fixed: same input, same bytes).
+GDAL_TIMESTAMP = "2000-01-01T00:00:00.000Z"
 
 #: Attributes restored as numbers/booleans by :func:`load_graph` (everything else stays a string).
 FLOAT_ATTRS = frozenset({
@@ -82,12 +84,21 @@ def _write_gdf(gdf: gpd.GeoDataFrame | pd.DataFrame, tmp: Path, ext: str, layer:
 
 @contextlib.contextmanager
 def _gdal_target(tmp: Path, ext: str) -> Iterator[Path]:
-    """A scratch name ending in ``ext`` next to ``tmp`` (GDAL wants the right extension), moved onto ``tmp``."""
+    """A scratch name ending in ``ext`` next to ``tmp`` (GDAL wants the right extension), moved onto ``tmp``.
+
+    GDAL stamps a GeoPackage with the time of writing (``gpkg_contents.last_change``); it is pinned to
+    :data:`GDAL_TIMESTAMP` while writing so that the same layers give the same bytes.
+    """
+    import pyogrio
+
     out = tmp.with_name(tmp.name + ext)
+    old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GDAL_TIMESTAMP})
     try:
         yield out
         os.replace(out, tmp)
     finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
         out.unlink(missing_ok=True)
 
 

@@ -619,13 +619,15 @@ def read_gtfs(path: str | Path) -> GtfsFeed:
             if t is not None:
                 tables[name] = t
         if not any(n in members for n in (*REQUIRED_FILES, "calendar.txt", "calendar_dates.txt")):
+            # nothing of a feed at all (an empty zip, the wrong archive): one problem, not six
             problems.append(f"{p.name}: holds none of the GTFS files ({', '.join(REQUIRED_FILES)}, calendar.txt); "
                             "give a GTFS .zip or a folder of those .txt files.")
-        for name in REQUIRED_FILES if any(n in members for n in REQUIRED_FILES) else ():
-            if name not in members:
-                problems.append(f"{name}: the required file is missing from the feed; add it.")
-        if tables and "calendar.txt" not in members and "calendar_dates.txt" not in members:
-            problems.append("calendar.txt: neither calendar.txt nor calendar_dates.txt is in the feed; add one of them.")
+        else:
+            for name in REQUIRED_FILES:
+                if name not in members:
+                    problems.append(f"{name}: the required file is missing from the feed; add it.")
+            if "calendar.txt" not in members and "calendar_dates.txt" not in members:
+                problems.append("calendar.txt: neither calendar.txt nor calendar_dates.txt is in the feed; add one of them.")
     feed = GtfsFeed(p.stem if p.is_file() else p.name, tables)
     if tables:
         _check(feed, problems)

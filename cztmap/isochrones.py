@@ -60,6 +60,10 @@ UTM_CRS = "EPSG:32649"
 _PLACE_KINDS = ("station", "zone", "point")
 
 
+#: The largest travel-time budget accepted (minutes): one day.
+MAX_BUDGET_MIN = 1440
+
+
 def check_budgets(minutes: Any, *, argument: str = "minutes") -> list[float]:
     """Validate travel-time budgets (minutes): numbers, finite, > 0; returned sorted and unique.
 
@@ -89,6 +93,8 @@ def check_budgets(minutes: Any, *, argument: str = "minutes") -> list[float]:
             raise UsageError(
                 f"Budget {m!r} in `{argument}` must be a finite number of minutes > 0, e.g. {argument}=(30, 45, 60)."
             )
+        if float(m) > MAX_BUDGET_MIN:  # beyond a day the polygons overflow (buffers of 1e300 m) and mean nothing
+            raise UsageError(f"Budget {m!r} in `{argument}` is more than a day; give at most {MAX_BUDGET_MIN} minutes.")
         out.append(float(m))
     return sorted(set(out))
 

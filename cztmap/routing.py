@@ -90,7 +90,8 @@ def resolve_node(G: nx.MultiDiGraph, place: Any, *, argument: str = "place", add
     if not isinstance(place, str) or not place.strip():
         raise UsageError(f"The {argument} {place!r} is empty; give a station name (中文 or pinyin), a station id or lon,lat.")
     text = place.strip()
-    m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*", text)
+    num = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?)"
+    m = re.fullmatch(rf"\s*({num})\s*,\s*({num})\s*", text, flags=re.IGNORECASE)
     if m:
         return resolve_node(G, (float(m.group(1)), float(m.group(2))), argument=argument, add_points=add_points)
     if text in G:
@@ -108,9 +109,29 @@ def resolve_node(G: nx.MultiDiGraph, place: Any, *, argument: str = "place", add
         close = [low[k] for k in difflib.get_close_matches(_norm(text), list(low), n=3, cutoff=0.5)]
     extra = ""
     as_of = G.graph.get("as_of")
+    fixed = next((f for f in _repair_encoding(text) if idx.get(_norm(f)) is not None), None)
+    if fixed is not None:
+        raise StationNotFoundError(text, [fixed], extra=" (the text reads as GBK, not UTF-8: set the terminal or file "
+                                   "to UTF-8)")
     if _known_elsewhere(text):
         extra = f" in the network of {as_of} (it is not open on that date; try a later --as-of)"
     raise StationNotFoundError(text, close, extra=extra)
+
+
+def _repair_encoding(text: str) -> list[str]:
+    """What a GBK/UTF-8 mix-up may have garbled: GBK bytes in a UTF-8 argv (surrogate escapes),
+    or UTF-8 bytes shown as GBK (mojibake such as '浜斾竴骞垮満' for '五一广场')."""
+    import os
+
+    out = []
+    for attempt in (lambda: os.fsencode(text).decode("gb18030"), lambda: text.encode("gbk").decode("utf-8")):
+        try:
+            fixed = attempt()
+        except (UnicodeError, ValueError):
+            continue
+        if fixed != text:
+            out.append(fixed)
+    return out
 
 
 def _known_elsewhere(text: str) -> bool:

@@ -221,6 +221,28 @@ def _positive(ctx: _Ctx, key: str, value: Any, *, optional: bool = True) -> floa
     return float(value)
 
 
+def _speed(ctx: _Ctx, key: str, value: Any, mode: str) -> float | None:
+    """A positive speed inside the plausible range of the mode (the range `cztmap data validate` uses)."""
+    from .validate import _SPEED
+
+    v = _positive(ctx, key, value)
+    lo, hi = _SPEED.get(mode, (20, 500))
+    if v is not None and not lo <= v <= hi:
+        raise ctx.err(key, f"{value!r} km/h is implausible for {mode}", f"give a speed between {lo} and {hi} km/h")
+    return v
+
+
+def _check_spacing(ctx: _Ctx, key: str, full: Dataset, resolved: list[tuple[str, Any]]) -> None:
+    """Consecutive stops of an added line must not sit on the same spot (a zero-length section)."""
+    st = full.stations.set_index("station_id").geometry
+    pts = [(st[r].x, st[r].y) if kind == "existing" else (r["lon"], r["lat"]) for kind, r in resolved]
+    names = [r if kind == "existing" else r["name"] for kind, r in resolved]
+    for j in range(len(pts) - 1):
+        if float(haversine_m(*pts[j], *pts[j + 1])) < 1.0:
+            raise ctx.err(f"{key}[{j + 1}]", f"station {names[j + 1]!r} is at the same position as {names[j]!r} "
+                          "(a zero-length section)", "give the new station its own surveyed lon/lat or drop it")
+
+
 def _str_list(ctx: _Ctx, key: str, value: Any) -> list[str]:
     if isinstance(value, str):
         value = [value]
@@ -369,7 +391,7 @@ def parse_scenario(doc: dict[str, Any], *, source: str = "<dict>", dataset: Data
         spec: dict[str, Any] = {
             "id": lid, "name": str(a.get("name", lid)), "name_en": str(a.get("name_en", a.get("name", lid))),
             "mode": mode, "extends": extends,
-            "speed_kmh": _positive(ctx, f"{where}.speed_kmh", a.get("speed_kmh")),
+            "speed_kmh": _speed(ctx, f"{where}.speed_kmh", a.get("speed_kmh"), mode),
             "length_km": _positive(ctx, f"{where}.length_km", a.get("length_km")),
             "headway_peak_min": _positive(ctx, f"{where}.headway_peak_min", a.get("headway_peak_min")),
             "headway_offpeak_min": _positive(ctx, f"{where}.headway_offpeak_min", a.get("headway_offpeak_min")),
@@ -415,6 +437,7 @@ def parse_scenario(doc: dict[str, Any], *, source: str = "<dict>", dataset: Data
         dup = sorted({k for k in keys if keys.count(k) > 1})
         if dup:
             raise ctx.err(f"{where}.stations", f"station {dup[0]!r} appears twice", "list each station once")
+        _check_spacing(ctx, f"{where}.stations", full, resolved)
         spec["stations"] = tuple(resolved)
         add_lines.append(spec)
 
@@ -477,10 +500,12 @@ def load_scenario(path: str | Path, *, dataset: Dataset | None = None) -> Scenar
     ('2023-06-28', True)
     """
     p = Path(path)
+    if p.is_dir():
+        raise ScenarioError(f"Scenario file {str(p)!r} is a folder; give the path of a .toml scenario file.")
     if not p.is_file():
         raise ScenarioError(f"Scenario file {str(p)!r} does not exist; give the path of a .toml scenario file.")
-    try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    try:  # utf-8-sig: a byte-order mark (Windows editors) is accepted
+        doc = tomllib.loads(p.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
         raise ScenarioError(f"Scenario file {str(p)!r} is not UTF-8 text; save it as UTF-8.") from None
     except tomllib.TOMLDecodeError as exc:
