@@ -90,7 +90,7 @@ def service_of(line_id: str) -> list[str]:
     return [line_id]
 
 
-def sink(node: str) -> str:
+def sink(node: Any) -> Any:
     """Arrival node of a place (zone or point); other nodes are their own arrival node.
 
     Examples
@@ -98,14 +98,14 @@ def sink(node: str) -> str:
     >>> sink("Z:430302"), sink("S:wuyiguangchang")
     ('Z:430302:in', 'S:wuyiguangchang')
     """
-    if (node.startswith("Z:") or node.startswith("X:")) and not node.endswith(":in"):
+    if isinstance(node, str) and (node.startswith("Z:") or node.startswith("X:")) and not node.endswith(":in"):
         return f"{node}:in"
     return node
 
 
-def is_place(node: str) -> bool:
+def is_place(node: Any) -> bool:
     """True for zone and point nodes (origin or arrival side)."""
-    return node.startswith("Z:") or node.startswith("X:")
+    return isinstance(node, str) and (node.startswith("Z:") or node.startswith("X:"))
 
 
 def _check_modes(modes: Iterable[str] | None) -> set[str]:

@@ -87,7 +87,16 @@ def resolve_node(G: nx.MultiDiGraph, place: Any, *, argument: str = "place", add
         if not add_points:
             raise UsageError(f"The {argument} must be a station here, not a point.")
         return add_point(G, lon, lat)
-    if not isinstance(place, str) or not place.strip():
+    if not isinstance(place, str):
+        try:
+            present = place is not None and not isinstance(place, bool) and place in G  # e.g. an integer OSM id
+        except TypeError:  # unhashable (a list of three numbers, a dict, ...)
+            present = False
+        if present:
+            return place  # type: ignore[no-any-return]
+        raise UsageError(f"The {argument} {place!r} is not a node of this graph; give a station name (中文 or pinyin), "
+                         "a station id, a node id or lon,lat.")
+    if not place.strip():
         raise UsageError(f"The {argument} {place!r} is empty; give a station name (中文 or pinyin), a station id or lon,lat.")
     text = place.strip()
     num = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?)"
@@ -307,10 +316,12 @@ def _best_edge(G: nx.MultiDiGraph, u: str, v: str, weight: str) -> dict[str, Any
 
 def _label(G: nx.MultiDiGraph, n: str) -> str:
     d = G.nodes[n]
-    name = d.get("name_zh") or d.get("name_en")
+    name = d.get("name_zh") or d.get("name_en") or d.get("name")
+    if name:
+        return str(name)
     if d.get("kind") == "road":
-        return "road"
-    return str(name) if name else n
+        return f"road node {n}"  # schematic corridor vertices and OpenStreetMap nodes have no names
+    return str(n)
 
 
 def _legs(G: nx.MultiDiGraph, path: list[str], weight: str) -> list[Leg]:

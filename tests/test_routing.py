@@ -98,3 +98,15 @@ def test_no_route_is_explained():
 def test_bad_points(G_metro, bad):
     with pytest.raises(UsageError):
         route(G_metro, bad, "五一广场")
+
+
+def test_non_string_node_ids_and_unnamed_road_nodes():
+    G = build_graph(as_of="2024-07-01", modes=["metro"])
+    G.add_node(12345, x=112.97, y=28.19, kind="road", name_zh="", name_en="", city="", adcode="", street_count=1)
+    G.add_edge(12345, "S:wuyiguangchang", mode="walk", length=100.0, travel_time=80.0)
+    it = route(G, 12345, "橘子洲")
+    assert it.origin == 12345 and it.legs[0].from_name == "road node 12345"
+    with pytest.raises(UsageError, match="not a node"):
+        route(G, 99999, "橘子洲")
+    with pytest.raises(UsageError):
+        route(G, [1, 2, 3], "橘子洲")
