@@ -10,19 +10,13 @@ shared and noisy: compare medians and ratios, not single times).
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
+import sys
+from pathlib import Path
 
 import networkx as nx
 
-
-def median_time(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_analysis import bench as median_time  # one timing helper for the embedded-network benchmarks
 
 
 def main() -> None:
