@@ -462,6 +462,8 @@ def _build_stations_sections(
         base = BRANCH_OF.get(lid, lid)
         lrow = lines.get(base, {})
         mode = lrow.get("mode", "metro")
+        # a stretch with no opening date is not in service: its line's status (under construction/planned)
+        status = "open" if h["opened"] else (lrow.get("status") or "planned")
         straight = haversine_m(a["wlon"], a["wlat"], b["wlon"], b["wlat"])
         if h["length_km"]:
             length, lsrc = float(h["length_km"]) * 1000, "published line distance (section_history.csv)"
@@ -474,7 +476,9 @@ def _build_stations_sections(
         speed_src = "rail_lines.csv"
         if lid in OPERATING_SPEED_OVERRIDE:
             speed, speed_src = OPERATING_SPEED_OVERRIDE[lid]
-        colour = lrow.get("colour_hex") or ""
+        if not lrow:  # an extension row (L2-W2) without facts of its own in the base line's table
+            lrow = lines.get(lid.split("-")[0], {})
+        colour = lrow.get("colour_hex") or lines.get(lid.split("-")[0], {}).get("colour_hex") or ""
         if lid in COLOUR_OVERRIDE:
             colour = COLOUR_OVERRIDE[lid][0]
         counters[lid] += 1
@@ -488,9 +492,9 @@ def _build_stations_sections(
                 "to_station": None,
                 "from_name_zh": a["station_zh"],
                 "to_name_zh": b["station_zh"],
-                "opened": h["opened"],
+                "opened": h["opened"] or None,
                 "closed": closed,
-                "status": "open",
+                "status": status,
                 "mode": mode,
                 "length_m": round(length, 1),
                 "length_source": lsrc,
@@ -537,6 +541,8 @@ def _build_stations_sections(
     served: dict[str, set[str]] = defaultdict(set)
     first: dict[str, str] = {}
     for s in sec_rows:
+        if s["status"] != "open":
+            continue  # a line under construction serves nobody yet
         for sid in (s["from_station"], s["to_station"]):
             served[sid].add(s["line_id"])
             first[sid] = min(first.get(sid, "9999"), s["opened"])

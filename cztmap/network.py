@@ -216,8 +216,8 @@ def build_graph(
         return headway_cache[service]
 
     for r in ds.sections.itertuples(index=False):
-        if r.mode not in chosen:
-            continue
+        if r.mode not in chosen or r.status != "open":
+            continue  # sections under construction or planned are not in service
         for svc in service_of(r.line_id):
             if r.line_id == "CZT" and svc != "CZT" and svc not in set(ds.sections["line_id"]):
                 continue  # branch service without its branch (date before it opened)

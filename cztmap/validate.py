@@ -86,7 +86,10 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/g
                 continue
             for fid, v in zip(df[idc] if idc in df.columns else df.index, df[col], strict=True):
                 if _missing(v):
-                    if col in (idc, "name_zh", "source", "line_id", "from_station", "to_station", "opened", "status"):
+                    not_open = name == "sections" and col == "opened" and "status" in df.columns and (
+                        df.loc[(df[idc] == fid), "status"].isin(["planned", "under_construction"]).all()
+                    )
+                    if col in (idc, "name_zh", "source", "line_id", "from_station", "to_station", "opened", "status") and not not_open:
                         add(name, fid, col, "is empty; every feature needs it")
                 elif not isinstance(v, typ) or (typ is float and isinstance(v, bool)):
                     add(name, fid, col, f"has type {type(v).__name__}, expected {getattr(typ, '__name__', typ)}")
@@ -149,7 +152,9 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/g
             add("sections", fid, "line_id", f"{row.line_id!r} is not in lines.geojson")
         if not (isinstance(row.length_m, int | float) and 50 <= row.length_m <= 100_000):
             add("sections", fid, "length_m", f"{row.length_m!r} m is not a plausible section length (50 m–100 km)")
-        if not _is_date(row.opened):
+        if row.status in ("planned", "under_construction") and _missing(row.opened):
+            pass  # not open yet: no opening date
+        elif not _is_date(row.opened):
             add("sections", fid, "opened", f"{row.opened!r} is not a plausible ISO date")
         if not _missing(row.closed) and (not _is_date(row.closed) or str(row.closed) <= str(row.opened)):
             add("sections", fid, "closed", f"{row.closed!r} must be an ISO date after opened {row.opened!r}")
@@ -183,6 +188,8 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/g
         if not nx.is_connected(g):
             parts = sorted((sorted(c) for c in nx.connected_components(g)), key=len)
             add("sections", lid, "line_id", f"line {lid} is broken into {len(parts)} pieces (smallest: {', '.join(parts[0][:3])}); a section is missing")
+        if getattr(lrow, "status", "open") != "open":
+            continue  # lines not in service are drawn schematically (e.g. between their two termini only)
         pub_n: Any = lrow.n_stations if "n_stations" in ln.columns else None
         if not _missing(pub_n):
             n = g.number_of_nodes() - THROUGH_END.get(lid, 0)

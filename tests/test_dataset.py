@@ -208,3 +208,15 @@ def test_build_from_copied_sources(tmp_path):
     (src / "rail_stations.csv").write_bytes("line_id,seq\nL1,1\n".encode("utf-16"))
     with pytest.raises(DataError, match="UTF-8"):
         build_dataset(src, tmp_path / "out2")
+
+
+def test_line_under_construction_is_kept_but_not_in_service(ds):
+    """L2 west extension phase 2: sourced termini and length, drawn schematically, never routed."""
+    from cztmap.network import build_graph
+
+    sec = ds.sections[ds.sections["line_id"] == "L2-W2"]
+    assert len(sec) == 1 and sec["status"].iloc[0] == "under_construction" and sec["opened"].isna().all()
+    assert sec["length_m"].iloc[0] == 13820.0  # published 13.82 km (rail_lines.csv)
+    assert "L2-W2" not in set(load_dataset(as_of="2026-11-28").sections["line_id"])
+    G = build_graph(ds, as_of=None)
+    assert not any(d.get("line_id") == "L2-W2" for _, _, d in G.edges(data=True))
