@@ -32,7 +32,6 @@ import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -764,7 +763,3 @@ def build_dataset(
         for name, text in texts.items():
             atomic_write_text(dst / f"{name}.geojson", text, argument="data/geo")
     return texts
-
-
-def _iter_skipped(src: Path) -> Iterable[dict[str, Any]]:  # pragma: no cover - diagnostics helper
-    return [r for r in _station_rows(src) if "_skip" in r]

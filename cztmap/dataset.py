@@ -46,7 +46,7 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
 
 
 def parse_date(value: str | dt.date | None, *, argument: str = "as_of") -> dt.date | None:
-    """Parse an ISO date (``YYYY-MM-DD``); ``None`` and ``"today"`` mean today... or no filter.
+    """Parse an ISO date (``YYYY-MM-DD``); ``"today"`` means today and ``None`` means no date (no filter).
 
     Examples
     --------
