@@ -14,11 +14,11 @@ from typing import Any
 
 import networkx as nx
 
-from cztmap.criticality import criticality
-from cztmap.integration import cross_city_table
-from cztmap.isochrones import isochrones
-from cztmap.matrix import station_matrix
-from cztmap.network import build_graph
+from cztmap.analysis.criticality import criticality
+from cztmap.analysis.integration import cross_city_table
+from cztmap.analysis.isochrones import isochrones
+from cztmap.analysis.matrix import station_matrix
+from cztmap.network.build import build_graph
 
 
 def bench(fn: Callable[[], Any], repeat: int) -> float:

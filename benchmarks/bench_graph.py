@@ -25,7 +25,7 @@ def main() -> None:
     args = ap.parse_args()
 
     import cztmap
-    from cztmap.dataset import load_dataset
+    from cztmap.data.dataset import load_dataset
 
     t_load = median_time(lambda: load_dataset(), args.repeat)  # cached after the first call
     ds = load_dataset()

@@ -22,7 +22,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from cztmap.gtfs import graph_from_gtfs, read_gtfs
+from cztmap.io.gtfs import graph_from_gtfs, read_gtfs
 
 
 def make_feed(path: Path, *, routes: int, stops_per_route: int, trips: int, seed: int) -> dict[str, int]:

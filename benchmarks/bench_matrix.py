@@ -41,7 +41,7 @@ sys.path[:0] = [str(_HERE), str(_HERE.parent)]
 
 from synthetic import road_grid  # noqa: E402
 
-from cztmap import engine  # noqa: E402
+from cztmap.network import engine  # noqa: E402
 
 ROWS: list[tuple[str, str, str, str, str]] = []
 

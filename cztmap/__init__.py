@@ -10,8 +10,21 @@ The public API, in the order data flows::
     cross_city_table, accessibility, criticality                   integration metrics
     load_scenario, apply_scenario, scenario_graph, compare         what-ifs and diffs
 
-Maps, plots, GTFS, OpenStreetMap and exports live in ``cztmap.maps``, ``cztmap.plots``,
-``cztmap.gtfs``, ``cztmap.osm`` and ``cztmap.export`` (imported on demand).
+The package is layered, and its folders are the layers (each imports only the ones before it)::
+
+    errors, params, geo, _atomic, _paths    foundation
+    data/       schema, dataset, validate, services, scenario, build
+    network/    runtime, build, engine, routing
+    io/         gtfs/, osm, layers
+    analysis/   matrix, isochrones, integration, criticality, compare
+    viz/        maps, plots, _offline
+    cli/        the ``cztmap`` command
+
+Every name here is imported on first use (PEP 562 ``__getattr__``), so ``import cztmap`` is cheap and
+does not import folium, osmnx, geopandas or matplotlib. Maps, plots, GTFS, OpenStreetMap and exports
+are the modules ``cztmap.maps``, ``cztmap.plots``, ``cztmap.gtfs``, ``cztmap.osm`` and ``cztmap.export``
+(aliases of ``cztmap.viz.maps``, ``cztmap.viz.plots``, ``cztmap.io.gtfs``, ``cztmap.io.osm`` and
+``cztmap.io.layers``).
 
 Examples
 --------
@@ -24,19 +37,70 @@ True
 
 from __future__ import annotations
 
-from .criticality import criticality
-from .dataset import Dataset, load_dataset
-from .engine import CompiledGraph, compile_graph, travel_time_matrix
-from .errors import CztmapError, DataError, NoRouteError, ScenarioError, StationNotFoundError, UsageError
-from .integration import accessibility, cross_city_table
-from .isochrones import isochrones
-from .matrix import hex_grid, point_matrix, station_matrix, zone_matrix
-from .network import add_point, build_graph
-from .params import DEFAULTS, Params
-from .routing import Itinerary, in_vehicle_time, route
-from .scenarios import apply_scenario, compare, load_scenario, scenario_graph
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from cztmap import _compat
+
+_compat.install()
+
+try:
+    __version__ = version("cztmap")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"
+
+#: Public name → the module that defines it.
+_API: dict[str, str] = {
+    "CztmapError": "cztmap.errors",
+    "DataError": "cztmap.errors",
+    "NoRouteError": "cztmap.errors",
+    "ScenarioError": "cztmap.errors",
+    "StationNotFoundError": "cztmap.errors",
+    "UsageError": "cztmap.errors",
+    "DEFAULTS": "cztmap.params",
+    "Params": "cztmap.params",
+    "Dataset": "cztmap.data.dataset",
+    "load_dataset": "cztmap.data.dataset",
+    "apply_scenario": "cztmap.data.scenario",
+    "load_scenario": "cztmap.data.scenario",
+    "add_point": "cztmap.network.build",
+    "build_graph": "cztmap.network.build",
+    "scenario_graph": "cztmap.network.build",
+    "CompiledGraph": "cztmap.network.engine",
+    "compile_graph": "cztmap.network.engine",
+    "travel_time_matrix": "cztmap.network.engine",
+    "Itinerary": "cztmap.network.routing",
+    "in_vehicle_time": "cztmap.network.routing",
+    "route": "cztmap.network.routing",
+    "hex_grid": "cztmap.analysis.matrix",
+    "point_matrix": "cztmap.analysis.matrix",
+    "station_matrix": "cztmap.analysis.matrix",
+    "zone_matrix": "cztmap.analysis.matrix",
+    "isochrones": "cztmap.analysis.isochrones",
+    "accessibility": "cztmap.analysis.integration",
+    "cross_city_table": "cztmap.analysis.integration",
+    "criticality": "cztmap.analysis.criticality",
+    "compare": "cztmap.analysis.compare",
+}
+
+#: Short module names kept from the flat layout (``from cztmap import maps`` still works).
+_MODULES: dict[str, str] = {
+    "maps": "cztmap.viz.maps",
+    "plots": "cztmap.viz.plots",
+    "gtfs": "cztmap.io.gtfs",
+    "osm": "cztmap.io.osm",
+    "export": "cztmap.io.layers",
+    "geo": "cztmap.geo",
+    "errors": "cztmap.errors",
+    "params": "cztmap.params",
+    "data": "cztmap.data",
+    "network": "cztmap.network",
+    "io": "cztmap.io",
+    "analysis": "cztmap.analysis",
+    "viz": "cztmap.viz",
+    "cli": "cztmap.cli",
+}
 
 __all__ = [
     "DEFAULTS",
@@ -71,3 +135,33 @@ __all__ = [
     "travel_time_matrix",
     "zone_matrix",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        value = getattr(importlib.import_module(_API[name]), name)
+    elif name in _MODULES:
+        value = importlib.import_module(_MODULES[name])
+    else:
+        raise AttributeError(f"module 'cztmap' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, *_MODULES])
+
+
+if TYPE_CHECKING:  # static analysers and IDEs see the real names
+    from cztmap.analysis.compare import compare
+    from cztmap.analysis.criticality import criticality
+    from cztmap.analysis.integration import accessibility, cross_city_table
+    from cztmap.analysis.isochrones import isochrones
+    from cztmap.analysis.matrix import hex_grid, point_matrix, station_matrix, zone_matrix
+    from cztmap.data.dataset import Dataset, load_dataset
+    from cztmap.data.scenario import apply_scenario, load_scenario
+    from cztmap.errors import CztmapError, DataError, NoRouteError, ScenarioError, StationNotFoundError, UsageError
+    from cztmap.network.build import add_point, build_graph, scenario_graph
+    from cztmap.network.engine import CompiledGraph, compile_graph, travel_time_matrix
+    from cztmap.network.routing import Itinerary, in_vehicle_time, route
+    from cztmap.params import DEFAULTS, Params

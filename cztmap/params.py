@@ -17,7 +17,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import UsageError
+from cztmap.errors import UsageError
 
 __all__ = ["DEFAULTS", "SOURCES", "Params"]
 

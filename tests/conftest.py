@@ -13,14 +13,14 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 @pytest.fixture(scope="session")
 def ds():
-    from cztmap.dataset import load_dataset
+    from cztmap.data.dataset import load_dataset
 
     return load_dataset()
 
 
 @pytest.fixture(scope="session")
 def G_2024():
-    from cztmap.network import build_graph
+    from cztmap.network.build import build_graph
 
     return build_graph(as_of="2024-07-01")
 
@@ -28,6 +28,6 @@ def G_2024():
 @pytest.fixture(scope="session")
 def G_wr():
     """The network on the West Ring's opening day."""
-    from cztmap.network import build_graph
+    from cztmap.network.build import build_graph
 
     return build_graph(as_of="2023-06-28")

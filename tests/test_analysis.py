@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from cztmap.criticality import criticality
+from cztmap.analysis.criticality import criticality
+from cztmap.analysis.integration import accessibility, cross_city_table, grid_population
+from cztmap.analysis.isochrones import check_budgets, isochrones
+from cztmap.analysis.matrix import hex_grid, point_matrix, station_matrix, zone_matrix
 from cztmap.errors import StationNotFoundError, UsageError
-from cztmap.integration import accessibility, cross_city_table, grid_population
-from cztmap.isochrones import check_budgets, isochrones
-from cztmap.matrix import hex_grid, point_matrix, station_matrix, zone_matrix
-from cztmap.network import build_graph, sink
+from cztmap.network.build import build_graph, sink
 
 FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -1,7 +1,7 @@
 """The bad-input corpus: whatever a user feeds cztmap, it does the right thing or says clearly what is wrong.
 
 Every case of ``tests/bad_inputs/cases.toml`` (and of the Python tables below, for inputs that need a
-corrupted copy of ``data/geo`` or raw argv bytes) is run through ``cztmap.cli.main`` in an empty
+corrupted copy of ``data/geo`` or raw argv bytes) is run through ``cztmap.cli.app`` in an empty
 temporary folder and must give:
 
 - the expected exit code (2 usage error, 1 data error or no route, 0 when the input must be accepted);
@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from cztmap import errors
-from cztmap.cli import main
+from cztmap.cli.app import main
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 CASES = tomllib.loads((CORPUS / "cases.toml").read_text(encoding="utf-8"))["case"]
@@ -167,8 +167,8 @@ def test_data_validate_case(case: str, geo_copy: Path, tmp_path: Path, capsys: p
 def test_html_in_names_is_data_but_escaped_in_maps(geo_copy: Path, tmp_path: Path) -> None:
     """A station called ``<script>…`` is valid data; the map shows it as text, never as markup."""
     from cztmap import maps
-    from cztmap._offline import render_html
-    from cztmap.dataset import load_dataset
+    from cztmap.data.dataset import load_dataset
+    from cztmap.viz._offline import render_html
 
     folder = tmp_path / "geo"
     shutil.copytree(geo_copy, folder)
@@ -238,7 +238,7 @@ def test_error_classes_are_complete_and_subclass_their_builtin() -> None:
 @pytest.mark.parametrize("name", sorted(HIERARCHY))
 def test_cli_maps_each_error_to_its_exit_code(name: str, monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    import cztmap.cli as cli
+    import cztmap.cli.app as cli
 
     cls = getattr(errors, name)
     exc = cls("x", ["y"]) if cls is errors.StationNotFoundError else cls("Something is wrong; fix it.")
@@ -254,7 +254,7 @@ def test_cli_maps_each_error_to_its_exit_code(name: str, monkeypatch: pytest.Mon
 
 
 def test_cli_unexpected_error_is_one_line_exit_3(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    import cztmap.cli as cli
+    import cztmap.cli.app as cli
 
     def boom(args):
         raise ZeroDivisionError("oops")

@@ -18,7 +18,7 @@ from browser import ARTIFACTS, open_page, require_browser
 from test_maps import EVIL, make_ds
 
 from cztmap import maps
-from cztmap._offline import DROPPED_ASSETS, KNOWN_ASSETS
+from cztmap.viz._offline import DROPPED_ASSETS, KNOWN_ASSETS
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -27,7 +27,7 @@ def _browser() -> None:
 
 
 def _real_dataset():
-    from cztmap.dataset import load_dataset
+    from cztmap.data.dataset import load_dataset
 
     return load_dataset()  # the embedded dataset always ships; a failure here is a real failure
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cztmap.cli import main
+from cztmap.cli.app import main
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 
-from cztmap import coords
-from cztmap.databuild import haversine_m
+from cztmap import geo as coords
+from cztmap.data.build import haversine_m
 from cztmap.errors import UsageError
 
 china_lon = st.floats(73.0, 135.0)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from cztmap import coords
+from cztmap import geo as coords
 from cztmap._paths import geo_dir, sources_dir
-from cztmap.databuild import LAYERS, build_dataset, haversine_m
-from cztmap.dataset import load_dataset
+from cztmap.data.build import LAYERS, build_dataset, haversine_m
+from cztmap.data.dataset import load_dataset
+from cztmap.data.validate import validate_dataset
 from cztmap.errors import DataError, UsageError
-from cztmap.validate import validate_dataset
 
 
 def test_committed_layers_equal_a_fresh_build():
@@ -212,7 +212,7 @@ def test_build_from_copied_sources(tmp_path):
 
 def test_line_under_construction_is_kept_but_not_in_service(ds):
     """L2 west extension phase 2: sourced termini and length, drawn schematically, never routed."""
-    from cztmap.network import build_graph
+    from cztmap.network.build import build_graph
 
     sec = ds.sections[ds.sections["line_id"] == "L2-W2"]
     assert len(sec) == 1 and sec["status"].iloc[0] == "under_construction" and sec["opened"].isna().all()

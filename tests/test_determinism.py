@@ -1,6 +1,6 @@
 """Same input, same bytes: every file the CLI writes is identical when written twice.
 
-Each output is written twice through ``cztmap.cli.main`` in one process (into two folders) and compared
+Each output is written twice through ``cztmap.cli.app`` in one process (into two folders) and compared
 byte for byte; the main job (offline map) and the GraphML export are also written by two separate
 processes with different ``PYTHONHASHSEED`` (set/dict order must not leak into the files).
 Narrower checks live next to their modules (``test_gtfs.py::test_deterministic_bytes``,
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from cztmap.cli import main
+from cztmap.cli.app import main
 
 OUTPUTS = {
     "map-offline": (["map", "--offline", "-o", "{out}/m.html", "--as-of", "2024-07-01"], ["m.html"]),

@@ -19,8 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cztmap import engine
-from cztmap.engine import (
+from cztmap.errors import DataError, NoRouteError, UsageError
+from cztmap.network import engine
+from cztmap.network.engine import (
     CompiledGraph,
     compile_graph,
     invalidate,
@@ -29,7 +30,6 @@ from cztmap.engine import (
     single_source,
     travel_time_matrix,
 )
-from cztmap.errors import DataError, NoRouteError, UsageError
 
 TOL = 1e-6
 HYP = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

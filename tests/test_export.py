@@ -10,10 +10,10 @@ import pyogrio
 import pytest
 from shapely.geometry import LineString, Point
 
-from cztmap.dataset import load_dataset
+from cztmap.data.dataset import load_dataset
 from cztmap.errors import UsageError
-from cztmap.export import export_frame, export_graph, export_layers, load_graph
-from cztmap.network import build_graph
+from cztmap.io.layers import export_frame, export_graph, export_layers, load_graph
+from cztmap.network.build import build_graph
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from cztmap.errors import DataError, UsageError
-from cztmap.gtfs import export_gtfs, graph_from_gtfs, gtfs_tables, period_windows, read_gtfs
-from cztmap.network import RAIL_MODES, build_graph
+from cztmap.io.gtfs import export_gtfs, graph_from_gtfs, gtfs_tables, period_windows, read_gtfs
+from cztmap.network.build import RAIL_MODES, build_graph
 
 AS_OF = "2024-07-01"  # every line but the L2 west extension 2 is open; WR runs through with L3
 FIXTURE = Path(__file__).parent / "data" / "gtfs" / "transfer"

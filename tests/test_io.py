@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from cztmap._io import atomic_path, atomic_write_text, check_writable
+from cztmap._atomic import atomic_path, atomic_write_text, check_writable
 from cztmap.errors import UsageError
 
 
@@ -30,7 +30,7 @@ def test_killed_process_keeps_old_file(tmp_path):
     target.write_text("old", encoding="utf-8")
     code = textwrap.dedent(f"""
         import time
-        from cztmap._io import atomic_path
+        from cztmap._atomic import atomic_path
         with atomic_path({str(target)!r}) as tmp:
             with open(tmp, "w") as fh:
                 fh.write("x" * 1000)

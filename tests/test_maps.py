@@ -13,8 +13,8 @@ import pytest
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
 from cztmap import maps
-from cztmap._offline import iter_elements, make_offline, render_html
 from cztmap.errors import UsageError
+from cztmap.viz._offline import iter_elements, make_offline, render_html
 
 EVIL = [
     '<img src=x onerror="window.__pwned=1;alert(1)">',
@@ -126,7 +126,7 @@ def test_network_html_has_title_legend_datum() -> None:
 
 
 def test_real_dataset_network_map() -> None:
-    from cztmap.dataset import load_dataset
+    from cztmap.data.dataset import load_dataset
 
     ds = load_dataset()
     m = maps.network_map(ds, offline=True)
@@ -319,7 +319,7 @@ def test_diff_and_route_counts() -> None:
 
 
 def test_plots(tmp_path) -> None:
-    from cztmap.plots import plot_isochrones, plot_network, save_figure
+    from cztmap.viz.plots import plot_isochrones, plot_network, save_figure
 
     ax = plot_network(make_ds())
     assert save_figure(ax.figure, tmp_path / "n.png").stat().st_size > 1000

@@ -7,9 +7,9 @@ import osmnx as ox
 import pytest
 
 from cztmap.errors import UsageError
-from cztmap.network import build_graph, service_of, summary
+from cztmap.network.build import build_graph, service_of, summary
+from cztmap.network.runtime import CALIBRATION_FACTS, calibrate, calibration_report, run_time_s
 from cztmap.params import DEFAULTS
-from cztmap.runtime import CALIBRATION_FACTS, calibrate, calibration_report, run_time_s
 
 ox.settings.use_cache = False
 ox.settings.requests_timeout = 5

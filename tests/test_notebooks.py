@@ -103,7 +103,7 @@ def test_sample_data_is_fresh(tmp_path):
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    from cztmap.gtfs import export_gtfs
+    from cztmap.io.gtfs import export_gtfs
 
     fresh = export_gtfs(tmp_path / "sample.zip", as_of=mod.AS_OF, ds=mod.sample_dataset())
     assert fresh.read_bytes() == (NB_DIR / "data" / "czt_sample_gtfs.zip").read_bytes(), (

@@ -25,10 +25,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cztmap.dataset import load_dataset
-from cztmap.engine import travel_time_matrix
-from cztmap.network import build_graph
-from cztmap.scenarios import apply_scenario, parse_scenario, scenario_graph
+from cztmap.data.dataset import load_dataset
+from cztmap.data.scenario import apply_scenario, parse_scenario
+from cztmap.network.build import build_graph, scenario_graph
+from cztmap.network.engine import travel_time_matrix
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=5, deadline=None,
@@ -95,7 +95,7 @@ def G_day() -> nx.MultiDiGraph:
 @given(minutes=st.integers(10, 60), origin=st.sampled_from(["山塘", "五一广场", "株洲南", "湘潭北站"]))
 def test_isochrone_access_speed_covers_walk(G_day: nx.MultiDiGraph, minutes: int, origin: str) -> None:
     """Spending the time left at a reached node at access (feeder) speed covers at least the walk area."""
-    from cztmap.isochrones import isochrones
+    from cztmap.analysis.isochrones import isochrones
 
     walk = isochrones(G_day, origin, [minutes], speed_beyond="walk").geometry.iloc[0]
     acc = isochrones(G_day, origin, [minutes], speed_beyond="access").geometry.iloc[0]

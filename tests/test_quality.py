@@ -20,25 +20,89 @@ def test_mypy_clean():
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_imports_flow_one_way():
-    """data → network → analysis → outputs → CLI: no module imports a later layer at import time."""
+#: Layers in order; a top-level module of the package is the foundation (layer 0).
+LAYERS = ("data", "network", "io", "analysis", "viz", "cli")
+
+
+def _layer(module: str) -> int:
+    """Layer of a dotted module name inside cztmap (foundation 0, then LAYERS in order)."""
+    parts = module.split(".")
+    if len(parts) > 1 and parts[1] in LAYERS:
+        return LAYERS.index(parts[1]) + 1
+    return 0
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(REPO).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> list[str]:
+    """Every cztmap module imported anywhere in the file (module level, functions, TYPE_CHECKING)."""
     import ast
 
-    layer = {
-        "errors": 0, "_io": 0, "_paths": 0, "params": 0, "coords": 0,
-        "databuild": 1, "validate": 1, "dataset": 1,
-        "runtime": 2, "network": 2, "routing": 2, "engine": 2, "osm": 2, "gtfs": 2,
-        "matrix": 3, "isochrones": 3, "integration": 3, "criticality": 3, "scenarios": 3,
-        "maps": 4, "_offline": 4, "plots": 4, "export": 4,
-        "cli": 5, "__init__": 5,
-    }
+    mod = _module_name(path)
+    package = mod if path.name == "__init__.py" else mod.rsplit(".", 1)[0]
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            if target == "cztmap" or target.startswith("cztmap."):
+                # `from cztmap.x import y` may name a submodule y: count it as cztmap.x.y when it is one
+                for alias in node.names:
+                    sub = f"{target}.{alias.name}"
+                    as_path = REPO / pathlib_path(sub)
+                    out.append(sub if as_path.with_suffix(".py").is_file() or as_path.is_dir() else target)
+        elif isinstance(node, ast.Import):
+            out += [a.name for a in node.names if a.name == "cztmap" or a.name.startswith("cztmap.")]
+    return out
+
+
+def pathlib_path(dotted: str) -> Path:
+    return Path(*dotted.split("."))
+
+
+def test_imports_flow_one_way():
+    """Layers come from folder names; no module imports a later layer, anywhere in the file."""
     bad = []
-    for path in (REPO / "cztmap").glob("*.py"):
-        mod = path.stem
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in tree.body:  # module level only: lazy imports inside functions are allowed
-            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
-                target = node.module.split(".")[0]
-                if layer.get(target, 0) > layer[mod]:
-                    bad.append(f"{mod} imports {target}")
+    for path in sorted((REPO / "cztmap").rglob("*.py")):
+        mod = _module_name(path)
+        if mod in ("cztmap", "cztmap.__main__"):  # the curated API (lazy) and `python -m cztmap` (the CLI)
+            continue
+        for target in _imports(path):
+            if target != "cztmap" and _layer(target) > _layer(mod):
+                bad.append(f"{mod} imports {target}")
     assert not bad, bad
+
+
+def test_no_import_cycles():
+    """The module import graph (every import, function-level too) has no cycle."""
+    import networkx as nx
+
+    g = nx.DiGraph()
+    for path in sorted((REPO / "cztmap").rglob("*.py")):
+        mod = _module_name(path)
+        if mod == "cztmap":
+            continue
+        for target in _imports(path):
+            if target not in ("cztmap", mod) and not mod.startswith(target + "."):
+                g.add_edge(mod, target)
+    cycles = list(nx.simple_cycles(g))
+    assert not cycles, cycles
+
+
+def test_import_cztmap_is_light():
+    """`import cztmap` imports none of the heavy optional layers."""
+    code = ("import sys, cztmap; heavy = [m for m in ('folium', 'osmnx', 'geopandas', 'matplotlib', 'pandas', "
+            "'networkx', 'scipy') if m in sys.modules]; print(','.join(heavy))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "", f"import cztmap loaded: {r.stdout.strip()}"

@@ -7,11 +7,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cztmap.dataset import load_dataset
+from cztmap.analysis.compare import compare
+from cztmap.analysis.matrix import station_matrix
+from cztmap.data.dataset import load_dataset
+from cztmap.data.scenario import apply_scenario, load_scenario, parse_scenario, shipped_scenarios
 from cztmap.errors import ScenarioError
-from cztmap.matrix import station_matrix
-from cztmap.network import build_graph
-from cztmap.scenarios import apply_scenario, compare, load_scenario, parse_scenario, scenario_graph, shipped_scenarios
+from cztmap.network.build import build_graph, scenario_graph
 
 FAST = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 DAY = "2023-06-28"

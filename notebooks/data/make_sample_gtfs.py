@@ -17,7 +17,7 @@ import dataclasses
 from pathlib import Path
 
 import cztmap
-from cztmap.gtfs import export_gtfs
+from cztmap.io.gtfs import export_gtfs
 
 AS_OF = "2024-07-01"
 LINES = ("CZT", "CZT-Z", "CZT-X", "L3", "WR")

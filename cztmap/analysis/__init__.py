@@ -1,0 +1,1 @@
+"""Analysis layer: matrices, isochrones, cross-city integration, criticality and network comparison."""

@@ -1,0 +1,226 @@
+"""Compare two networks: zone matrices, the cross-city table, winners and losers, added/removed sections.
+
+Examples
+--------
+>>> res = compare("2023-06-27", "2023-06-28")
+>>> res.base_name, res.other_name
+('2023-06-27', '2023-06-28')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from cztmap.analysis.integration import cross_city_table, zone_table
+from cztmap.analysis.matrix import zone_matrix
+from cztmap.data.scenario import Scenario, load_scenario, shipped_scenarios
+from cztmap.data.schema import parse_date
+from cztmap.data.services import RAIL_MODES
+from cztmap.errors import UsageError
+from cztmap.network.build import build_graph, scenario_graph
+from cztmap.params import DEFAULTS, Params
+
+__all__ = ["Comparison", "compare"]
+
+
+# --------------------------------------------------------------------------------------------------
+# comparing two networks
+# --------------------------------------------------------------------------------------------------
+@dataclass
+class Comparison:
+    """Before/after result of :func:`compare`.
+
+    Attributes
+    ----------
+    base_name, other_name : str
+    before, after, diff : pandas.DataFrame
+        Zone × zone door-to-door minutes (adcodes), and ``after - before`` (negative = faster).
+    cross_city_before, cross_city_after, cross_city_change : pandas.DataFrame
+        :func:`cztmap.analysis.integration.cross_city_table` of each network, and after − before of its
+        numeric columns (same rows).
+    zones : pandas.DataFrame
+        Per zone: ``cross_city_min_before/after`` (mean time to the other two cities' zones weighted
+        by their population), ``change_min``, ``improved_pairs``, ``worsened_pairs``.
+    winners, losers : pandas.DataFrame
+        The ``top`` zones with the largest decrease / increase of ``cross_city_min``.
+    added_sections, removed_sections : geopandas.GeoDataFrame
+        Rail sections (``section_id``, ``line_id``, ``mode``, geometry) only in ``other`` / only in ``base``.
+    """
+
+    base_name: str
+    other_name: str
+    before: pd.DataFrame
+    after: pd.DataFrame
+    diff: pd.DataFrame
+    cross_city_before: pd.DataFrame
+    cross_city_after: pd.DataFrame
+    cross_city_change: pd.DataFrame
+    zones: pd.DataFrame
+    winners: pd.DataFrame
+    losers: pd.DataFrame
+    added_sections: gpd.GeoDataFrame
+    removed_sections: gpd.GeoDataFrame
+
+    def pair(self, origin_city: str, destination_city: str) -> pd.DataFrame:
+        """Before / after / change rows of one ordered city pair (columns = measures).
+
+        Examples
+        --------
+        >>> res = compare("2023-06-27", "2023-06-28")
+        >>> list(res.pair("Changsha", "Xiangtan").index)
+        ['before', 'after', 'change']
+        """
+        def pick(df: pd.DataFrame) -> pd.Series:
+            m = (df["origin_city"] == origin_city) & (df["destination_city"] == destination_city)
+            if not m.any():
+                raise UsageError(f"No row for {origin_city} → {destination_city}; cities are Changsha, Zhuzhou, Xiangtan.")
+            return df[m].iloc[0].drop(["origin_city", "destination_city"])
+
+        return pd.DataFrame({"before": pick(self.cross_city_before), "after": pick(self.cross_city_after),
+                             "change": pick(self.cross_city_change)}).T
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (for ``cztmap compare --json``)."""
+        def recs(df: pd.DataFrame) -> list[dict[str, Any]]:
+            return [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+                    for r in df.reset_index().to_dict("records")]
+
+        return {"base": self.base_name, "other": self.other_name,
+                "cross_city_before": recs(self.cross_city_before), "cross_city_after": recs(self.cross_city_after),
+                "cross_city_change": recs(self.cross_city_change), "winners": recs(self.winners),
+                "losers": recs(self.losers),
+                "added_sections": list(self.added_sections["section_id"]),
+                "removed_sections": list(self.removed_sections["section_id"])}
+
+
+def _as_graph(x: Any, *, period: str | None, params: Params) -> tuple[nx.MultiDiGraph, str]:
+    if isinstance(x, nx.MultiDiGraph):
+        return x, str(x.graph.get("scenario") or x.graph.get("as_of"))
+    if isinstance(x, Scenario):
+        return scenario_graph(x, params=params, period=period), x.name
+    if isinstance(x, (dt.date, dt.datetime)):
+        d = parse_date(x)
+        assert d is not None
+        return build_graph(as_of=d, period=period or "peak", params=params, scenario=d.isoformat()), d.isoformat()
+    if isinstance(x, (str, Path)):
+        p = Path(x)
+        if p.suffix == ".toml" or p.is_file():
+            scn = load_scenario(p)
+            return scenario_graph(scn, params=params, period=period), scn.name
+        shipped = shipped_scenarios()
+        if str(x) in shipped:
+            scn = load_scenario(shipped[str(x)])
+            return scenario_graph(scn, params=params, period=period), scn.name
+        d = parse_date(str(x), argument="compare")
+        if d is None:
+            raise UsageError(f"Cannot compare {x!r}; give a scenario, a .toml path or an ISO date.")
+        return build_graph(as_of=d, period=period or "peak", params=params, scenario=d.isoformat()), d.isoformat()
+    raise UsageError(f"Cannot compare {x!r}; give a Scenario, a .toml path, a shipped scenario name, a date or a graph.")
+
+
+def _sections(G: nx.MultiDiGraph) -> gpd.GeoDataFrame:
+    rows: dict[str, dict[str, Any]] = {}
+    for _u, _v, d in G.edges(data=True):
+        sid = d.get("section_id")
+        if sid is not None and sid not in rows and d.get("mode") in RAIL_MODES:
+            rows[sid] = {"section_id": sid, "line_id": d.get("line_id"), "mode": d.get("mode"),
+                         "travel_time_s": d.get("travel_time"), "geometry": d.get("geometry")}
+    return gpd.GeoDataFrame(list(rows.values()), columns=["section_id", "line_id", "mode", "travel_time_s", "geometry"],
+                            geometry="geometry", crs="EPSG:4326")
+
+
+def compare(
+    base: Any,
+    other: Any = None,
+    *,
+    budgets: tuple[float, ...] = (30, 45, 60, 90),
+    level: Literal["zone", "grid"] = "zone",
+    top: int = 5,
+    period: str | None = None,
+    params: Params = DEFAULTS,
+) -> Comparison:
+    """Compare two networks: matrices, cross-city table, winners/losers, added/removed sections.
+
+    Parameters
+    ----------
+    base, other : Scenario, path, shipped scenario name, date or graph
+        A ``.toml`` path or the stem of a shipped scenario (``"with_west_ring"``), an ISO date
+        (the network open that day), a :class:`Scenario`, or a graph from ``build_graph``.
+        With ``other=None``, ``base`` must be a scenario and is compared with its own base
+        network (the network open on its ``as_of``, no edits) -- the usual what-if question.
+    budgets : tuple of float
+        Minutes for the cross-city ``share_<T>min`` columns.
+    level : {"zone", "grid"}
+        Resolution of the cross-city table (see :mod:`cztmap.analysis.integration`; ``"grid"`` sees lines
+        that serve no district seat). The zone matrices are always district × district.
+    top : int
+        Rows in ``winners`` / ``losers``.
+    period : str, optional
+        Override the scenarios' period.
+    params : Params
+
+    Returns
+    -------
+    Comparison
+
+    Examples
+    --------
+    >>> res = compare("before_west_ring", "with_west_ring")
+    >>> list(res.added_sections.line_id.unique()), len(res.removed_sections)
+    (['WR'], 0)
+    """
+    if other is None:
+        scn = base if isinstance(base, Scenario) else None
+        if scn is None and isinstance(base, (str, Path)):
+            p = Path(base)
+            scn = load_scenario(p if (p.suffix == ".toml" or p.is_file()) else shipped_scenarios().get(str(base), p))
+        if scn is None:
+            raise UsageError("compare(base) with one argument needs a scenario (a Scenario or a .toml path); "
+                             "otherwise give two networks.")
+        base, other = replace(scn, name=f"{scn.as_of.isoformat()} (no edits)", add_lines=(), headways=(),
+                              closures={k: () for k in scn.closures}), scn
+    Ga, na = _as_graph(base, period=period, params=params)
+    Gb, nb = _as_graph(other, period=period, params=params)
+    za, zb = zone_table(Ga), zone_table(Gb)
+    zones = [a for a in za["adcode"] if a in set(zb["adcode"])]
+    before, after = zone_matrix(Ga, zones), zone_matrix(Gb, zones)
+    diff = after - before
+    cca = cross_city_table(Ga, budgets=budgets, level=level)
+    ccb = cross_city_table(Gb, budgets=budgets, level=level)
+    num = [c for c in cca.columns if c not in ("origin_city", "destination_city")]
+    change = cca[["origin_city", "destination_city"]].copy()
+    for c in num:
+        change[c] = ccb[c].to_numpy() - cca[c].to_numpy()
+    zt = za.set_index("adcode").loc[zones]
+    pop = zt["population"].fillna(0.0).to_numpy()
+    city = zt["city"].to_numpy()
+    other_city = city[:, None] != city[None, :]
+    wts = other_city * pop[None, :]
+
+    def mean_other(m: pd.DataFrame) -> np.ndarray:
+        t = m.to_numpy()
+        with np.errstate(invalid="ignore"):
+            return (np.where(wts > 0, t, 0.0) * wts).sum(axis=1) / wts.sum(axis=1)
+
+    zrows = zt[["name_zh", "name_en", "city", "population"]].copy()
+    zrows["cross_city_min_before"] = mean_other(before)
+    zrows["cross_city_min_after"] = mean_other(after)
+    zrows["change_min"] = zrows["cross_city_min_after"] - zrows["cross_city_min_before"]
+    d = diff.to_numpy()
+    zrows["improved_pairs"] = (d < -1e-9).sum(axis=1)
+    zrows["worsened_pairs"] = (d > 1e-9).sum(axis=1)
+    winners = zrows[zrows["change_min"] < -1e-9].sort_values("change_min").head(top)
+    losers = zrows[zrows["change_min"] > 1e-9].sort_values("change_min", ascending=False).head(top)
+    sa, sb = _sections(Ga), _sections(Gb)
+    added = sb[~sb["section_id"].isin(set(sa["section_id"]))].reset_index(drop=True)
+    removed = sa[~sa["section_id"].isin(set(sb["section_id"]))].reset_index(drop=True)
+    return Comparison(na, nb, before, after, diff, cca, ccb, change, zrows, winners, losers, added, removed)

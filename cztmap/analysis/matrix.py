@@ -1,0 +1,322 @@
+"""Travel-time matrices between stations, districts and arbitrary points.
+
+All matrices are computed by the compiled engine (:mod:`cztmap.network.engine`, scipy Dijkstra) on the
+graph's ``travel_time`` weight and returned as :class:`pandas.DataFrame` objects in **minutes**
+(float; ``inf`` = unreachable). Minutes are what users read; ``unit="s"`` gives seconds, exactly
+the engine's numbers. Every time is door-to-door *on the graph*: from a station it includes the
+walk to the platform and the expected wait (``board`` edges); from a zone it includes the access
+trip from the district seat.
+
+* :func:`station_matrix` -- stations × stations, indexed by ``station_id``.
+* :func:`zone_matrix` -- districts × districts, indexed by ``adcode``.
+* :func:`point_matrix` -- arbitrary points (e.g. a :func:`hex_grid`) to themselves, or to zones or stations.
+
+Examples
+--------
+>>> from cztmap.network.build import build_graph
+>>> from cztmap.analysis.matrix import station_matrix, zone_matrix
+>>> G = build_graph(as_of="2023-06-28")
+>>> m = station_matrix(G)
+>>> m.shape[0] == m.shape[1] and float(m.iloc[0, 0]) == 0.0
+True
+>>> z = zone_matrix(G, zones=["430104", "430302"])
+>>> bool(20 < z.loc["430104", "430302"] < 120)
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+from shapely.geometry import Polygon
+
+from cztmap.errors import UsageError
+from cztmap.geo import UTM_CRS
+from cztmap.network.build import add_point, sink
+from cztmap.network.engine import travel_time_matrix
+
+__all__ = ["UTM_CRS", "hex_grid", "point_matrix", "station_matrix", "station_nodes", "zone_matrix", "zone_nodes"]
+
+#: Metric CRS for the region (UTM zone 49N, WGS-84).
+
+Unit = Literal["min", "s"]
+
+
+def _scale(unit: str) -> float:
+    if unit == "min":
+        return 60.0
+    if unit == "s":
+        return 1.0
+    raise UsageError(f"Unknown unit {unit!r}; use unit='min' (minutes) or unit='s' (seconds).")
+
+
+def station_nodes(G: nx.MultiDiGraph) -> list[str]:
+    """Station node ids ``S:<station_id>`` in graph order."""
+    return [n for n, d in G.nodes(data=True) if d.get("kind") == "station"]
+
+
+def zone_nodes(G: nx.MultiDiGraph) -> list[str]:
+    """Zone node ids ``Z:<adcode>`` (origin side) in graph order; arrivals are ``sink(node)``."""
+    return [n for n, d in G.nodes(data=True) if d.get("kind") == "zone" and d.get("role", "origin") == "origin"]
+
+
+def _frame(G: nx.Graph, origins: Sequence[str], destinations: Sequence[str], unit: str,
+           cutoff_min: float | None = None) -> pd.DataFrame:
+    """Origins × destinations; places arrive at their ``sink`` node, a place to itself is 0."""
+    scale = _scale(unit)
+    cutoff = None if cutoff_min is None else float(cutoff_min) * 60.0
+    origins, destinations = list(origins), list(destinations)
+    arrive = [sink(d) if d in G and sink(d) in G else d for d in destinations]
+    df = travel_time_matrix(G, origins, arrive, cutoff=cutoff)
+    df.columns = pd.Index(destinations)
+    values = df.to_numpy(copy=True)
+    pos = {d: j for j, d in enumerate(destinations)}
+    for i, o in enumerate(origins):
+        j = pos.get(o)
+        if j is not None:
+            values[i, j] = 0.0
+    df = pd.DataFrame(values, index=pd.Index(origins), columns=pd.Index(destinations))
+    return df / scale if scale != 1.0 else df
+
+
+def station_matrix(
+    G: nx.MultiDiGraph,
+    *,
+    stations: Iterable[str] | None = None,
+    unit: Unit = "min",
+    cutoff_min: float | None = None,
+) -> pd.DataFrame:
+    """Stations × stations travel times (street/concourse of one station to that of another).
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        A graph from :func:`cztmap.network.build.build_graph`.
+    stations : iterable of str, optional
+        Station ids (with or without the ``S:`` prefix); default all stations of ``G``.
+    unit : {"min", "s"}
+        Minutes (default) or seconds.
+    cutoff_min : float, optional
+        Times above this many minutes are reported as ``inf`` (faster search).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index and columns ``station_id``; ``attrs["names"]`` maps id → Chinese name.
+
+    Examples
+    --------
+    >>> from cztmap.network.build import build_graph
+    >>> G = build_graph(as_of="2023-06-28")
+    >>> m = station_matrix(G, stations=["xiangtan-north", "shantang"])
+    >>> bool(m.loc["xiangtan-north", "shantang"] > 10)
+    True
+    """
+    nodes = station_nodes(G) if stations is None else [s if s.startswith("S:") else f"S:{s}" for s in stations]
+    df = _frame(G, nodes, nodes, unit, cutoff_min)
+    ids = [n[2:] for n in nodes]
+    df.index = pd.Index(ids, name="origin")
+    df.columns = pd.Index(ids, name="destination")
+    df.attrs["names"] = {n[2:]: G.nodes[n].get("name_zh", "") for n in nodes if n in G}
+    df.attrs["unit"] = unit
+    return df
+
+
+def zone_matrix(
+    G: nx.MultiDiGraph,
+    zones: Iterable[str] | None = None,
+    *,
+    unit: Unit = "min",
+    cutoff_min: float | None = None,
+) -> pd.DataFrame:
+    """Districts × districts door-to-door travel times (district seat to district seat).
+
+    Trips start at ``Z:<a>`` and end at its arrival node ``Z:<b>:in`` (so no route passes through
+    a seat); the diagonal is 0 by definition.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        A graph built with ``zones=True``.
+    zones : iterable of str, optional
+        Adcodes (with or without the ``Z:`` prefix); default every zone of ``G``.
+    unit : {"min", "s"}
+    cutoff_min : float, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``origin`` and columns ``destination`` (adcodes); ``attrs["names"]`` and ``attrs["city"]``
+        map adcode → name / city.
+
+    Raises
+    ------
+    UsageError
+        The graph has no zone nodes, or an adcode is unknown.
+
+    Examples
+    --------
+    >>> from cztmap.network.build import build_graph
+    >>> z = zone_matrix(build_graph(as_of="2023-06-28"))
+    >>> z.shape
+    (23, 23)
+    """
+    if zones is None:
+        nodes = zone_nodes(G)
+        if not nodes:
+            raise UsageError("The graph has no zone nodes; build it with build_graph(..., zones=True).")
+    else:
+        nodes = [z if str(z).startswith("Z:") else f"Z:{z}" for z in zones]
+    df = _frame(G, nodes, nodes, unit, cutoff_min)
+    ids = [n[2:] for n in nodes]
+    df.index = pd.Index(ids, name="origin")
+    df.columns = pd.Index(ids, name="destination")
+    df.attrs["names"] = {n[2:]: G.nodes[n].get("name_en", "") for n in nodes}
+    df.attrs["city"] = {n[2:]: G.nodes[n].get("city", "") for n in nodes}
+    df.attrs["unit"] = unit
+    return df
+
+
+def point_matrix(
+    G: nx.MultiDiGraph,
+    points: gpd.GeoDataFrame,
+    *,
+    to: Literal["points", "zones", "stations"] = "points",
+    id_column: str | None = None,
+    unit: Unit = "min",
+    cutoff_min: float | None = None,
+) -> pd.DataFrame:
+    """Travel times from arbitrary points (any geometry; its representative point is used).
+
+    Each point is linked to the network like a district seat (:func:`cztmap.network.build.add_point`:
+    nearest stations and road nodes at the feeder access speed; trips end at its arrival node
+    ``sink(X:…)``). ``G`` itself is not modified.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+    points : geopandas.GeoDataFrame
+        Points or polygons (e.g. from :func:`hex_grid`); any CRS, converted to EPSG:4326.
+    to : {"points", "zones", "stations"}
+        Destinations: the points themselves (square matrix), every zone, or every station.
+    id_column : str, optional
+        Column giving row labels (default: the frame's index).
+    unit : {"min", "s"}
+    cutoff_min : float, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows: points; columns: points, adcodes or station ids.
+
+    Raises
+    ------
+    UsageError
+        Empty input, a point outside the region, or a bad ``to``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> from cztmap.network.build import build_graph
+    >>> G = build_graph(as_of="2023-06-28")
+    >>> pts = gpd.GeoDataFrame({"name": ["a", "b"]},
+    ...     geometry=[Point(112.94, 28.23), Point(112.92, 27.85)], crs="EPSG:4326")
+    >>> m = point_matrix(G, pts, id_column="name")
+    >>> bool(m.loc["a", "b"] > 0)
+    True
+    """
+    if to not in ("points", "zones", "stations"):
+        raise UsageError(f"Unknown destination set to={to!r}; use 'points', 'zones' or 'stations'.")
+    if not isinstance(points, gpd.GeoDataFrame) or points.empty:
+        raise UsageError("`points` must be a non-empty GeoDataFrame of points or polygons.")
+    pts = points.to_crs("EPSG:4326") if points.crs is not None and str(points.crs) != "EPSG:4326" else points
+    labels = list(pts[id_column]) if id_column else list(pts.index)
+    H = G.copy()
+    nodes = []
+    for i, geom in enumerate(pts.geometry):
+        if geom is None or geom.is_empty:
+            raise UsageError(f"Point row {i} ({labels[i]!r}) has no geometry; drop it or give it a location.")
+        p = geom if geom.geom_type == "Point" else geom.representative_point()
+        nodes.append(add_point(H, p.x, p.y, name=f"__pm{i}"))
+    if to == "points":
+        dest, cols = nodes, labels
+    elif to == "zones":
+        dest = zone_nodes(H)
+        cols = [n[2:] for n in dest]
+    else:
+        dest = station_nodes(H)
+        cols = [n[2:] for n in dest]
+    df = _frame(H, nodes, dest, unit, cutoff_min)
+    df.index = pd.Index(labels, name="origin")
+    df.columns = pd.Index(cols, name="destination")
+    df.attrs["unit"] = unit
+    return df
+
+
+def hex_grid(bounds: Sequence[float], size_m: float) -> gpd.GeoDataFrame:
+    """A flat-topped hexagon grid covering ``bounds``, built in UTM 49N, returned in EPSG:4326.
+
+    Parameters
+    ----------
+    bounds : (min_lon, min_lat, max_lon, max_lat)
+        WGS-84 bounding box.
+    size_m : float
+        Hexagon side length (= circumradius) in metres; centres of neighbouring hexagons are
+        ``size_m * sqrt(3)`` apart and each cell covers ``2.598 * size_m**2`` m².
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``hex_id`` (``"h<col>_<row>"``), ``lon``, ``lat`` (cell centre) and hexagon geometry.
+
+    Raises
+    ------
+    UsageError
+        Bad bounds or size, or more than 200,000 cells.
+
+    Examples
+    --------
+    >>> g = hex_grid((112.90, 28.15, 112.95, 28.20), 1000)
+    >>> len(g) > 10, g.crs.to_string()
+    (True, 'EPSG:4326')
+    """
+    try:
+        x0, y0, x1, y1 = (float(b) for b in bounds)
+        size = float(size_m)
+    except (TypeError, ValueError):
+        raise UsageError("hex_grid needs bounds=(min_lon, min_lat, max_lon, max_lat) and a size in metres.") from None
+    if not all(math.isfinite(v) for v in (x0, y0, x1, y1, size)) or x1 <= x0 or y1 <= y0 or size <= 0:
+        raise UsageError(f"hex_grid bounds {tuple(bounds)!r} / size {size_m!r} are invalid; give min < max and a size > 0 m.")
+    box = gpd.GeoSeries.from_xy([x0, x1], [y0, y1], crs="EPSG:4326").to_crs(UTM_CRS)
+    bx0, by0 = box.x.min(), box.y.min()
+    bx1, by1 = box.x.max(), box.y.max()
+    dx, dy = 1.5 * size, math.sqrt(3) * size
+    ncol = math.ceil((bx1 - bx0) / dx) + 1
+    nrow = math.ceil((by1 - by0) / dy) + 1
+    if ncol * nrow > 200_000:
+        raise UsageError(f"hex_grid would make {ncol * nrow} cells; use a larger size_m (metres).")
+    ang = np.deg2rad(np.arange(6) * 60.0)
+    ox, oy = size * np.cos(ang), size * np.sin(ang)
+    polys, ids, cx, cy = [], [], [], []
+    for c in range(ncol):
+        for r in range(nrow):
+            x = bx0 + c * dx
+            y = by0 + r * dy + (dy / 2 if c % 2 else 0.0)
+            polys.append(Polygon(zip(x + ox, y + oy, strict=True)))
+            ids.append(f"h{c}_{r}")
+            cx.append(x)
+            cy.append(y)
+    g = gpd.GeoDataFrame({"hex_id": ids}, geometry=polys, crs=UTM_CRS)
+    centres = gpd.GeoSeries.from_xy(cx, cy, crs=UTM_CRS).to_crs("EPSG:4326")
+    g = g.to_crs("EPSG:4326")
+    g["lon"] = centres.x.to_numpy()
+    g["lat"] = centres.y.to_numpy()
+    return g[["hex_id", "lon", "lat", "geometry"]]
+

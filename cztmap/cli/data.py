@@ -1,0 +1,83 @@
+"""The ``data build``, ``data validate``, ``params`` and ``calibrate`` commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from cztmap.cli._common import Parser, command, info
+
+
+def add_parsers(sub: Any) -> None:
+    """Add this family's sub-commands to the ``cztmap`` sub-parsers."""
+    d = sub.add_parser("data", help="build or validate the curated dataset")
+    dsub = d.add_subparsers(dest="data_command", metavar="ACTION", parser_class=Parser)
+    db = dsub.add_parser("build", help="rebuild data/geo from data/sources (deterministic)")
+    db.add_argument("--sources", help="source folder (default: embedded data/sources)")
+    db.add_argument("--out", help="output folder (default: embedded data/geo)")
+    dv = dsub.add_parser("validate", help="check the curated layers; exit 1 on any problem")
+    dv.add_argument("path", nargs="?", help="layer folder (default: embedded data/geo)")
+    dv.add_argument("--json", action="store_true")
+
+    pa = sub.add_parser("params", help="show every model parameter with its source")
+    pa.add_argument("--json", action="store_true")
+    ca = sub.add_parser("calibrate", help="run-time model against the published end-to-end times")
+    ca.add_argument("--json", action="store_true")
+
+
+@command("data build")
+def _cmd_data_build(args: argparse.Namespace) -> int:
+    from cztmap.data.build import build_dataset
+
+    texts = build_dataset(args.sources, args.out)
+    info(f"built {len(texts)} layers into {args.out or 'the embedded data/geo'}")
+    return 0
+
+
+@command("data validate")
+def _cmd_data_validate(args: argparse.Namespace) -> int:
+    from cztmap.data.validate import validate_dataset
+
+    problems = validate_dataset(args.path)
+    if args.json:
+        print(json.dumps([p.__dict__ for p in problems], ensure_ascii=False, indent=2))
+    for p in problems if not args.json else []:
+        print(p)
+    if problems:
+        info(f"cztmap: error: {len(problems)} problem(s) found; fix them or run `cztmap data build`.")
+        return 1
+    info("dataset valid")
+    return 0
+
+
+@command("params")
+def _cmd_params(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from cztmap.params import DEFAULTS, SOURCES
+
+    rows = {f.name: {"value": getattr(DEFAULTS, f.name), "source": SOURCES.get(f.name, "")} for f in dataclasses.fields(DEFAULTS)}
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for k, v in rows.items():
+            print(f"{k} = {v['value']}\n    {v['source']}")
+    return 0
+
+
+@command("calibrate")
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from cztmap.network.runtime import calibrate
+
+    p, report = calibrate()
+    if args.json:
+        print(json.dumps({"cruise_fraction_metro": p.cruise_fraction["metro"], "facts": report}, ensure_ascii=False, indent=2))
+    else:
+        print(f"calibrated metro cruise_fraction = {p.cruise_fraction['metro']}")
+        for r in report:
+            fit = "fit" if r["used_for_fit"] else "held out"
+            print(f"  {r['line_id']:3} {r['from']}–{r['to']} ({r['sections']} sections): published {r['published_min']} min, "
+                  f"model {r['model_min']:.1f} min, error {r['error_min']:+.1f} min ({r['error_pct']:+.1f} %), {fit}")
+    return 0
+

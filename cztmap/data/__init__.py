@@ -1,0 +1,1 @@
+"""Data layer: the curated layers (schema, loading, validation), the service table, scenarios, the build."""

@@ -1,0 +1,659 @@
+"""Declarative what-if scenarios (TOML): add lines, close stations/sections/roads, change headways.
+
+A scenario file::
+
+    name = "L2 west extension phase 2 (schematic)"
+    description = "..."
+    as_of = "2025-06-30"          # the base network: what was open that day
+    period = "peak"               # or "offpeak"
+
+    [[add_line]]
+    id = "L2-W2"
+    name = "长沙地铁2号线西延二期"
+    mode = "metro"                # metro | maglev | intercity | hsr | art
+    speed_kmh = 80
+    length_km = 13.82             # published route length: sections are scaled to it
+    extends = "L2"                # optional: run through on this line's service (no change of train)
+    headway_peak_min = 4.45       # optional (ignored with `extends`: the extended line's headway applies)
+    stations = ["梅溪湖西", "长沙西站", { name = "New stop", lon = 112.85, lat = 28.20 }]
+
+    [[close]]
+    stations = ["山塘"]          # trains run through, nobody enters, leaves or changes there
+    sections = ["CZT-06"]
+    roads = ["E01"]
+    lines = ["S2"]
+
+    [[headway]]
+    line = "L3"
+    peak = 5.0
+    offpeak = 7.0
+
+Rules (checked by :func:`load_scenario`, each failure is one :class:`~cztmap.errors.ScenarioError`
+sentence naming the file, the key and the fix): unknown keys (the valid ones are listed), unknown
+station names (did-you-mean), unknown section/road/line ids, a date before any line opened, an
+unknown mode or period, non-positive speeds/headways/lengths, new stations outside the districts,
+and overlapping edits -- changing the headway of, or extending, a line that the same file closes,
+closing a station a new line calls at, or editing the same thing twice.
+
+Existing stations may be given by Chinese or English name, alias or id. A station of the embedded
+dataset that is not open on ``as_of`` (e.g. 长沙西站 while it is being rebuilt) can still be used
+by an added line: its sourced position is reinstated. New stations need ``lon``/``lat`` (WGS-84)
+from a source: **never invent coordinates**; without them, route the line through existing
+stations and say it is schematic.
+
+Section lengths of an added line are the straight distances scaled so that they sum to
+``length_km`` (like the curated layers); without ``length_km`` they are the straight distance
+× :data:`ROUTE_FACTOR` (1.15, an assumption).
+
+:func:`apply_scenario` returns the edited :class:`~cztmap.dataset.Dataset` (applying an empty
+scenario returns the base network unchanged), :func:`scenario_graph` its graph, and
+:func:`compare` the before/after result (:class:`Comparison`).
+
+Examples
+--------
+>>> from cztmap.data.scenario import load_scenario, shipped_scenarios
+>>> from cztmap.analysis.compare import compare
+>>> before = load_scenario(shipped_scenarios()["before_west_ring"])
+>>> after = load_scenario(shipped_scenarios()["with_west_ring"])
+>>> res = compare(before, after)
+>>> sorted(res.added_sections.line_id.unique())
+['WR']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import itertools
+import math
+import numbers
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import LineString, Point
+
+from cztmap._paths import scenarios_dir
+from cztmap.data.dataset import FIRST_DATE, Dataset, load_dataset, parse_date
+from cztmap.data.services import PERIODS, RAIL_MODES, THROUGH_SERVICE
+from cztmap.errors import ScenarioError, StationNotFoundError, UsageError
+from cztmap.geo import haversine_m
+from cztmap.params import DEFAULTS, Params
+
+__all__ = [
+    "ROUTE_FACTOR",
+    "Scenario",
+    "apply_scenario",
+    "load_scenario",
+    "parse_scenario",
+    "shipped_scenarios",
+]
+
+#: Route length ÷ straight distance for an added line without a published ``length_km`` (assumption).
+ROUTE_FACTOR = 1.15
+
+TOP_KEYS = ("name", "description", "as_of", "period", "add_line", "close", "headway")
+ADD_LINE_KEYS = ("id", "name", "name_en", "mode", "speed_kmh", "length_km", "extends", "headway_peak_min",
+                 "headway_offpeak_min", "stations", "colour", "source", "note")
+NEW_STATION_KEYS = ("name", "name_en", "id", "lon", "lat", "source")
+CLOSE_KEYS = ("stations", "sections", "roads", "lines", "note")
+HEADWAY_KEYS = ("line", "peak", "offpeak", "note")
+
+
+# --------------------------------------------------------------------------------------------------
+# station lookup
+# --------------------------------------------------------------------------------------------------
+def match_station(stations: pd.DataFrame, query: str, *, where: str = "") -> str:
+    """Resolve a station name (Chinese or English, alias) or id to its ``station_id``.
+
+    Raises
+    ------
+    StationNotFoundError
+        With up to three did-you-mean suggestions.
+
+    Examples
+    --------
+    >>> st = load_dataset().stations
+    >>> match_station(st, "湘潭北"), match_station(st, "Xiangtan North")
+    ('xiangtan-north', 'xiangtan-north')
+    """
+    q = str(query).strip().removeprefix("S:")
+    ids = list(stations["station_id"])
+    if q in ids:
+        return q
+    table: dict[str, str] = {}
+    for r in stations.itertuples(index=False):
+        names = [r.name_zh, r.name_en, str(r.name_zh).removesuffix("站")]
+        aliases = getattr(r, "aliases", "")
+        if isinstance(aliases, str) and aliases:
+            names += [a.strip() for a in aliases.split(";") if a.strip()]
+        for n in names:
+            if isinstance(n, str) and n:
+                table.setdefault(n.casefold(), r.station_id)
+    key = q.casefold()
+    for k in (key, key + "站"):
+        if k in table:
+            return table[k]
+    cands = difflib.get_close_matches(key, list(table) + [i.casefold() for i in ids], n=3, cutoff=0.5)
+    shown: list[str] = []
+    for c in cands:
+        sid = table.get(c, c)
+        row = stations[stations["station_id"] == sid]
+        label = f"{row.iloc[0]['name_zh']} ({sid})" if not row.empty else sid
+        if label not in shown:
+            shown.append(label)
+    raise StationNotFoundError(query, shown, extra=where)
+
+
+# --------------------------------------------------------------------------------------------------
+# the scenario object and its validation
+# --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario (build it with :func:`load_scenario` or :func:`parse_scenario`).
+
+    Attributes
+    ----------
+    name, description : str
+    as_of : datetime.date
+        Base date: the network open that day.
+    period : {"peak", "offpeak"}
+    add_lines : tuple of dict
+        Normalised ``[[add_line]]`` tables; ``stations`` resolved to ``("existing", station_id)``
+        or ``("new", {name, name_en, id, lon, lat})``.
+    closures : dict
+        ``{"stations": [...], "sections": [...], "roads": [...], "lines": [...]}`` (ids).
+    headways : tuple of dict
+        ``{"line", "peak", "offpeak"}``.
+    source : str
+        File path or ``"<dict>"``.
+    """
+
+    name: str
+    as_of: dt.date
+    period: str = "peak"
+    description: str = ""
+    add_lines: tuple[dict[str, Any], ...] = ()
+    closures: dict[str, tuple[str, ...]] = field(default_factory=lambda: {k: () for k in ("stations", "sections", "roads", "lines")})
+    headways: tuple[dict[str, Any], ...] = ()
+    source: str = "<dict>"
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the scenario changes nothing (it is just the network on ``as_of``)."""
+        return not self.add_lines and not self.headways and not any(self.closures.values())
+
+
+class _Ctx:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def err(self, key: str, what: str, fix: str) -> ScenarioError:
+        return ScenarioError(f"Scenario {self.source}, key `{key}`: {what}; {fix}.")
+
+
+def _check_keys(ctx: _Ctx, table: Any, valid: tuple[str, ...], where: str) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise ctx.err(where, f"expected a table, got {type(table).__name__}", "write it as a TOML table ([name] or [[name]])")
+    unknown = [k for k in table if k not in valid]
+    if unknown:
+        hint = difflib.get_close_matches(unknown[0], valid, n=1)
+        dym = f" (did you mean `{hint[0]}`?)" if hint else ""
+        raise ctx.err(f"{where}.{unknown[0]}" if where else unknown[0], f"unknown key{dym}",
+                      f"valid keys here are {', '.join(valid)}")
+    return table
+
+
+def _positive(ctx: _Ctx, key: str, value: Any, *, optional: bool = True) -> float | None:
+    if value is None and optional:
+        return None
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(float(value)) and float(value) > 0
+    if not ok:
+        raise ctx.err(key, f"{value!r} is not a positive number", "give a finite number > 0")
+    return float(value)
+
+
+def _speed(ctx: _Ctx, key: str, value: Any, mode: str) -> float | None:
+    """A positive speed inside the plausible range of the mode (the range `cztmap data validate` uses)."""
+    from cztmap.data.validate import _SPEED
+
+    v = _positive(ctx, key, value)
+    lo, hi = _SPEED.get(mode, (20, 500))
+    if v is not None and not lo <= v <= hi:
+        raise ctx.err(key, f"{value!r} km/h is implausible for {mode}", f"give a speed between {lo} and {hi} km/h")
+    return v
+
+
+def _check_spacing(ctx: _Ctx, key: str, full: Dataset, resolved: list[tuple[str, Any]]) -> None:
+    """Consecutive stops of an added line must not sit on the same spot (a zero-length section)."""
+    st = full.stations.set_index("station_id").geometry
+    pts = [(st[r].x, st[r].y) if kind == "existing" else (r["lon"], r["lat"]) for kind, r in resolved]
+    names = [r if kind == "existing" else r["name"] for kind, r in resolved]
+    for j in range(len(pts) - 1):
+        if float(haversine_m(*pts[j], *pts[j + 1])) < 1.0:
+            raise ctx.err(f"{key}[{j + 1}]", f"station {names[j + 1]!r} is at the same position as {names[j]!r} "
+                          "(a zero-length section)", "give the new station its own surveyed lon/lat or drop it")
+
+
+def _str_list(ctx: _Ctx, key: str, value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ctx.err(key, f"{value!r} is not a list of names/ids", 'write e.g. ["山塘", "CZT-06"]')
+    return [v.strip() for v in value]
+
+
+def _station(ctx: _Ctx, key: str, full: Dataset, query: str) -> str:
+    try:
+        return match_station(full.stations, query)
+    except StationNotFoundError as exc:
+        sug = f"did you mean {', '.join(exc.suggestions)}" if exc.suggestions else "see `cztmap stations` for the names"
+        raise ctx.err(key, f"unknown station {query!r}", sug) from None
+
+
+def _id(ctx: _Ctx, key: str, query: str, open_ids: list[str], all_ids: list[str], what: str, as_of: dt.date) -> str:
+    if query in open_ids:
+        return query
+    if query in all_ids:
+        raise ctx.err(key, f"{what} {query!r} is not open on {as_of.isoformat()}",
+                      "remove it or choose an as_of date when it is open")
+    hint = difflib.get_close_matches(query, open_ids, n=3, cutoff=0.4)
+    raise ctx.err(key, f"unknown {what} {query!r}",
+                  f"did you mean {', '.join(hint)}" if hint else f"use one of the ids open on {as_of.isoformat()}")
+
+
+def parse_scenario(doc: dict[str, Any], *, source: str = "<dict>", dataset: Dataset | None = None) -> Scenario:
+    """Validate a scenario given as a dict (the parsed TOML) and return a :class:`Scenario`.
+
+    Parameters
+    ----------
+    doc : dict
+    source : str
+        Name used in error messages (the file path).
+    dataset : Dataset, optional
+        Unfiltered dataset to validate against (default: the embedded one).
+
+    Raises
+    ------
+    ScenarioError
+        See the module docstring for the rules.
+
+    Examples
+    --------
+    >>> parse_scenario({"name": "x", "as_of": "2023-06-28"}).is_empty
+    True
+    >>> parse_scenario({"name": "x", "as_of": "2023-06-28", "colour": "red"})
+    Traceback (most recent call last):
+    ...
+    cztmap.errors.ScenarioError: Scenario <dict>, key `colour`: unknown key; valid keys here are name, description, as_of, period, add_line, close, headway.
+    """
+    ctx = _Ctx(source)
+    _check_keys(ctx, doc, TOP_KEYS, "")
+    for k in ("name", "as_of"):
+        if k not in doc:
+            raise ctx.err(k, "missing", f"add `{k} = ...` at the top of the file")
+    name = doc["name"]
+    if not isinstance(name, str) or not name.strip():
+        raise ctx.err("name", f"{name!r} is not a non-empty string", 'write e.g. name = "with West Ring"')
+    raw_date = doc["as_of"]
+    try:
+        day = parse_date(raw_date if isinstance(raw_date, (str, dt.date)) else str(raw_date))
+    except UsageError:
+        raise ctx.err("as_of", f"{raw_date!r} is not a date", "write it as YYYY-MM-DD, e.g. as_of = 2023-06-28") from None
+    assert day is not None
+    if day < FIRST_DATE:
+        raise ctx.err("as_of", f"{day.isoformat()} is before any line of the network opened ({FIRST_DATE.isoformat()})",
+                      "choose a later date")
+    period = doc.get("period", "peak")
+    if period not in PERIODS:
+        raise ctx.err("period", f"unknown period {period!r}", f"use one of {', '.join(PERIODS)}")
+    description = doc.get("description", "")
+    if not isinstance(description, str):
+        raise ctx.err("description", "is not a string", "write it in quotes")
+
+    full = dataset if dataset is not None else load_dataset()
+    base = full.filter(day)
+    open_lines = list(base.lines["line_id"])
+    open_sections = list(base.sections["section_id"])
+    open_roads = list(base.roads["road_id"])
+    open_stations = set(base.stations["station_id"])
+
+    # ---- closures ----------------------------------------------------------------------------
+    closes = doc.get("close", [])
+    if isinstance(closes, dict):
+        closes = [closes]
+    if not isinstance(closes, list):
+        raise ctx.err("close", "is not an array of tables", "write each closure as a [[close]] table")
+    closed: dict[str, list[str]] = {"stations": [], "sections": [], "roads": [], "lines": []}
+    for i, c in enumerate(closes):
+        where = f"close[{i}]"
+        _check_keys(ctx, c, CLOSE_KEYS, where)
+        for q in _str_list(ctx, f"{where}.stations", c.get("stations", [])):
+            sid = _station(ctx, f"{where}.stations", full, q)
+            if sid not in open_stations:
+                raise ctx.err(f"{where}.stations", f"station {q!r} is not open on {day.isoformat()}",
+                              "remove it or choose a later as_of")
+            closed["stations"].append(sid)
+        for kind, ids, all_ids, what in (
+            ("sections", open_sections, list(full.sections["section_id"]), "section id"),
+            ("roads", open_roads, list(full.roads["road_id"]), "road id"),
+            ("lines", open_lines, list(full.lines["line_id"]), "line id"),
+        ):
+            for q in _str_list(ctx, f"{where}.{kind}", c.get(kind, [])):
+                closed[kind].append(_id(ctx, f"{where}.{kind}", q, ids, all_ids, what, day))
+    for kind, ids in closed.items():
+        dup = sorted({x for x in ids if ids.count(x) > 1})
+        if dup:
+            raise ctx.err(f"close.{kind}", f"{dup[0]!r} is closed twice", "list it once")
+    closed_line_of_section = dict(zip(base.sections["section_id"], base.sections["line_id"], strict=True))
+
+    # ---- added lines -------------------------------------------------------------------------
+    adds = doc.get("add_line", [])
+    if isinstance(adds, dict):
+        adds = [adds]
+    if not isinstance(adds, list):
+        raise ctx.err("add_line", "is not an array of tables", "write each line as an [[add_line]] table")
+    add_lines: list[dict[str, Any]] = []
+    seen_ids: set[str] = set()
+    for i, a in enumerate(adds):
+        where = f"add_line[{i}]"
+        _check_keys(ctx, a, ADD_LINE_KEYS, where)
+        lid = a.get("id")
+        if not isinstance(lid, str) or not lid.strip():
+            raise ctx.err(f"{where}.id", "missing or empty", 'give the line an id, e.g. id = "L2-W2"')
+        if lid in open_lines:
+            raise ctx.err(f"{where}.id", f"line {lid!r} is already open on {day.isoformat()}",
+                          "use a new id (to lengthen it, give a new id and extends = the open line)")
+        if lid in seen_ids:
+            raise ctx.err(f"{where}.id", f"line {lid!r} is added twice", "give each added line its own id")
+        seen_ids.add(lid)
+        extends = a.get("extends")
+        if extends is not None:
+            if extends in closed["lines"]:
+                raise ctx.err(f"{where}.extends", f"line {extends!r} is both extended and closed by this file",
+                              "drop one of the two edits")
+            _id(ctx, f"{where}.extends", str(extends), open_lines, list(full.lines["line_id"]), "line id", day)
+        ext_row = base.lines[base.lines["line_id"] == extends].iloc[0] if extends is not None else None
+        mode = a.get("mode", ext_row["mode"] if ext_row is not None else None)
+        if mode not in RAIL_MODES:
+            raise ctx.err(f"{where}.mode", f"unknown mode {mode!r}", f"use one of {', '.join(RAIL_MODES)}")
+        if ext_row is not None and mode != ext_row["mode"]:
+            raise ctx.err(f"{where}.mode", f"mode {mode!r} differs from the extended line's {ext_row['mode']!r}",
+                          "drop `mode` or make it match")
+        spec: dict[str, Any] = {
+            "id": lid, "name": str(a.get("name", lid)), "name_en": str(a.get("name_en", a.get("name", lid))),
+            "mode": mode, "extends": extends,
+            "speed_kmh": _speed(ctx, f"{where}.speed_kmh", a.get("speed_kmh"), mode),
+            "length_km": _positive(ctx, f"{where}.length_km", a.get("length_km")),
+            "headway_peak_min": _positive(ctx, f"{where}.headway_peak_min", a.get("headway_peak_min")),
+            "headway_offpeak_min": _positive(ctx, f"{where}.headway_offpeak_min", a.get("headway_offpeak_min")),
+            "colour": str(a.get("colour", "#888888")), "source": str(a.get("source", "")), "note": str(a.get("note", "")),
+        }
+        stops = a.get("stations")
+        if not isinstance(stops, list) or len(stops) < 2:
+            raise ctx.err(f"{where}.stations", "needs a list of at least two stations",
+                          'write e.g. stations = ["梅溪湖西", "长沙西站"]')
+        resolved: list[tuple[str, Any]] = []
+        for j, s in enumerate(stops):
+            key = f"{where}.stations[{j}]"
+            if isinstance(s, str):
+                sid = _station(ctx, key, full, s)
+                if sid in closed["stations"]:
+                    raise ctx.err(key, f"station {s!r} is closed by this file and also served by the added line",
+                                  "drop one of the two edits")
+                resolved.append(("existing", sid))
+            elif isinstance(s, dict):
+                _check_keys(ctx, s, NEW_STATION_KEYS, key)
+                if "name" not in s or "lon" not in s or "lat" not in s:
+                    raise ctx.err(key, "a new station needs name, lon and lat (WGS-84, from a source)",
+                                  "add them, or use an existing station's name")
+                lon, lat = s["lon"], s["lat"]
+                if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in (lon, lat)):
+                    raise ctx.err(key, f"lon/lat {lon!r}, {lat!r} are not numbers", "give decimal degrees (WGS-84)")
+                hit = full.districts[full.districts.contains(Point(lon, lat))]
+                if hit.empty:
+                    swap = " (lon and lat look swapped)" if 111 <= lat <= 115 and 25 <= lon <= 29.5 else ""
+                    raise ctx.err(key, f"({lon}, {lat}) lies outside the Chang-Zhu-Tan districts{swap}",
+                                  "give (longitude, latitude) in WGS-84 inside the region")
+                sid = str(s.get("id") or f"scn-{lid.lower()}-{j + 1}")
+                if sid in set(full.stations["station_id"]):
+                    raise ctx.err(f"{key}.id", f"station id {sid!r} already exists", "choose another id or use the existing station by name")
+                resolved.append(("new", {"id": sid, "name": str(s["name"]), "name_en": str(s.get("name_en", s["name"])),
+                                         "lon": float(lon), "lat": float(lat), "adcode": hit.iloc[0]["adcode"],
+                                         "city": hit.iloc[0]["city"], "city_zh": hit.iloc[0].get("city_zh", ""),
+                                         "district_zh": hit.iloc[0]["name_zh"], "source": str(s.get("source", ""))}))
+            else:
+                raise ctx.err(key, f"{s!r} is neither a station name nor a {{name, lon, lat}} table",
+                              'write "name" or { name = "...", lon = ..., lat = ... }')
+        keys = [r[1] if r[0] == "existing" else r[1]["id"] for r in resolved]
+        dup = sorted({k for k in keys if keys.count(k) > 1})
+        if dup:
+            raise ctx.err(f"{where}.stations", f"station {dup[0]!r} appears twice", "list each station once")
+        _check_spacing(ctx, f"{where}.stations", full, resolved)
+        spec["stations"] = tuple(resolved)
+        add_lines.append(spec)
+
+    # ---- headways ------------------------------------------------------------------------------
+    hws = doc.get("headway", [])
+    if isinstance(hws, dict):
+        hws = [hws]
+    if not isinstance(hws, list):
+        raise ctx.err("headway", "is not an array of tables", "write each change as a [[headway]] table")
+    headways: list[dict[str, Any]] = []
+    added_ids = {a["id"] for a in add_lines if a["extends"] is None}
+    for i, h in enumerate(hws):
+        where = f"headway[{i}]"
+        _check_keys(ctx, h, HEADWAY_KEYS, where)
+        line = h.get("line")
+        if not isinstance(line, str):
+            raise ctx.err(f"{where}.line", "missing", 'name the line, e.g. line = "L3"')
+        if line in THROUGH_SERVICE:
+            svc = THROUGH_SERVICE[line]
+            raise ctx.err(f"{where}.line", f"line {line} runs through as service {svc}", f'set the headway of line = "{svc}"')
+        if line in closed["lines"] or any(closed_line_of_section.get(s) == line for s in closed["sections"]):
+            raise ctx.err(f"{where}.line", f"line {line!r} is both closed (wholly or a section) and re-timed by this file",
+                          "drop one of the two edits")
+        if line not in added_ids:
+            _id(ctx, f"{where}.line", line, open_lines, list(full.lines["line_id"]), "line id", day)
+        if any(x["line"] == line for x in headways):
+            raise ctx.err(f"{where}.line", f"line {line!r} is re-timed twice", "merge the two [[headway]] tables")
+        peak = _positive(ctx, f"{where}.peak", h.get("peak"))
+        off = _positive(ctx, f"{where}.offpeak", h.get("offpeak"))
+        if peak is None and off is None:
+            raise ctx.err(where, "gives neither `peak` nor `offpeak`", "add at least one headway in minutes")
+        headways.append({"line": line, "peak": peak, "offpeak": off})
+
+    return Scenario(name=name.strip(), description=description, as_of=day, period=period,
+                    add_lines=tuple(add_lines), closures={k: tuple(v) for k, v in closed.items()},
+                    headways=tuple(headways), source=source)
+
+
+def load_scenario(path: str | Path, *, dataset: Dataset | None = None) -> Scenario:
+    """Read and validate a scenario TOML file.
+
+    Parameters
+    ----------
+    path : str or Path
+    dataset : Dataset, optional
+        Unfiltered dataset to validate against (default: the embedded one).
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        The file is missing, not TOML, or breaks a rule (the message names file, key and fix).
+
+    Examples
+    --------
+    >>> scn = load_scenario(shipped_scenarios()["with_west_ring"])
+    >>> scn.as_of.isoformat(), scn.is_empty
+    ('2023-06-28', True)
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise ScenarioError(f"Scenario file {str(p)!r} is a folder; give the path of a .toml scenario file.")
+    if not p.is_file():
+        raise ScenarioError(f"Scenario file {str(p)!r} does not exist; give the path of a .toml scenario file.")
+    try:  # utf-8-sig: a byte-order mark (Windows editors) is accepted
+        doc = tomllib.loads(p.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ScenarioError(f"Scenario file {str(p)!r} is not UTF-8 text; save it as UTF-8.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"Scenario file {str(p)!r} is not valid TOML ({exc}); fix the syntax there.") from None
+    return parse_scenario(doc, source=str(p), dataset=dataset)
+
+
+def shipped_scenarios() -> dict[str, Path]:
+    """The scenario files shipped in the repository's ``scenarios/`` folder, by stem.
+
+    Examples
+    --------
+    >>> sorted(shipped_scenarios())[:2]
+    ['before_west_ring', 'l2_west_ext2_schematic']
+    """
+    folder = scenarios_dir()
+    return {p.stem: p for p in sorted(folder.glob("*.toml"))} if folder.is_dir() else {}
+
+
+# --------------------------------------------------------------------------------------------------
+# applying a scenario
+# --------------------------------------------------------------------------------------------------
+def _close_station(sec: gpd.GeoDataFrame, sid: str) -> gpd.GeoDataFrame:
+    """Trains run through ``sid``: per line, merge the two sections meeting there (drop a terminus one)."""
+    keep = sec[(sec["from_station"] != sid) & (sec["to_station"] != sid)]
+    touching = sec[(sec["from_station"] == sid) | (sec["to_station"] == sid)]
+    merged = []
+    for _lid, grp in touching.groupby("line_id", sort=False):
+        if len(grp) != 2:
+            continue  # terminus (or a junction of one line): the sections end with the station
+        a, b = (r for _, r in grp.sort_values("seq").iterrows())
+        ga, gb = list(a.geometry.coords), list(b.geometry.coords)
+        if a["from_station"] == sid:  # orient a to end at sid, b to start at it
+            a_from, ga = a["to_station"], ga[::-1]
+        else:
+            a_from = a["from_station"]
+        if b["to_station"] == sid:
+            b_to, gb = b["from_station"], gb[::-1]
+        else:
+            b_to = b["to_station"]
+        row = a.copy()
+        row["section_id"] = f"{a['section_id']}+{b['section_id']}"
+        row["from_station"], row["to_station"] = a_from, b_to
+        row["length_m"] = float(a["length_m"]) + float(b["length_m"])
+        row["straight_m"] = float(a.get("straight_m", 0) or 0) + float(b.get("straight_m", 0) or 0)
+        row["geometry"] = LineString(ga + gb[1:])
+        row["note"] = f"scenario: runs through closed station {sid}"
+        merged.append(row)
+    if merged:
+        keep = pd.concat([keep, gpd.GeoDataFrame(merged, crs=sec.crs)], ignore_index=True)
+    return gpd.GeoDataFrame(keep, crs=sec.crs)
+
+
+def apply_scenario(scn: Scenario, ds: Dataset | None = None, *, params: Params = DEFAULTS) -> Dataset:
+    """The network of ``scn``: the dataset open on ``scn.as_of`` with the scenario's edits applied.
+
+    Parameters
+    ----------
+    scn : Scenario
+    ds : Dataset, optional
+        Unfiltered dataset to start from (default: the embedded one).
+    params : Params
+        Unused today (kept for symmetry with :func:`scenario_graph`).
+
+    Returns
+    -------
+    Dataset
+        Filtered to ``scn.as_of``; an empty scenario returns exactly ``load_dataset(as_of=scn.as_of)``.
+
+    Examples
+    --------
+    >>> scn = parse_scenario({"name": "no S2", "as_of": "2023-06-28", "close": [{"lines": ["S2"]}]})
+    >>> "S2" in set(apply_scenario(scn).sections.line_id)
+    False
+    """
+    full = ds if ds is not None else load_dataset()
+    base = full.filter(scn.as_of)
+    if scn.is_empty:
+        return base
+    sec, st, ln, rd = base.sections.copy(), base.stations.copy(), base.lines.copy(), base.roads.copy()
+    c = scn.closures
+    sec = sec[~sec["section_id"].isin(c["sections"]) & ~sec["line_id"].isin(c["lines"])]
+    ln = ln[~ln["line_id"].isin(c["lines"])]
+    rd = rd[~rd["road_id"].isin(c["roads"])]
+    for sid in c["stations"]:
+        sec = _close_station(sec, sid)
+    st = st[~st["station_id"].isin(c["stations"])]
+    for h in scn.headways:
+        m = ln["line_id"] == h["line"]
+        if h["peak"] is not None:
+            ln.loc[m, "headway_peak_min"] = h["peak"]
+        if h["offpeak"] is not None:
+            ln.loc[m, "headway_offpeak_min"] = h["offpeak"]
+    new_st: list[dict[str, Any]] = []
+    new_sec: list[dict[str, Any]] = []
+    new_ln: list[dict[str, Any]] = []
+    for a in scn.add_lines:
+        pts: list[tuple[str, float, float, str]] = []
+        for kind, s in a["stations"]:
+            if kind == "existing":
+                if s not in set(st["station_id"]) and not any(r["station_id"] == s for r in new_st):
+                    row = full.stations[full.stations["station_id"] == s].iloc[0].to_dict()
+                    row["note"] = f"scenario {scn.name}: reinstated (not open on {scn.as_of.isoformat()})"
+                    new_st.append(row)
+                geom = full.stations[full.stations["station_id"] == s].iloc[0].geometry
+                name = full.stations[full.stations["station_id"] == s].iloc[0]["name_zh"]
+                pts.append((s, geom.x, geom.y, name))
+            else:
+                new_st.append({"station_id": s["id"], "name_zh": s["name"], "name_en": s["name_en"], "city": s["city"],
+                               "city_zh": s["city_zh"], "adcode": s["adcode"], "district_zh": s["district_zh"],
+                               "lines": "", "aliases": "", "opened": scn.as_of.isoformat(),
+                               "position_quality": "scenario", "position_error_m": 0.0,
+                               "position_method": "given by the scenario file", "source_datum": "WGS-84",
+                               "source": s["source"] or f"scenario {scn.source}", "note": "",
+                               "geometry": Point(s["lon"], s["lat"])})
+                pts.append((s["id"], s["lon"], s["lat"], s["name"]))
+        straight = [float(haversine_m(x1, y1, x2, y2)) for (_, x1, y1, _), (_, x2, y2, _) in itertools.pairwise(pts)]
+        factor = (a["length_km"] * 1000 / sum(straight)) if a["length_km"] and sum(straight) > 0 else ROUTE_FACTOR
+        line_id = a["extends"] or a["id"]
+        ext = ln[ln["line_id"] == a["extends"]].iloc[0] if a["extends"] else None
+        speed = a["speed_kmh"] if a["speed_kmh"] is not None else (ext["speed_kmh"] if ext is not None else math.nan)
+        for k, ((fa, xa, ya, na), (fb, xb, yb, nb), s_m) in enumerate(zip(pts, pts[1:], straight, strict=False), 1):
+            new_sec.append({"section_id": f"{a['id']}-{k:02d}", "line_id": line_id, "seq": 1000 + k,
+                            "from_station": fa, "to_station": fb, "from_name_zh": na, "to_name_zh": nb,
+                            "opened": scn.as_of.isoformat(), "closed": None, "status": "open", "mode": a["mode"],
+                            "length_m": round(s_m * factor, 1),
+                            "length_source": f"scenario: straight × {factor:.3f}", "straight_m": round(s_m, 1),
+                            "speed_kmh": speed, "speed_source": "scenario", "colour": a["colour"],
+                            "geometry_quality": "straight line between stations (schematic)",
+                            "source": a["source"] or f"scenario {scn.source}", "note": a["note"],
+                            "geometry": LineString([(xa, ya), (xb, yb)])})
+        if a["extends"] is None:
+            new_ln.append({"line_id": a["id"], "name_zh": a["name"], "name_en": a["name_en"], "mode": a["mode"],
+                           "colour": a["colour"], "length_km": a["length_km"] or sum(straight) * factor / 1000,
+                           "n_stations": len(pts), "opened": scn.as_of.isoformat(), "status": "open",
+                           "headway_peak_min": a["headway_peak_min"], "headway_offpeak_min": a["headway_offpeak_min"],
+                           "speed_kmh": speed, "source": a["source"] or f"scenario {scn.source}", "note": a["note"],
+                           "geometry": None})
+    if new_st:
+        st = pd.concat([st, gpd.GeoDataFrame(new_st, geometry="geometry", crs=st.crs)], ignore_index=True)
+    if new_sec:
+        sec = pd.concat([sec, gpd.GeoDataFrame(new_sec, geometry="geometry", crs=sec.crs)], ignore_index=True)
+    if new_ln:
+        ln = pd.concat([ln, pd.DataFrame(new_ln)], ignore_index=True)
+    served: dict[str, set[str]] = {}
+    for fa, fb, lid in zip(sec["from_station"], sec["to_station"], sec["line_id"], strict=True):
+        served.setdefault(fa, set()).add(lid)
+        served.setdefault(fb, set()).add(lid)
+    st = st[st["station_id"].isin(served)].copy()
+    st["lines"] = [";".join(sorted(served[s])) for s in st["station_id"]]
+    return replace(base, stations=gpd.GeoDataFrame(st, crs=base.stations.crs).reset_index(drop=True),
+                   sections=gpd.GeoDataFrame(sec, crs=base.sections.crs).reset_index(drop=True),
+                   lines=gpd.GeoDataFrame(ln, geometry="geometry", crs=base.lines.crs).reset_index(drop=True)
+                   if "geometry" in ln else ln.reset_index(drop=True),
+                   roads=gpd.GeoDataFrame(rd, crs=base.roads.crs).reset_index(drop=True))

@@ -1,0 +1,1 @@
+"""Input/output layer: GTFS feeds, OpenStreetMap roads, and GeoPackage/GeoParquet/GraphML layers."""

@@ -1,0 +1,412 @@
+"""Build the multimodal graph: an osmnx-compatible ``networkx.MultiDiGraph``, for a date and a period.
+
+The graph follows the contract in ``docs/architecture.md``:
+
+* a **station** node ``S:<station_id>`` per station complex, and a **platform** node
+  ``P:<station_id>:<service_id>`` per service calling there;
+* **in-vehicle** edges between consecutive platforms of a service, both directions, timed by the
+  run-time model (:mod:`cztmap.network.runtime`);
+* **board** edges (station → platform) costing the walk to the platform plus the expected wait,
+  half the headway of the period; **alight** edges (platform → station) costing the walk out;
+  a change of line is therefore alight + board: walk plus the new wait;
+* **walk** edges between separate stations closer than ``walk_link_max_m`` (both positions sourced);
+* **road** edges along the schematic connector roads and expressways, at the road's speed times the
+  period's congestion factor; road nodes are shared where roads share an anchor point;
+* **zone** nodes at each district's government seat, with **access** edges to the nearest stations
+  and road nodes (feeder speed). A place is a pair of nodes so that no route passes *through* it:
+  ``Z:<adcode>`` (trips start here: access edges out) and ``Z:<adcode>:in`` (trips end here: egress
+  edges in); :func:`sink` gives the arrival node of a place. User points work the same way
+  (``X:<name>`` and ``X:<name>:in``).
+
+Services: a line is one service, except that the West Ring and Line 3 run through as one service
+``L3`` (no change at 山塘), and the CZT intercity is three overlapping services: ``CZT`` (trunk
+trains, trunk headway), ``CZT-Z`` and ``CZT-X`` (trains to each branch, branch headway).
+
+Examples
+--------
+>>> from cztmap.network.build import build_graph
+>>> G = build_graph(as_of="2023-06-28")
+>>> G.graph["crs"], G.graph["as_of"]
+('EPSG:4326', '2023-06-28')
+>>> any(d.get("line_id") == "WR" for _, _, d in G.edges(data=True))
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import networkx as nx
+import numpy as np
+from shapely.geometry import LineString
+
+from cztmap.data.dataset import Dataset, load_dataset, parse_date
+from cztmap.data.scenario import Scenario, apply_scenario
+from cztmap.data.services import ALL_MODES, PERIODS, RAIL_MODES, service_of
+from cztmap.errors import UsageError
+from cztmap.geo import haversine_m
+from cztmap.network.runtime import section_time_s
+from cztmap.params import DEFAULTS, Params
+
+__all__ = [
+    "ALL_MODES",
+    "PERIODS",
+    "RAIL_MODES",
+    "add_point",
+    "build_graph",
+    "is_place",
+    "service_of",
+    "sink",
+    "station_node",
+]
+
+def station_node(station_id: str) -> str:
+    """Node id of a station complex."""
+    return f"S:{station_id}"
+
+
+def sink(node: Any) -> Any:
+    """Arrival node of a place (zone or point); other nodes are their own arrival node.
+
+    Examples
+    --------
+    >>> sink("Z:430302"), sink("S:wuyiguangchang")
+    ('Z:430302:in', 'S:wuyiguangchang')
+    """
+    if isinstance(node, str) and (node.startswith("Z:") or node.startswith("X:")) and not node.endswith(":in"):
+        return f"{node}:in"
+    return node
+
+
+def is_place(node: Any) -> bool:
+    """True for zone and point nodes (origin or arrival side)."""
+    return isinstance(node, str) and (node.startswith("Z:") or node.startswith("X:"))
+
+
+def _check_modes(modes: Iterable[str] | None) -> set[str]:
+    if modes is None:
+        return set(ALL_MODES)
+    if isinstance(modes, str):
+        modes = [m.strip() for m in modes.split(",") if m.strip()]
+    chosen = set(modes)
+    unknown = sorted(chosen - set(ALL_MODES))
+    if unknown:
+        raise UsageError(f"Unknown mode(s) {', '.join(unknown)}; choose from {', '.join(ALL_MODES)}.")
+    if not chosen:
+        raise UsageError(f"No mode selected; choose one or more of {', '.join(ALL_MODES)}.")
+    return chosen
+
+
+def _line_attrs(ds: Dataset) -> dict[str, dict[str, Any]]:
+    out = {}
+    for r in ds.lines.itertuples(index=False):
+        out[r.line_id] = {"name_zh": r.name_zh, "name_en": r.name_en, "mode": r.mode, "colour": r.colour,
+                          "peak": r.headway_peak_min, "offpeak": r.headway_offpeak_min}
+    return out
+
+
+def node_attrs(kind: str, x: float, y: float, **kw: Any) -> dict[str, Any]:
+    """Node attributes of the graph contract (x, y, kind, names, city, adcode) plus extras."""
+    base = {"x": float(x), "y": float(y), "kind": kind, "name_zh": "", "name_en": "", "city": "", "adcode": ""}
+    base.update(kw)
+    return base
+
+
+def build_graph(
+    ds: Dataset | None = None,
+    *,
+    as_of: str | dt.date | None = "today",
+    period: str = "peak",
+    modes: Iterable[str] | str | None = None,
+    params: Params = DEFAULTS,
+    scenario: str = "base",
+    zones: bool = True,
+) -> nx.MultiDiGraph:
+    """Build the multimodal graph of the network open on ``as_of``.
+
+    Parameters
+    ----------
+    ds : Dataset, optional
+        Layers to build from (default: the embedded dataset). It is filtered to ``as_of``.
+    as_of : str or date, default "today"
+        ISO date; what was open that day. ``None`` uses ``ds`` as given (for example a scenario's layers).
+    period : {"peak", "offpeak"}
+        Selects headways (waits) and road congestion factors.
+    modes : iterable of str, optional
+        Keep only these of ``metro, maglev, intercity, hsr, art, road`` (default: all).
+    params : Params
+        Model parameters (see :mod:`cztmap.params`).
+    scenario : str
+        Name stored in ``G.graph["scenario"]``.
+    zones : bool
+        Add a zone node per district (``Z:<adcode>``) with access links.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Weight ``travel_time`` (s) on every edge; ``length`` (m).
+
+    Raises
+    ------
+    UsageError
+        Unknown period or mode, bad date.
+    """
+    if period not in PERIODS:
+        raise UsageError(f"Unknown period {period!r}; use one of {', '.join(PERIODS)}.")
+    chosen = _check_modes(modes)
+    if ds is None:
+        ds = load_dataset()
+    day = parse_date(as_of) if as_of is not None else None
+    if day is not None:
+        ds = ds.filter(day)
+    G = nx.MultiDiGraph(
+        crs="EPSG:4326",
+        as_of=(day or ds.as_of or dt.date.today()).isoformat() if (day or ds.as_of) else None,
+        period=period,
+        scenario=scenario,
+        dataset_version=ds.version,
+        modes=",".join(sorted(chosen)),
+        name=f"cztmap {scenario} {period}",
+    )
+    lines = _line_attrs(ds)
+    st = ds.stations.set_index("station_id", drop=False)
+
+    # ---------- stations -------------------------------------------------------------------
+    for r in st.itertuples(index=False):
+        G.add_node(
+            station_node(r.station_id),
+            **node_attrs("station", r.geometry.x, r.geometry.y, name_zh=r.name_zh, name_en=r.name_en,
+                          city=r.city, adcode=r.adcode, station_id=r.station_id, lines=r.lines, aliases=r.aliases,
+                          position_quality=r.position_quality),
+        )
+
+    # ---------- rail services ----------------------------------------------------------------
+    platforms: set[tuple[str, str]] = set()
+    headway_cache: dict[str, tuple[float, str]] = {}
+
+    def headway(service: str, mode: str) -> tuple[float, str]:
+        if service not in headway_cache:
+            la = lines.get(service) or lines.get(service.split("-")[0], {})
+            headway_cache[service] = params.headway_min(mode, period, la.get("peak"), la.get("offpeak"))
+        return headway_cache[service]
+
+    for r in ds.sections.itertuples(index=False):
+        if r.mode not in chosen or r.status != "open":
+            continue  # sections under construction or planned are not in service
+        for svc in service_of(r.line_id):
+            if r.line_id == "CZT" and svc != "CZT" and svc not in set(ds.sections["line_id"]):
+                continue  # branch service without its branch (date before it opened)
+            t = section_time_s(r.length_m, r.speed_kmh, r.mode, params)
+            a_st, b_st = r.from_station, r.to_station
+            for u_st, v_st, geom in ((a_st, b_st, r.geometry), (b_st, a_st, LineString(list(r.geometry.coords)[::-1]))):
+                u, v = f"P:{u_st}:{svc}", f"P:{v_st}:{svc}"
+                for node_st in (u_st, v_st):
+                    platforms.add((node_st, svc))
+                G.add_edge(u, v, mode=r.mode, line_id=r.line_id, service_id=svc, section_id=r.section_id,
+                           length=float(r.length_m), travel_time=float(t), in_vehicle_time=float(t),
+                           geometry=geom, colour=r.colour)
+    for sid, svc in sorted(platforms):
+        s = st.loc[sid]
+        mode = next(d["mode"] for _, _, d in G.out_edges(f"P:{sid}:{svc}", data=True))
+        hw, hw_src = headway(svc, mode)
+        add_platform(G, sid, svc, s.geometry.x, s.geometry.y, headway_min=hw, headway_source=hw_src, params=params, mode=mode,
+                     name_zh=s.name_zh, name_en=s.name_en, city=s.city, adcode=s.adcode)
+
+    # ---------- walking links between nearby stations ---------------------------------------
+    good = st[st["position_quality"].isin(["sourced", "proxy"])]
+    ids = list(good["station_id"])
+    xs = np.array([g.x for g in good.geometry])
+    ys = np.array([g.y for g in good.geometry])
+    for i, a in enumerate(ids):
+        d = haversine_m(xs[i], ys[i], xs, ys)
+        for j in np.nonzero(d < params.walk_link_max_m)[0]:
+            if j == i:
+                continue
+            length = float(d[j]) * params.walk_detour
+            add_walk_link(G, a, ids[j], length, length / params.walk_speed_mps)
+
+    # ---------- roads ---------------------------------------------------------------------------
+    if "road" in chosen:
+        _add_roads(G, ds, period, params)
+
+    # ---------- zones ---------------------------------------------------------------------------
+    if zones:
+        for r in ds.districts.itertuples(index=False):
+            z = f"Z:{r.adcode}"
+            for node, role in ((z, "origin"), (sink(z), "destination")):
+                G.add_node(node, **node_attrs("zone", r.seat_lon, r.seat_lat, name_zh=r.name_zh, name_en=r.name_en,
+                                               city=r.city, adcode=r.adcode, population=r.population, role=role))
+            _connect_place(G, z, r.seat_lon, r.seat_lat, params)
+
+    for n in G.nodes:
+        G.nodes[n]["street_count"] = len(set(G.successors(n)) | set(G.predecessors(n)))
+    return G
+
+
+def add_platform(
+    G: nx.MultiDiGraph,
+    station_id: str,
+    service_id: str,
+    x: float,
+    y: float,
+    *,
+    headway_min: float,
+    headway_source: str,
+    params: Params = DEFAULTS,
+    mode: str | None = None,
+    **attrs: Any,
+) -> str:
+    """Give a station a platform of ``service_id`` with its board and alight edges; return the platform id.
+
+    Boarding costs ``platform_walk_s`` plus the mode's ``station_overhead_s`` (security and ticket
+    gates at China Railway stations) plus the expected wait (``wait_fraction`` × headway);
+    alighting costs ``alight_walk_s``. Shared by :func:`build_graph` and the GTFS importer.
+    """
+    p = f"P:{station_id}:{service_id}"
+    wait = params.wait_fraction * headway_min * 60
+    walk = params.platform_walk_s + (params.station_overhead_s.get(mode, 0.0) if mode else 0.0)
+    G.add_node(p)
+    G.nodes[p].update(node_attrs("platform", x, y, station_id=station_id, service_id=service_id, **attrs))
+    G.add_edge(station_node(station_id), p, mode="board", service_id=service_id, line_id=service_id, length=0.0,
+               travel_time=walk + wait, wait_time=wait, walk_time=walk,
+               headway_min=headway_min, headway_source=headway_source)
+    G.add_edge(p, station_node(station_id), mode="alight", service_id=service_id, line_id=service_id, length=0.0,
+               travel_time=params.alight_walk_s, walk_time=params.alight_walk_s)
+    return p
+
+
+def add_walk_link(G: nx.MultiDiGraph, a: str, b: str, length: float, travel_time: float) -> None:
+    """A walking edge from station ``a`` to station ``b`` (ids without the ``S:`` prefix)."""
+    G.add_edge(station_node(a), station_node(b), mode="walk", length=length, travel_time=travel_time,
+               walk_time=travel_time)
+
+
+def _add_roads(G: nx.MultiDiGraph, ds: Dataset, period: str, params: Params) -> None:
+    factor = params.road_congestion_factor[period]
+    for r in ds.roads.itertuples(index=False):
+        g = r.geometry
+        if g is None or g.is_empty:
+            continue
+        coords = list(g.coords)
+        seg = [haversine_m(x1, y1, x2, y2) for (x1, y1), (x2, y2) in itertools.pairwise(coords)]
+        total = sum(seg)
+        if total <= 0:
+            continue
+        # published length spread over the schematic segments, else the schematic length × detour
+        scale = (r.length_km * 1000 / total) if (r.length_km == r.length_km and r.length_km) else params.access_detour
+        speed = r.speed_kmh if r.speed_kmh == r.speed_kmh and r.speed_kmh else params.road_speed_kmh[r.road_class]
+        v = speed * factor / 3.6
+        nodes = []
+        for x, y in coords:
+            n = f"R:{x:.5f},{y:.5f}"
+            if n not in G:
+                G.add_node(n, **node_attrs("road", x, y))
+            nodes.append(n)
+        for (u, v_), (p, q), s in zip(itertools.pairwise(nodes), itertools.pairwise(coords), seg, strict=True):
+            length = s * scale
+            for a, b, line in ((u, v_, [p, q]), (v_, u, [q, p])):
+                G.add_edge(a, b, mode="road", highway=r.highway, road_id=r.road_id, line_id=r.road_id,
+                           length=length, travel_time=length / v, speed_kph=speed * factor,
+                           geometry=LineString(line), name=r.name_zh)
+
+
+def _connect_place(G: nx.MultiDiGraph, node: str, lon: float, lat: float, params: Params) -> int:
+    """Access edges (both ways) from a place to its nearest stations and road nodes."""
+    cands: list[tuple[str, float]] = []
+    for kind, k in (("station", params.access_k), ("road", params.access_k)):
+        ids = [n for n, d in G.nodes(data=True) if d.get("kind") == kind]
+        if not ids:
+            continue
+        xs = np.array([G.nodes[n]["x"] for n in ids])
+        ys = np.array([G.nodes[n]["y"] for n in ids])
+        d = np.atleast_1d(haversine_m(lon, lat, xs, ys))
+        order = np.argsort(d, kind="stable")
+        if kind == "station":
+            # every station within reach, and for each line with none within reach its nearest station
+            # (flagged long_access). Opening a line only adds links, never replaces one, so a new line
+            # never lengthens a trip (a "k nearest stations" rule would break that).
+            near = [int(i) for i in order if d[i] <= params.access_max_m]
+            covered = {ln for i in near for ln in str(G.nodes[ids[i]].get("lines") or "").split(";")}
+            for i in order:
+                lines_here = [ln for ln in str(G.nodes[ids[i]].get("lines") or "").split(";") if ln]
+                fresh = [ln for ln in lines_here if ln not in covered]
+                if fresh:
+                    near.append(int(i))
+                    covered.update(fresh)
+        else:
+            near = [int(i) for i in order[:k] if d[i] <= params.access_max_m]
+            if not near:  # remote place: still reachable through its nearest road nodes, flagged long_access
+                near = [int(i) for i in order[:k]]
+        cands.extend((ids[i], float(d[i])) for i in near)
+    speed = params.access_speed_kmh / 3.6
+    arrive = sink(node)
+    for target, dist in cands:
+        length = max(dist, 1.0) * params.access_detour
+        t = length / speed
+        long = dist > params.access_max_m
+        G.add_edge(node, target, mode="access", length=length, travel_time=t, access_time=t, long_access=long)
+        G.add_edge(target, arrive, mode="access", length=length, travel_time=t, access_time=t, long_access=long)
+    return len(cands)
+
+
+def add_point(
+    G: nx.MultiDiGraph, lon: float, lat: float, *, name: str | None = None, params: Params = DEFAULTS
+) -> str:
+    """Add a place (lon, lat, WGS-84) to ``G`` with access links; return its node id ``X:<name>``.
+
+    Trips leave from ``X:<name>`` and arrive at ``X:<name>:in`` (see :func:`sink`); routing functions
+    take care of that.
+
+    Examples
+    --------
+    >>> from cztmap.network.build import build_graph, add_point
+    >>> G = build_graph(as_of="2024-01-01", zones=False)
+    >>> add_point(G, 112.9388, 28.2282, name="home")
+    'X:home'
+    """
+    hint = " (longitude and latitude look swapped)" if (111.0 <= lat <= 115.0 and 25.5 <= lon <= 29.5) else ""
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90) or lon != lon or lat != lat:
+        raise UsageError(f"Point ({lon}, {lat}) is not a WGS-84 longitude/latitude pair{hint}; "
+                         "give longitude,latitude in decimal degrees, e.g. 112.9388,28.2282.")
+    if not (111.0 <= lon <= 115.0 and 25.5 <= lat <= 29.5):
+        raise UsageError(f"Point ({lon}, {lat}) is outside the Chang-Zhu-Tan region{hint}; give (longitude, latitude) in WGS-84.")
+    node = f"X:{name or f'{lon:.6f},{lat:.6f}'}"
+    if node in G:
+        return node
+    label = name or f"({lon:.5f}, {lat:.5f})"
+    for n, role in ((node, "origin"), (sink(node), "destination")):
+        G.add_node(n, **node_attrs("point", lon, lat, name_zh=label, name_en=label, role=role))
+    _connect_place(G, node, lon, lat, params)
+    G.nodes[node]["street_count"] = len(set(G.successors(node)))
+    G.nodes[sink(node)]["street_count"] = len(set(G.predecessors(sink(node))))
+    return node
+
+
+def summary(G: nx.MultiDiGraph) -> dict[str, Any]:
+    """Counts of nodes by kind and edges by mode (for printing and tests)."""
+    kinds: dict[str, int] = defaultdict(int)
+    modes: dict[str, int] = defaultdict(int)
+    for _, d in G.nodes(data=True):
+        kinds[d.get("kind", "?")] += 1
+    for _, _, d in G.edges(data=True):
+        modes[d.get("mode", "?")] += 1
+    return {"nodes": dict(kinds), "edges": dict(modes), "as_of": G.graph.get("as_of"), "period": G.graph.get("period")}
+
+
+def scenario_graph(scn: Scenario, ds: Dataset | None = None, *, params: Params = DEFAULTS,
+                   period: str | None = None) -> nx.MultiDiGraph:
+    """The graph of a scenario (``build_graph`` on :func:`apply_scenario`'s dataset).
+
+    Examples
+    --------
+    >>> from cztmap.data.scenario import parse_scenario
+    >>> G = scenario_graph(parse_scenario({"name": "base", "as_of": "2023-06-28"}))
+    >>> G.graph["as_of"], G.graph["scenario"]
+    ('2023-06-28', 'base')
+    """
+    d = apply_scenario(scn, ds, params=params)
+    return build_graph(d, as_of=None, period=period or scn.period, params=params, scenario=scn.name)

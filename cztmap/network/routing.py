@@ -1,0 +1,459 @@
+"""Door-to-door routes and itineraries on a cztmap graph.
+
+:func:`route` finds the fastest path (Dijkstra on ``travel_time``) between two places given as a
+station name (Chinese or English/pinyin, case- and space-insensitive), a station id, a node id, or a
+``(lon, lat)`` point, and returns an :class:`Itinerary`: legs with their mode, line, stops, departure
+offset and the time split into in-vehicle, wait, walk/transfer and access.
+
+Examples
+--------
+>>> from cztmap import build_graph, route
+>>> G = build_graph(as_of="2024-07-01", modes=["metro"])
+>>> it = route(G, "五一广场", "橘子洲")
+>>> [leg.line_id for leg in it.legs if leg.kind == "ride"]
+['L2']
+>>> it.in_vehicle_s > 0 and it.n_transfers == 0
+True
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import json
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from cztmap.errors import NoRouteError, StationNotFoundError, UsageError
+from cztmap.network.build import add_point, sink
+
+__all__ = ["Itinerary", "Leg", "in_vehicle_time", "resolve_node", "route", "station_index"]
+
+_RIDE_MODES = {"metro", "maglev", "intercity", "hsr", "art"}
+
+
+def _norm(text: str) -> str:
+    t = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    t = re.sub(r"[\s\-_'()（）·.]+", "", t)
+    return t
+
+
+def station_index(G: nx.MultiDiGraph) -> dict[str, str]:
+    """Map every normalised station name/id form to its node id (cached on the graph).
+
+    Keys: the id, ``name_zh`` with and without a trailing 站, and ``name_en``.
+    """
+    cache = G.graph.get("_station_index")
+    if cache is not None and cache[0] == G.number_of_nodes():
+        return cache[1]  # type: ignore[no-any-return]
+    idx: dict[str, str] = {}
+    for n, d in G.nodes(data=True):
+        if d.get("kind") != "station":
+            continue
+        forms = {n, d.get("station_id", ""), d.get("name_zh", ""), d.get("name_en", "")}
+        forms |= set(str(d.get("aliases") or "").split(";"))
+        zh = d.get("name_zh", "")
+        if zh.endswith("站") and len(zh) > 2:
+            forms.add(zh[:-1])
+        else:
+            forms.add(zh + "站")
+        for f in forms:
+            if f:
+                idx.setdefault(_norm(f), n)
+    G.graph["_station_index"] = (G.number_of_nodes(), idx)
+    return idx
+
+
+def resolve_node(G: nx.MultiDiGraph, place: Any, *, argument: str = "place", add_points: bool = True) -> str:
+    """Turn a station name/id, node id or (lon, lat) into a node of ``G``.
+
+    A (lon, lat) pair is added to ``G`` as a point node with access links (see
+    :func:`cztmap.network.build.add_point`) when ``add_points`` is true.
+
+    Raises
+    ------
+    StationNotFoundError
+        Unknown name; the message lists the closest names ("did you mean …").
+    """
+    if isinstance(place, tuple | list) and len(place) == 2:
+        try:
+            lon, lat = float(place[0]), float(place[1])
+        except (TypeError, ValueError):
+            raise UsageError(f"The {argument} {place!r} is not a (longitude, latitude) pair of numbers.") from None
+        if not add_points:
+            raise UsageError(f"The {argument} must be a station here, not a point.")
+        return add_point(G, lon, lat)
+    if not isinstance(place, str):
+        try:
+            present = place is not None and not isinstance(place, bool) and place in G  # e.g. an integer OSM id
+        except TypeError:  # unhashable (a list of three numbers, a dict, ...)
+            present = False
+        if present:
+            return place  # type: ignore[no-any-return]
+        raise UsageError(f"The {argument} {place!r} is not a node of this graph; give a station name (中文 or pinyin), "
+                         "a station id, a node id or lon,lat.")
+    if not place.strip():
+        raise UsageError(f"The {argument} {place!r} is empty; give a station name (中文 or pinyin), a station id or lon,lat.")
+    text = place.strip()
+    num = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?)"
+    m = re.fullmatch(rf"\s*({num})\s*,\s*({num})\s*", text, flags=re.IGNORECASE)
+    if m:
+        return resolve_node(G, (float(m.group(1)), float(m.group(2))), argument=argument, add_points=add_points)
+    if text in G:
+        return text
+    idx = station_index(G)
+    hit = idx.get(_norm(text))
+    if hit is not None:
+        return hit
+    # names that exist in the dataset but not on this graph's date
+    names = sorted({d.get("name_zh", "") for _, d in G.nodes(data=True) if d.get("kind") == "station"}
+                   | {d.get("name_en", "") for _, d in G.nodes(data=True) if d.get("kind") == "station"})
+    close = difflib.get_close_matches(text, names, n=3, cutoff=0.5)
+    if not close:
+        low = {_norm(n): n for n in names}
+        close = [low[k] for k in difflib.get_close_matches(_norm(text), list(low), n=3, cutoff=0.5)]
+    extra = ""
+    as_of = G.graph.get("as_of")
+    fixed = next((f for f in _repair_encoding(text) if idx.get(_norm(f)) is not None), None)
+    if fixed is not None:
+        raise StationNotFoundError(text, [fixed], extra=" (the text reads as GBK, not UTF-8: set the terminal or file "
+                                   "to UTF-8)")
+    if _known_elsewhere(text):
+        extra = f" in the network of {as_of} (it is not open on that date; try a later --as-of)"
+    raise StationNotFoundError(text, close, extra=extra)
+
+
+def _repair_encoding(text: str) -> list[str]:
+    """What a GBK/UTF-8 mix-up may have garbled: GBK bytes in a UTF-8 argv (surrogate escapes),
+    or UTF-8 bytes shown as GBK (mojibake such as '浜斾竴骞垮満' for '五一广场')."""
+    import os
+
+    out = []
+    for attempt in (lambda: os.fsencode(text).decode("gb18030"), lambda: text.encode("gbk").decode("utf-8")):
+        try:
+            fixed = attempt()
+        except (UnicodeError, ValueError):
+            continue
+        if fixed != text:
+            out.append(fixed)
+    return out
+
+
+def _known_elsewhere(text: str) -> bool:
+    """True if the name is a station of the full embedded dataset (any date)."""
+    try:
+        from cztmap.data.dataset import load_dataset
+
+        st = load_dataset().stations
+    except Exception:  # the dataset itself may be broken; then we just cannot say
+        return False
+    key = _norm(text)
+    for zh, en, sid, al in zip(st["name_zh"], st["name_en"], st["station_id"], st["aliases"], strict=True):
+        forms = {_norm(zh), _norm(en), _norm(sid), _norm(zh.removesuffix("站")), _norm(zh + "站")}
+        forms |= {_norm(a) for a in str(al or "").split(";") if a}
+        if key in forms:
+            return True
+    return False
+
+
+@dataclass
+class Leg:
+    """One leg of an itinerary.
+
+    ``kind`` is ``ride`` (in a vehicle: metro, maglev, intercity, hsr, art), ``drive`` (road),
+    ``walk`` (between stations), ``access`` (between a place and the network) or ``transfer``.
+    Times are seconds; ``depart_s`` is the offset from the start of the journey.
+    """
+
+    kind: str
+    mode: str
+    line_id: str | None
+    from_node: str
+    to_node: str
+    from_name: str
+    to_name: str
+    depart_s: float
+    in_vehicle_s: float = 0.0
+    wait_s: float = 0.0
+    walk_s: float = 0.0
+    access_s: float = 0.0
+    distance_m: float = 0.0
+    stops: list[str] = field(default_factory=list)
+    colour: str | None = None
+    coords: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def duration_s(self) -> float:
+        return self.in_vehicle_s + self.wait_s + self.walk_s + self.access_s
+
+    @property
+    def n_stops(self) -> int:
+        return max(len(self.stops) - 1, 0)
+
+
+@dataclass
+class Itinerary:
+    """A door-to-door journey: legs and totals (seconds, metres)."""
+
+    origin: str
+    destination: str
+    origin_name: str
+    destination_name: str
+    legs: list[Leg]
+    as_of: str | None
+    period: str | None
+    nodes: list[str] = field(default_factory=list)
+
+    @property
+    def total_s(self) -> float:
+        return sum(leg.duration_s for leg in self.legs)
+
+    @property
+    def in_vehicle_s(self) -> float:
+        return sum(leg.in_vehicle_s for leg in self.legs)
+
+    @property
+    def wait_s(self) -> float:
+        return sum(leg.wait_s for leg in self.legs)
+
+    @property
+    def walk_s(self) -> float:
+        return sum(leg.walk_s for leg in self.legs)
+
+    @property
+    def access_s(self) -> float:
+        return sum(leg.access_s for leg in self.legs)
+
+    @property
+    def distance_m(self) -> float:
+        return sum(leg.distance_m for leg in self.legs)
+
+    @property
+    def n_transfers(self) -> int:
+        return max(sum(1 for leg in self.legs if leg.kind in ("ride",)) - 1, 0)
+
+    def totals(self) -> dict[str, float]:
+        """Totals by component (seconds) plus distance (m) and transfers."""
+        return {
+            "total_s": round(self.total_s, 1),
+            "in_vehicle_s": round(self.in_vehicle_s, 1),
+            "wait_s": round(self.wait_s, 1),
+            "walk_transfer_s": round(self.walk_s, 1),
+            "access_s": round(self.access_s, 1),
+            "distance_m": round(self.distance_m, 1),
+            "transfers": self.n_transfers,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: origin, destination, date, period, legs and totals."""
+        legs = []
+        for leg in self.legs:
+            d = asdict(leg)
+            d.pop("coords")
+            d["duration_s"] = round(leg.duration_s, 1)
+            for k in ("depart_s", "in_vehicle_s", "wait_s", "walk_s", "access_s", "distance_m"):
+                d[k] = round(d[k], 1)
+            legs.append(d)
+        return {
+            "origin": {"node": self.origin, "name": self.origin_name},
+            "destination": {"node": self.destination, "name": self.destination_name},
+            "as_of": self.as_of,
+            "period": self.period,
+            "legs": legs,
+            "totals": self.totals(),
+        }
+
+    def to_json(self, **kw: Any) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kw)
+
+    def to_gdf(self) -> Any:
+        """The legs as a GeoDataFrame (EPSG:4326), one LineString per leg."""
+        import geopandas as gpd
+        from shapely.geometry import LineString, Point
+
+        rows, geoms = [], []
+        for i, leg in enumerate(self.legs):
+            rows.append({"leg": i, "kind": leg.kind, "mode": leg.mode, "line_id": leg.line_id,
+                         "from_name": leg.from_name, "to_name": leg.to_name, "depart_min": leg.depart_s / 60,
+                         "minutes": leg.duration_s / 60, "in_vehicle_min": leg.in_vehicle_s / 60,
+                         "wait_min": leg.wait_s / 60, "walk_min": leg.walk_s / 60, "access_min": leg.access_s / 60,
+                         "distance_m": leg.distance_m, "n_stops": leg.n_stops, "colour": leg.colour})
+            pts = leg.coords
+            geoms.append(LineString(pts) if len(pts) >= 2 else (Point(pts[0]) if pts else None))
+        return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
+
+    def __str__(self) -> str:
+        def mm(s: float) -> str:
+            return f"{s / 60:.0f} min" if s >= 60 else f"{s:.0f} s"
+
+        head = f"{self.origin_name} → {self.destination_name}"
+        when = f" ({self.as_of}, {self.period})" if self.as_of else ""
+        lines = [f"{head}{when}: {mm(self.total_s)}, {self.n_transfers} transfer(s), {self.distance_m / 1000:.1f} km"]
+        for leg in self.legs:
+            t0 = f"+{leg.depart_s / 60:4.0f}'"
+            if leg.kind == "ride":
+                wait = f", wait {mm(leg.wait_s)}" if leg.wait_s else ""
+                lines.append(f"  {t0}  {leg.mode.upper():9} {leg.line_id:6} {leg.from_name} → {leg.to_name}: "
+                             f"{leg.n_stops} stop(s), {mm(leg.in_vehicle_s)} in vehicle{wait}, walk {mm(leg.walk_s)}")
+            elif leg.kind == "drive":
+                lines.append(f"  {t0}  DRIVE     {leg.line_id or '':6} {leg.from_name} → {leg.to_name}: "
+                             f"{mm(leg.in_vehicle_s)}, {leg.distance_m / 1000:.1f} km")
+            else:
+                lines.append(f"  {t0}  {leg.kind.upper():9}        {leg.from_name} → {leg.to_name}: {mm(leg.duration_s)}")
+        t = self.totals()
+        lines.append(f"  in vehicle {mm(t['in_vehicle_s'])} · wait {mm(t['wait_s'])} · walk/transfer "
+                     f"{mm(t['walk_transfer_s'])} · access {mm(t['access_s'])}")
+        return "\n".join(lines)
+
+
+def _best_edge(G: nx.MultiDiGraph, u: str, v: str, weight: str) -> dict[str, Any]:
+    return min(G[u][v].values(), key=lambda d: d.get(weight, float("inf")))
+
+
+def _label(G: nx.MultiDiGraph, n: str) -> str:
+    d = G.nodes[n]
+    name = d.get("name_zh") or d.get("name_en") or d.get("name")
+    if name:
+        return str(name)
+    if d.get("kind") == "road":
+        return f"road node {n}"  # schematic corridor vertices and OpenStreetMap nodes have no names
+    return str(n)
+
+
+def _legs(G: nx.MultiDiGraph, path: list[str], weight: str) -> list[Leg]:
+    legs: list[Leg] = []
+    t = 0.0
+    pending_wait = 0.0
+    pending_walk = 0.0
+    cur: Leg | None = None
+    for u, v in itertools.pairwise(path):
+        e = _best_edge(G, u, v, weight)
+        mode = e.get("mode", "")
+        xy_u = (G.nodes[u]["x"], G.nodes[u]["y"])
+        xy_v = (G.nodes[v]["x"], G.nodes[v]["y"])
+        if mode == "board":
+            pending_wait += float(e.get("wait_time", 0.0))
+            pending_walk += float(e.get("walk_time", e["travel_time"] - e.get("wait_time", 0.0)))
+            continue
+        if mode in _RIDE_MODES:
+            svc = e.get("service_id")
+            if cur is None or cur.kind != "ride" or cur.line_id != svc:
+                cur = Leg("ride", mode, svc, u, v, _label(G, u), _label(G, v), depart_s=t,
+                          wait_s=pending_wait, walk_s=pending_walk, stops=[_label(G, u)], colour=e.get("colour"),
+                          coords=[xy_u])
+                t += pending_wait + pending_walk
+                pending_wait = pending_walk = 0.0
+                legs.append(cur)
+            cur.to_node, cur.to_name = v, _label(G, v)
+            cur.in_vehicle_s += float(e["travel_time"])
+            cur.distance_m += float(e.get("length", 0.0))
+            cur.stops.append(_label(G, v))
+            geom = e.get("geometry")
+            cur.coords.extend(list(geom.coords)[1:] if geom is not None else [xy_v])
+            t += float(e["travel_time"])
+            continue
+        if mode == "alight":
+            if cur is not None:
+                cur.walk_s += float(e["travel_time"])
+                t += float(e["travel_time"])
+            cur = None
+            continue
+        # walk, access, road
+        kind = {"walk": "walk", "access": "access", "road": "drive"}.get(mode, mode)
+        if pending_walk or pending_wait:  # boarded but never rode (cannot happen on shortest paths)
+            t += pending_wait + pending_walk
+            pending_wait = pending_walk = 0.0
+        tt = float(e["travel_time"])
+        if legs and legs[-1].kind == kind and kind in ("drive", "walk", "access") and cur is None:
+            leg = legs[-1]
+            leg.to_node, leg.to_name = v, _label(G, v)
+        else:
+            leg = Leg(kind, mode, e.get("road_id") if kind == "drive" else None, u, v, _label(G, u), _label(G, v),
+                      depart_s=t, coords=[xy_u])
+            legs.append(leg)
+        if kind == "drive":
+            leg.in_vehicle_s += tt
+            if e.get("road_id") and leg.line_id and e.get("road_id") not in str(leg.line_id).split("+"):
+                leg.line_id = f"{leg.line_id}+{e['road_id']}"
+        elif kind == "access":
+            leg.access_s += tt
+        else:
+            leg.walk_s += tt
+        leg.distance_m += float(e.get("length", 0.0))
+        geom = e.get("geometry")
+        leg.coords.extend(list(geom.coords)[1:] if geom is not None else [xy_v])
+        t += tt
+        cur = None
+    return legs
+
+
+def route(
+    G: nx.MultiDiGraph,
+    origin: Any,
+    destination: Any,
+    *,
+    weight: str = "travel_time",
+) -> Itinerary:
+    """Fastest door-to-door itinerary from ``origin`` to ``destination``.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        A graph from :func:`cztmap.build_graph` (date, period and modes are chosen there).
+    origin, destination : str or (lon, lat)
+        Station name (中文 or pinyin/English), station id, node id, ``"lon,lat"`` or a (lon, lat) tuple.
+        Points are added to ``G`` with access links.
+    weight : str
+        Edge attribute to minimise.
+
+    Returns
+    -------
+    Itinerary
+
+    Raises
+    ------
+    StationNotFoundError
+        An unknown name (with suggestions).
+    NoRouteError
+        No path (e.g. the destination is cut off on this date or with these modes).
+    """
+    o = resolve_node(G, origin, argument="origin")
+    d = sink(resolve_node(G, destination, argument="destination"))
+    if o == d or sink(o) == d:
+        return Itinerary(o, d, _label(G, o), _label(G, d), [], G.graph.get("as_of"), G.graph.get("period"), [o])
+    try:
+        path = nx.dijkstra_path(G, o, d, weight=weight)
+    except nx.NetworkXNoPath:
+        raise NoRouteError(
+            f"No route from {_label(G, o)} to {_label(G, d)} in the network of {G.graph.get('as_of')} "
+            f"with modes {G.graph.get('modes', 'all')}; try another date or more modes."
+        ) from None
+    return Itinerary(o, d, _label(G, o), _label(G, d), _legs(G, path, weight), G.graph.get("as_of"),
+                     G.graph.get("period"), path)
+
+
+def in_vehicle_time(G: nx.MultiDiGraph, line_id: str, a: str, b: str) -> float:
+    """In-vehicle seconds between stations ``a`` and ``b`` riding only the service ``line_id``.
+
+    Examples
+    --------
+    >>> from cztmap import build_graph
+    >>> G = build_graph(as_of="2024-07-01")
+    >>> round(in_vehicle_time(G, "L1", "开福区政府", "尚双塘") / 60, 1)
+    45.1
+    """
+    sa, sb = resolve_node(G, a, add_points=False), resolve_node(G, b, add_points=False)
+    pa, pb = f"P:{G.nodes[sa]['station_id']}:{line_id}", f"P:{G.nodes[sb]['station_id']}:{line_id}"
+    if pa not in G or pb not in G:
+        missing = a if pa not in G else b
+        raise UsageError(f"Line {line_id!r} does not call at {missing!r} on {G.graph.get('as_of')}; check the line id and station.")
+    sub = G.edge_subgraph([(u, v, k) for u, v, k, dd in G.edges(keys=True, data=True)
+                           if dd.get("service_id") == line_id and dd.get("mode") in _RIDE_MODES])
+    try:
+        return float(nx.dijkstra_path_length(sub, pa, pb, weight="travel_time"))
+    except nx.NetworkXNoPath:
+        raise NoRouteError(f"Line {line_id} does not run from {a} to {b}.") from None

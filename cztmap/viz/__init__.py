@@ -1,0 +1,1 @@
+"""Output layer: folium maps (online and offline) and static matplotlib plots."""
