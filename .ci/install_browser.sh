@@ -1,5 +1,5 @@
 #!/bin/sh
-# Install the system Chromium used by the real-browser tests (tests/test_browser_maps.py), plus a CJK
+# Install the system Chromium used by the real-browser tests (tests/viz/test_browser_maps.py), plus a CJK
 # font so that screenshots show Chinese names. Idempotent: does nothing if both are already there.
 # Never use `playwright install` (it downloads its own browser; there is no internet on the CI runners).
 set -eu

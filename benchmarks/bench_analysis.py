@@ -47,8 +47,10 @@ def main() -> None:
     station_matrix(G)  # warm the compile cache
     fast = bench(lambda: station_matrix(G), 21)
     slow = bench(lambda: nx_station_matrix(G), 3)
-    print(f"stations x stations ({n}x{n}): engine {fast * 1e3:.1f} ms (target < 50 ms), "
-          f"NetworkX {slow * 1e3:.0f} ms, ratio {slow / fast:.0f}x")
+    print(
+        f"stations x stations ({n}x{n}): engine {fast * 1e3:.1f} ms (target < 50 ms), "
+        f"NetworkX {slow * 1e3:.0f} ms, ratio {slow / fast:.0f}x"
+    )
     zone = bench(lambda: cross_city_table(G), 11)
     print(f"cross-city table, zone level: {zone * 1e3:.1f} ms (target < 1 s)")
     cross_city_table(G, level="grid")  # build the grid once

@@ -63,19 +63,39 @@ def make_feed(path: Path, *, routes: int, stops_per_route: int, trips: int, seed
                     st_rows.append([tid, _hms(t), _hms(t + 30), sid, str(i + 1)])
                     t += 30
                 if not r % 2:
-                    freq_rows += [[tid, "06:00:00", "07:00:00", "600"], [tid, "07:00:00", "09:00:00", "240"],
-                                  [tid, "09:00:00", "23:00:00", "480"]]
+                    freq_rows += [
+                        [tid, "06:00:00", "07:00:00", "600"],
+                        [tid, "07:00:00", "09:00:00", "240"],
+                        [tid, "09:00:00", "23:00:00", "480"],
+                    ]
     tables = {
-        "agency.txt": [["agency_id", "agency_name", "agency_url", "agency_timezone"],
-                       ["a", "Synthetic", "https://example.org", "Asia/Shanghai"]],
+        "agency.txt": [
+            ["agency_id", "agency_name", "agency_url", "agency_timezone"],
+            ["a", "Synthetic", "https://example.org", "Asia/Shanghai"],
+        ],
         "stops.txt": [["stop_id", "stop_name", "stop_lat", "stop_lon", "location_type", "parent_station"], *stops],
-        "routes.txt": [["route_id", "agency_id", "route_short_name", "route_long_name", "route_type", "route_color"],
-                       *route_rows],
+        "routes.txt": [
+            ["route_id", "agency_id", "route_short_name", "route_long_name", "route_type", "route_color"],
+            *route_rows,
+        ],
         "trips.txt": [["route_id", "service_id", "trip_id", "direction_id"], *trip_rows],
         "stop_times.txt": [["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"], *st_rows],
         "frequencies.txt": [["trip_id", "start_time", "end_time", "headway_secs"], *freq_rows],
-        "calendar.txt": [["service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-                          "start_date", "end_date"], ["wk", "1", "1", "1", "1", "1", "0", "0", "20250106", "20251231"]],
+        "calendar.txt": [
+            [
+                "service_id",
+                "monday",
+                "tuesday",
+                "wednesday",
+                "thursday",
+                "friday",
+                "saturday",
+                "sunday",
+                "start_date",
+                "end_date",
+            ],
+            ["wk", "1", "1", "1", "1", "1", "0", "0", "20250106", "20251231"],
+        ],
     }
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, rows in tables.items():
@@ -115,7 +135,9 @@ def main() -> None:
         print(f"graph: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
         print(f"read_gtfs (parse + check)  median {statistics.median(read_t):.3f} s  (n={a.repeat})")
         print(f"graph build                median {statistics.median(build_t):.3f} s")
-        print(f"graph_from_gtfs total      median {statistics.median(r + b for r, b in zip(read_t, build_t, strict=True)):.3f} s")
+        print(
+            f"graph_from_gtfs total      median {statistics.median(r + b for r, b in zip(read_t, build_t, strict=True)):.3f} s"
+        )
 
 
 if __name__ == "__main__":

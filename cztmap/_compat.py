@@ -42,8 +42,11 @@ class _AliasLoader(importlib.abc.Loader):
         self.target = target
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
-        warnings.warn(f"{spec.name} moved to {self.target}; import it from there (the old path goes in 0.3).",
-                      DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            f"{spec.name} moved to {self.target}; import it from there (the old path goes in 0.3).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         module = importlib.import_module(self.target)
         sys.modules[spec.name] = module
         return module

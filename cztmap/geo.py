@@ -135,9 +135,7 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Any, Any]:
     return _ret(np.where(outside, lo, lo + dlon), np.where(outside, la, la + dlat), scalar)
 
 
-def gcj02_to_wgs84(
-    lon: ArrayLike, lat: ArrayLike, *, tol_deg: float = 1e-10, max_iter: int = 30
-) -> tuple[Any, Any]:
+def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, *, tol_deg: float = 1e-10, max_iter: int = 30) -> tuple[Any, Any]:
     """Convert GCJ-02 to WGS-84 by iterating the forward formula.
 
     Starting from the GCJ-02 point, the estimate is corrected by the residual of its forward
@@ -215,8 +213,15 @@ _FUNCS: dict[tuple[str, str], Callable[[ArrayLike, ArrayLike], tuple[Any, Any]]]
 
 def _norm(datum: str) -> str:
     key = datum.upper().replace("_", "-").replace(" ", "")
-    aliases = {"WGS84": "WGS-84", "WGS-84": "WGS-84", "EPSG:4326": "WGS-84", "GCJ02": "GCJ-02",
-               "GCJ-02": "GCJ-02", "BD09": "BD-09", "BD-09": "BD-09"}
+    aliases = {
+        "WGS84": "WGS-84",
+        "WGS-84": "WGS-84",
+        "EPSG:4326": "WGS-84",
+        "GCJ02": "GCJ-02",
+        "GCJ-02": "GCJ-02",
+        "BD09": "BD-09",
+        "BD-09": "BD-09",
+    }
     if key not in aliases:
         raise UsageError(f"Unknown datum {datum!r}; use one of {', '.join(DATUMS)}.")
     return aliases[key]

@@ -69,9 +69,7 @@ class Params:
     road_speed_kmh: dict[str, float] = field(
         default_factory=lambda: {"expressway": 100.0, "arterial": 50.0, "national": 60.0}
     )
-    road_congestion_factor: dict[str, float] = field(
-        default_factory=lambda: {"peak": 0.7, "offpeak": 0.9}
-    )
+    road_congestion_factor: dict[str, float] = field(default_factory=lambda: {"peak": 0.7, "offpeak": 0.9})
     # --- access / egress between places and the network ------------------------------------
     access_speed_kmh: float = 20.0
     access_detour: float = 1.3

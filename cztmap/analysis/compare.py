@@ -79,27 +79,43 @@ class Comparison:
         >>> list(res.pair("Changsha", "Xiangtan").index)
         ['before', 'after', 'change']
         """
+
         def pick(df: pd.DataFrame) -> pd.Series:
             m = (df["origin_city"] == origin_city) & (df["destination_city"] == destination_city)
             if not m.any():
-                raise UsageError(f"No row for {origin_city} → {destination_city}; cities are Changsha, Zhuzhou, Xiangtan.")
+                raise UsageError(
+                    f"No row for {origin_city} → {destination_city}; cities are Changsha, Zhuzhou, Xiangtan."
+                )
             return df[m].iloc[0].drop(["origin_city", "destination_city"])
 
-        return pd.DataFrame({"before": pick(self.cross_city_before), "after": pick(self.cross_city_after),
-                             "change": pick(self.cross_city_change)}).T
+        return pd.DataFrame(
+            {
+                "before": pick(self.cross_city_before),
+                "after": pick(self.cross_city_after),
+                "change": pick(self.cross_city_change),
+            }
+        ).T
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (for ``cztmap compare --json``)."""
-        def recs(df: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
-                    for r in df.reset_index().to_dict("records")]
 
-        return {"base": self.base_name, "other": self.other_name,
-                "cross_city_before": recs(self.cross_city_before), "cross_city_after": recs(self.cross_city_after),
-                "cross_city_change": recs(self.cross_city_change), "winners": recs(self.winners),
-                "losers": recs(self.losers),
-                "added_sections": list(self.added_sections["section_id"]),
-                "removed_sections": list(self.removed_sections["section_id"])}
+        def recs(df: pd.DataFrame) -> list[dict[str, Any]]:
+            return [
+                {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+                for r in df.reset_index().to_dict("records")
+            ]
+
+        return {
+            "base": self.base_name,
+            "other": self.other_name,
+            "cross_city_before": recs(self.cross_city_before),
+            "cross_city_after": recs(self.cross_city_after),
+            "cross_city_change": recs(self.cross_city_change),
+            "winners": recs(self.winners),
+            "losers": recs(self.losers),
+            "added_sections": list(self.added_sections["section_id"]),
+            "removed_sections": list(self.removed_sections["section_id"]),
+        }
 
 
 def _as_graph(x: Any, *, period: str | None, params: Params) -> tuple[nx.MultiDiGraph, str]:
@@ -124,7 +140,9 @@ def _as_graph(x: Any, *, period: str | None, params: Params) -> tuple[nx.MultiDi
         if d is None:
             raise UsageError(f"Cannot compare {x!r}; give a scenario, a .toml path or an ISO date.")
         return build_graph(as_of=d, period=period or "peak", params=params, scenario=d.isoformat()), d.isoformat()
-    raise UsageError(f"Cannot compare {x!r}; give a Scenario, a .toml path, a shipped scenario name, a date or a graph.")
+    raise UsageError(
+        f"Cannot compare {x!r}; give a Scenario, a .toml path, a shipped scenario name, a date or a graph."
+    )
 
 
 def _sections(G: nx.MultiDiGraph) -> gpd.GeoDataFrame:
@@ -132,10 +150,19 @@ def _sections(G: nx.MultiDiGraph) -> gpd.GeoDataFrame:
     for _u, _v, d in G.edges(data=True):
         sid = d.get("section_id")
         if sid is not None and sid not in rows and d.get("mode") in RAIL_MODES:
-            rows[sid] = {"section_id": sid, "line_id": d.get("line_id"), "mode": d.get("mode"),
-                         "travel_time_s": d.get("travel_time"), "geometry": d.get("geometry")}
-    return gpd.GeoDataFrame(list(rows.values()), columns=["section_id", "line_id", "mode", "travel_time_s", "geometry"],
-                            geometry="geometry", crs="EPSG:4326")
+            rows[sid] = {
+                "section_id": sid,
+                "line_id": d.get("line_id"),
+                "mode": d.get("mode"),
+                "travel_time_s": d.get("travel_time"),
+                "geometry": d.get("geometry"),
+            }
+    return gpd.GeoDataFrame(
+        list(rows.values()),
+        columns=["section_id", "line_id", "mode", "travel_time_s", "geometry"],
+        geometry="geometry",
+        crs="EPSG:4326",
+    )
 
 
 def compare(
@@ -184,10 +211,20 @@ def compare(
             p = Path(base)
             scn = load_scenario(p if (p.suffix == ".toml" or p.is_file()) else shipped_scenarios().get(str(base), p))
         if scn is None:
-            raise UsageError("compare(base) with one argument needs a scenario (a Scenario or a .toml path); "
-                             "otherwise give two networks.")
-        base, other = replace(scn, name=f"{scn.as_of.isoformat()} (no edits)", add_lines=(), headways=(),
-                              closures={k: () for k in scn.closures}), scn
+            raise UsageError(
+                "compare(base) with one argument needs a scenario (a Scenario or a .toml path); "
+                "otherwise give two networks."
+            )
+        base, other = (
+            replace(
+                scn,
+                name=f"{scn.as_of.isoformat()} (no edits)",
+                add_lines=(),
+                headways=(),
+                closures={k: () for k in scn.closures},
+            ),
+            scn,
+        )
     Ga, na = _as_graph(base, period=period, params=params)
     Gb, nb = _as_graph(other, period=period, params=params)
     za, zb = zone_table(Ga), zone_table(Gb)

@@ -81,14 +81,18 @@ def _elements(G: nx.MultiDiGraph, kinds: Iterable[str]) -> dict[tuple[str, str],
         sid = d.get("section_id")
         if sid is not None and d.get("mode") not in ("board", "alight", "walk", "access", "road"):
             sections[sid].add((u, v, k))
-            names.setdefault(sid, f"{G.nodes[u].get('name_zh', '')}–{G.nodes[v].get('name_zh', '')} ({d.get('line_id', '')})")
+            names.setdefault(
+                sid, f"{G.nodes[u].get('name_zh', '')}–{G.nodes[v].get('name_zh', '')} ({d.get('line_id', '')})"
+            )
         if d.get("mode") == "road" and d.get("road_id") is not None:
             roads[d["road_id"]].add((u, v, k))
             names.setdefault(d["road_id"], str(d.get("name", "")))
     if "station" in kinds:
         for n, d in G.nodes(data=True):
             if d.get("kind") == "station":
-                edges = {(u, v, k) for u, v, k in G.in_edges(n, keys=True)} | {(u, v, k) for u, v, k in G.out_edges(n, keys=True)}
+                edges = {(u, v, k) for u, v, k in G.in_edges(n, keys=True)} | {
+                    (u, v, k) for u, v, k in G.out_edges(n, keys=True)
+                }
                 out[("station", d.get("station_id", n[2:]))] = (f"{d.get('name_zh', '')} ({d.get('city', '')})", edges)
     if "section" in kinds:
         for sid in sorted(sections):
@@ -163,6 +167,7 @@ def criticality(
         if closed is None:
             cg = compile_graph(H)
         else:
+
             def weight(u: Any, v: Any, data: dict[Any, dict[str, Any]]) -> float | None:
                 best = None
                 for k, d in data.items():
@@ -180,12 +185,33 @@ def criticality(
     rows = []
     for (kind, eid), (name, edges) in _elements(H, kinds).items():
         idx, mean, disc = _measures(run(edges), w, tau_min)
-        rows.append({"kind": kind, "element": eid, "name": name, "index_before": base_index, "index_after": idx,
-                     "index_loss": base_index - idx, "index_loss_pct": 100 * (base_index - idx) / base_index,
-                     "mean_increase_min": mean - base_mean, "disconnected_share": disc - base_disc,
-                     "edges_removed": len(edges)})
-    cols = ["rank", "kind", "element", "name", "index_before", "index_after", "index_loss", "index_loss_pct",
-            "mean_increase_min", "disconnected_share", "edges_removed"]
+        rows.append(
+            {
+                "kind": kind,
+                "element": eid,
+                "name": name,
+                "index_before": base_index,
+                "index_after": idx,
+                "index_loss": base_index - idx,
+                "index_loss_pct": 100 * (base_index - idx) / base_index,
+                "mean_increase_min": mean - base_mean,
+                "disconnected_share": disc - base_disc,
+                "edges_removed": len(edges),
+            }
+        )
+    cols = [
+        "rank",
+        "kind",
+        "element",
+        "name",
+        "index_before",
+        "index_after",
+        "index_loss",
+        "index_loss_pct",
+        "mean_increase_min",
+        "disconnected_share",
+        "edges_removed",
+    ]
     if not rows:
         out = pd.DataFrame(columns=cols)
     else:
@@ -195,6 +221,12 @@ def criticality(
     tested = len(out)
     if top is not None:
         out = out.head(top)
-    out.attrs.update(elapsed_s=time.perf_counter() - t0, tested=tested, tau_min=float(tau_min), level=level,
-                     as_of=G.graph.get("as_of"), period=G.graph.get("period"))
+    out.attrs.update(
+        elapsed_s=time.perf_counter() - t0,
+        tested=tested,
+        tau_min=float(tau_min),
+        level=level,
+        as_of=G.graph.get("as_of"),
+        period=G.graph.get("period"),
+    )
     return out

@@ -96,7 +96,9 @@ def zone_table(G: nx.MultiDiGraph, zones: Iterable[str] | None = None) -> pd.Dat
         want = {str(z).removeprefix("Z:") for z in zones}
         unknown = sorted(want - {n[2:] for n in nodes})
         if unknown:
-            raise UsageError(f"Unknown zone adcode(s) {', '.join(unknown)} in `zones`; use adcodes of Dataset.districts.")
+            raise UsageError(
+                f"Unknown zone adcode(s) {', '.join(unknown)} in `zones`; use adcodes of Dataset.districts."
+            )
         nodes = [n for n in nodes if n[2:] in want]
     if not nodes:
         raise UsageError("The graph has no zone nodes; build it with build_graph(..., zones=True).")
@@ -110,8 +112,15 @@ def zone_table(G: nx.MultiDiGraph, zones: Iterable[str] | None = None) -> pd.Dat
             p = math.nan
         if not (p == p and p > 0):
             p = math.nan
-        rows.append({"adcode": n[2:], "name_zh": d.get("name_zh", ""), "name_en": d.get("name_en", ""),
-                     "city": d.get("city", ""), "population": p})
+        rows.append(
+            {
+                "adcode": n[2:],
+                "name_zh": d.get("name_zh", ""),
+                "name_en": d.get("name_en", ""),
+                "city": d.get("city", ""),
+                "population": p,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -162,15 +171,23 @@ def grid_population(size_m: float = GRID_SIZE_M, *, districts: Any = None) -> An
         districts = load_dataset().districts
     d = districts[["adcode", "city", "population", "seat_lon", "seat_lat", "geometry"]]
     hexes = hex_grid(tuple(d.total_bounds), size_m)
-    pts = gpd.GeoDataFrame({"unit_id": hexes["hex_id"]}, geometry=gpd.points_from_xy(hexes.lon, hexes.lat),
-                           crs="EPSG:4326")
+    pts = gpd.GeoDataFrame(
+        {"unit_id": hexes["hex_id"]}, geometry=gpd.points_from_xy(hexes.lon, hexes.lat), crs="EPSG:4326"
+    )
     j = gpd.sjoin(pts, d[["adcode", "geometry"]], how="inner", predicate="within")
     j = j[~j.index.duplicated(keep="first")].drop(columns="index_right")
     extra = [r for r in d.itertuples() if r.adcode not in set(j["adcode"])]
     if extra:
-        j = pd.concat([j, gpd.GeoDataFrame(
-            {"unit_id": [f"seat{r.adcode}" for r in extra], "adcode": [r.adcode for r in extra]},
-            geometry=gpd.points_from_xy([r.seat_lon for r in extra], [r.seat_lat for r in extra]), crs="EPSG:4326")])
+        j = pd.concat(
+            [
+                j,
+                gpd.GeoDataFrame(
+                    {"unit_id": [f"seat{r.adcode}" for r in extra], "adcode": [r.adcode for r in extra]},
+                    geometry=gpd.points_from_xy([r.seat_lon for r in extra], [r.seat_lat for r in extra]),
+                    crs="EPSG:4326",
+                ),
+            ]
+        )
     info = d.set_index("adcode")
     n = j.groupby("adcode")["unit_id"].transform("count")
     pop = info["population"].astype(float)
@@ -203,10 +220,16 @@ def analysis_units(
     H = G.copy()
     nodes = [add_point(H, p.x, p.y, name=f"grid:{u}") for u, p in zip(grid["unit_id"], grid.geometry, strict=True)]
     names = zt.set_index("adcode")
-    tab = pd.DataFrame({"adcode": grid["adcode"].to_numpy(), "unit_id": grid["unit_id"].to_numpy(),
-                        "name_zh": grid["adcode"].map(names["name_zh"]).to_numpy(),
-                        "name_en": grid["adcode"].map(names["name_en"]).to_numpy(),
-                        "city": grid["city"].to_numpy(), "population": grid["population"].to_numpy()})
+    tab = pd.DataFrame(
+        {
+            "adcode": grid["adcode"].to_numpy(),
+            "unit_id": grid["unit_id"].to_numpy(),
+            "name_zh": grid["adcode"].map(names["name_zh"]).to_numpy(),
+            "name_en": grid["adcode"].map(names["name_en"]).to_numpy(),
+            "city": grid["city"].to_numpy(),
+            "population": grid["population"].to_numpy(),
+        }
+    )
     return H, nodes, [sink(n) for n in nodes], tab
 
 
@@ -264,8 +287,11 @@ def cross_city_from_matrix(
             flat_t, flat_w = t.ravel(), w.ravel()
             finite = np.isfinite(flat_t)
             row["median_min"] = _wmedian(flat_t[flat_w > 0], flat_w[flat_w > 0]) if tot > 0 else math.nan
-            row["mean_min"] = float((flat_t * flat_w).sum() / tot) if tot > 0 and finite[flat_w > 0].all() else (
-                math.inf if tot > 0 else math.nan)
+            row["mean_min"] = (
+                float((flat_t * flat_w).sum() / tot)
+                if tot > 0 and finite[flat_w > 0].all()
+                else (math.inf if tot > 0 else math.nan)
+            )
             row["integration_index"] = float((np.exp(-t / tau_min) * w).sum() / tot) if tot > 0 else math.nan
             row["origin_pop"] = float(pop[ia].sum())
             row["destination_pop"] = float(pop[ib].sum())
@@ -333,9 +359,15 @@ def cross_city_table(
     H, orig, dest, units = analysis_units(G, level=level, zones=zones, grid_size_m=grid_size_m)
     m = unit_matrix(H, orig, dest)
     out = cross_city_from_matrix(m, units, budgets=budgets, tau_min=tau_min, include_within=include_within)
-    out.attrs.update(population_missing=_missing(zone_table(G, zones)), tau_min=float(tau_min),
-                     as_of=G.graph.get("as_of"), period=G.graph.get("period"), scenario=G.graph.get("scenario"),
-                     level=level, units=len(orig))
+    out.attrs.update(
+        population_missing=_missing(zone_table(G, zones)),
+        tau_min=float(tau_min),
+        as_of=G.graph.get("as_of"),
+        period=G.graph.get("period"),
+        scenario=G.graph.get("scenario"),
+        level=level,
+        units=len(orig),
+    )
     return out
 
 
@@ -401,7 +433,9 @@ def accessibility(
         mp = dict(opportunities)
         unknown = sorted(set(map(str, mp)) - set(zt["adcode"]))
         if unknown:
-            raise UsageError(f"`opportunities` has unknown adcode(s) {', '.join(unknown)}; key it by Dataset.districts.adcode.")
+            raise UsageError(
+                f"`opportunities` has unknown adcode(s) {', '.join(unknown)}; key it by Dataset.districts.adcode."
+            )
         opp = np.array([float(mp.get(a, 0.0)) for a in zt["adcode"]])
         if (~np.isfinite(opp) | (opp < 0)).any():
             raise UsageError("`opportunities` values must be finite numbers >= 0.")
@@ -422,6 +456,11 @@ def accessibility(
         out[f"share_{lab}min"] = np.where(total > 0, out[f"within_{lab}min"] / np.where(total > 0, total, 1), np.nan)
     f = np.exp(-beta * t) if decay == "exp" else np.maximum(t, 1.0) ** (-beta)
     out["gravity"] = (np.where(np.isfinite(t), f, 0.0) * o).sum(axis=1)
-    out.attrs.update(population_missing=missing, decay=decay, beta=float(beta), as_of=G.graph.get("as_of"),
-                     period=G.graph.get("period"))
+    out.attrs.update(
+        population_missing=missing,
+        decay=decay,
+        beta=float(beta),
+        as_of=G.graph.get("as_of"),
+        period=G.graph.get("period"),
+    )
     return out

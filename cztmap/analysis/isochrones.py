@@ -205,12 +205,14 @@ def isochrones(
         keep = left > 0
         discs = pts[keep].buffer(left[keep] * speed, quad_segs=resolution)
         utm_shapes.append(unary_union(list(discs)) if len(discs) else Polygon())
-        rows.append({
-            "minutes": int(T) if float(T).is_integer() else T,
-            "origin": node,
-            "n_stations": int((is_station & (t_arr <= T * 60.0)).sum()),
-            "speed_beyond": speed_beyond,
-        })
+        rows.append(
+            {
+                "minutes": int(T) if float(T).is_integer() else T,
+                "origin": node,
+                "n_stations": int((is_station & (t_arr <= T * 60.0)).sum()),
+                "speed_beyond": speed_beyond,
+            }
+        )
     # nest in the output CRS: union every smaller polygon into the next larger one
     geoms = []
     prev = None

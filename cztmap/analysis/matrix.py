@@ -66,8 +66,9 @@ def zone_nodes(G: nx.MultiDiGraph) -> list[str]:
     return [n for n, d in G.nodes(data=True) if d.get("kind") == "zone" and d.get("role", "origin") == "origin"]
 
 
-def _frame(G: nx.Graph, origins: Sequence[str], destinations: Sequence[str], unit: str,
-           cutoff_min: float | None = None) -> pd.DataFrame:
+def _frame(
+    G: nx.Graph, origins: Sequence[str], destinations: Sequence[str], unit: str, cutoff_min: float | None = None
+) -> pd.DataFrame:
     """Origins × destinations; places arrive at their ``sink`` node, a place to itself is 0."""
     scale = _scale(unit)
     cutoff = None if cutoff_min is None else float(cutoff_min) * 60.0
@@ -293,7 +294,9 @@ def hex_grid(bounds: Sequence[float], size_m: float) -> gpd.GeoDataFrame:
     except (TypeError, ValueError):
         raise UsageError("hex_grid needs bounds=(min_lon, min_lat, max_lon, max_lat) and a size in metres.") from None
     if not all(math.isfinite(v) for v in (x0, y0, x1, y1, size)) or x1 <= x0 or y1 <= y0 or size <= 0:
-        raise UsageError(f"hex_grid bounds {tuple(bounds)!r} / size {size_m!r} are invalid; give min < max and a size > 0 m.")
+        raise UsageError(
+            f"hex_grid bounds {tuple(bounds)!r} / size {size_m!r} are invalid; give min < max and a size > 0 m."
+        )
     box = gpd.GeoSeries.from_xy([x0, x1], [y0, y1], crs="EPSG:4326").to_crs(UTM_CRS)
     bx0, by0 = box.x.min(), box.y.min()
     bx1, by1 = box.x.max(), box.y.max()
@@ -319,4 +322,3 @@ def hex_grid(bounds: Sequence[float], size_m: float) -> gpd.GeoDataFrame:
     g["lon"] = centres.x.to_numpy()
     g["lat"] = centres.y.to_numpy()
     return g[["hex_id", "lon", "lat", "geometry"]]
-

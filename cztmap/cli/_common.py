@@ -53,7 +53,9 @@ def graph(args: argparse.Namespace) -> Any:
         return load_graph(args.graph)
     from cztmap.network.build import build_graph
 
-    return build_graph(as_of=args.as_of, period=getattr(args, "period", "peak"), modes=modes(getattr(args, "modes", None)))
+    return build_graph(
+        as_of=args.as_of, period=getattr(args, "period", "peak"), modes=modes(getattr(args, "modes", None))
+    )
 
 
 def suffix(path: str, allowed: Sequence[str], argument: str) -> str:
@@ -88,28 +90,41 @@ def print_table(df: Any, *, json_out: bool, extra: dict[str, Any] | None = None)
     import math
 
     if json_out:
-        recs = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
-                for r in df.reset_index(drop=df.index.name is None).to_dict("records")]
+        recs = [
+            {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+            for r in df.reset_index(drop=df.index.name is None).to_dict("records")
+        ]
         print(json.dumps({"rows": recs, **(extra or {})}, ensure_ascii=False, indent=2, default=str))
     else:
         import pandas as pd
 
-        with pd.option_context("display.width", 200, "display.max_columns", 30, "display.float_format", "{:.3f}".format):
+        with pd.option_context(
+            "display.width", 200, "display.max_columns", 30, "display.float_format", "{:.3f}".format
+        ):
             print(df.to_string())
         for k, v in (extra or {}).items():
             print(f"{k}: {v}")
 
 
 def add_date_option(p: argparse.ArgumentParser, default: str | None = "today") -> None:
-    p.add_argument("--as-of", default=default, metavar="DATE",
-                   help="network as open on this ISO date (default: %(default)s)")
+    p.add_argument(
+        "--as-of", default=default, metavar="DATE", help="network as open on this ISO date (default: %(default)s)"
+    )
 
 
 def add_graph_options(p: argparse.ArgumentParser) -> None:
     add_date_option(p)
-    p.add_argument("--period", choices=["peak", "offpeak"], default="peak", help="headways and road speeds (default: peak)")
-    p.add_argument("--modes", nargs="+", metavar="MODE",
-                   help="keep only these modes: metro maglev intercity hsr art road (space or comma separated)")
-    p.add_argument("--graph", metavar="FILE.graphml",
-                   help="use a saved graph instead of the embedded network (from `cztmap roads` or `cztmap import-gtfs`)")
-
+    p.add_argument(
+        "--period", choices=["peak", "offpeak"], default="peak", help="headways and road speeds (default: peak)"
+    )
+    p.add_argument(
+        "--modes",
+        nargs="+",
+        metavar="MODE",
+        help="keep only these modes: metro maglev intercity hsr art road (space or comma separated)",
+    )
+    p.add_argument(
+        "--graph",
+        metavar="FILE.graphml",
+        help="use a saved graph instead of the embedded network (from `cztmap roads` or `cztmap import-gtfs`)",
+    )

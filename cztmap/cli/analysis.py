@@ -16,21 +16,31 @@ def add_parsers(sub: Any) -> None:
     iso.add_argument("origin", help="station name (中文/pinyin), station id, or lon,lat")
     iso.add_argument("--minutes", nargs="+", metavar="MIN", help="budgets in minutes (default: 30 45 60)")
     iso.add_argument("-o", "--output", required=True, help=".geojson/.gpkg/.parquet, .html (map) or .png/.svg")
-    iso.add_argument("--speed-beyond", choices=["walk", "access"], default="walk",
-                     help="how the time left at each reached node is spent (default: walk)")
+    iso.add_argument(
+        "--speed-beyond",
+        choices=["walk", "access"],
+        default="walk",
+        help="how the time left at each reached node is spent (default: walk)",
+    )
     iso.add_argument("--offline", action="store_true", help="self-contained HTML map")
     add_graph_options(iso)
 
     re_ = sub.add_parser("reach", help="cross-city integration table (who reaches which city within T)")
     add_graph_options(re_)
     re_.add_argument("--budgets", nargs="+", metavar="MIN", help="minutes (default: 30 45 60 90)")
-    re_.add_argument("--level", choices=["zone", "grid"], default="zone",
-                     help="zone: district seats; grid: 3-km hexagons with district population spread by area")
+    re_.add_argument(
+        "--level",
+        choices=["zone", "grid"],
+        default="zone",
+        help="zone: district seats; grid: 3-km hexagons with district population spread by area",
+    )
     re_.add_argument("--json", action="store_true")
     re_.add_argument("-o", "--output", help="choropleth map (.html) of each district's reach into the other cities")
     re_.add_argument("--offline", action="store_true", help="self-contained HTML map")
 
-    cr = sub.add_parser("critical", help="rank stations, sections and roads by cross-city reachability lost when closed")
+    cr = sub.add_parser(
+        "critical", help="rank stations, sections and roads by cross-city reachability lost when closed"
+    )
     add_graph_options(cr)
     cr.add_argument("--top", type=int, default=10, help="rows to show (default: 10)")
     cr.add_argument("--kinds", nargs="+", metavar="KIND", help="station section road (default: all)")
@@ -38,8 +48,12 @@ def add_parsers(sub: Any) -> None:
     cr.add_argument("--json", action="store_true")
 
     co = sub.add_parser("compare", help="compare two networks (scenario files, shipped names or dates)")
-    co.add_argument("scenarios", nargs="*", metavar="SCENARIO",
-                    help="scenario .toml files or shipped names (before_west_ring, with_west_ring, l2_west_ext2_schematic)")
+    co.add_argument(
+        "scenarios",
+        nargs="*",
+        metavar="SCENARIO",
+        help="scenario .toml files or shipped names (before_west_ring, with_west_ring, l2_west_ext2_schematic)",
+    )
     co.add_argument("--as-of", dest="as_of_pair", nargs=2, metavar=("DATE1", "DATE2"), help="compare two dates instead")
     co.add_argument("--level", choices=["zone", "grid"], default="zone")
     co.add_argument("--top", type=int, default=5, help="winners/losers to list")
@@ -66,8 +80,12 @@ def _cmd_isochrone(args: argparse.Namespace) -> int:
         H = G.copy()
         node = resolve_node(H, args.origin)
         origin = (H.nodes[node]["x"], H.nodes[node]["y"])
-        maps.save_map(maps.isochrone_map(iso, origin=origin, origin_name=H.nodes[node].get("name_zh") or args.origin,
-                                         offline=args.offline), args.output)
+        maps.save_map(
+            maps.isochrone_map(
+                iso, origin=origin, origin_name=H.nodes[node].get("name_zh") or args.origin, offline=args.offline
+            ),
+            args.output,
+        )
     elif fmt in ("png", "svg"):
         from cztmap.viz import plots
 
@@ -102,13 +120,22 @@ def _cmd_reach(args: argparse.Namespace) -> int:
         acc = accessibility(G, budgets=budgets, other_cities_only=True)
         col = f"within_{budgets[-1]:g}min"
         zones = load_dataset().districts[["adcode", "geometry"]].merge(acc.reset_index(), on="adcode", how="inner")
-        m = maps.choropleth_map(zones, col, name_column="name_zh", offline=args.offline,
-                                label=f"population of the other two cities reachable within {budgets[-1]:g} min",
-                                title=f"Cross-city accessibility, {G.graph.get('as_of')} ({G.graph.get('period')})")
+        m = maps.choropleth_map(
+            zones,
+            col,
+            name_column="name_zh",
+            offline=args.offline,
+            label=f"population of the other two cities reachable within {budgets[-1]:g} min",
+            title=f"Cross-city accessibility, {G.graph.get('as_of')} ({G.graph.get('period')})",
+        )
         maps.save_map(m, args.output)
         info(f"wrote {args.output}")
-    extra = {"as_of": G.graph.get("as_of"), "period": G.graph.get("period"), "level": args.level,
-             "population_missing": tab.attrs.get("population_missing", [])}
+    extra = {
+        "as_of": G.graph.get("as_of"),
+        "period": G.graph.get("period"),
+        "level": args.level,
+        "population_missing": tab.attrs.get("population_missing", []),
+    }
     print_table(tab, json_out=args.json, extra=extra)
     return 0
 
@@ -122,8 +149,11 @@ def _cmd_critical(args: argparse.Namespace) -> int:
     G = graph(args)
     kinds = modes(args.kinds) or ["station", "section", "road"]
     tab = criticality(G, kinds=kinds, top=args.top, level=args.level)
-    print_table(tab, json_out=args.json, extra={"as_of": G.graph.get("as_of"),
-                                                 "elapsed_s": round(float(tab.attrs.get("elapsed_s", 0.0)), 2)})
+    print_table(
+        tab,
+        json_out=args.json,
+        extra={"as_of": G.graph.get("as_of"), "elapsed_s": round(float(tab.attrs.get("elapsed_s", 0.0)), 2)},
+    )
     return 0
 
 
@@ -152,9 +182,15 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         from cztmap.viz import maps
 
         zones = load_dataset().districts.merge(res.zones.reset_index(), on="adcode", how="left")
-        m = maps.diff_map(res.removed_sections, res.added_sections, zones, "change_min",
-                          label="change of mean cross-city time (min)", offline=args.offline,
-                          title=f"{res.base_name} → {res.other_name}")
+        m = maps.diff_map(
+            res.removed_sections,
+            res.added_sections,
+            zones,
+            "change_min",
+            label="change of mean cross-city time (min)",
+            offline=args.offline,
+            title=f"{res.base_name} → {res.other_name}",
+        )
         maps.save_map(m, args.output)
         info(f"wrote {args.output}")
     if args.json:
@@ -169,4 +205,3 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     print("\nbiggest losers (zones):")
     print_table(res.losers, json_out=False)
     return 0
-

@@ -24,7 +24,6 @@ _HANDLERS = HANDLERS
 FAMILIES = (mapping, routing, data, analysis, io)
 
 
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``cztmap`` command."""
     from cztmap import __version__
@@ -76,8 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # an unexpected failure: one line, traceback only with --debug
         if args.debug:
             raise
-        print(f"cztmap: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback "
-              "and report it)", file=sys.stderr)
+        print(
+            f"cztmap: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback and report it)",
+            file=sys.stderr,
+        )
         return 3
 
 

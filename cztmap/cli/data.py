@@ -57,7 +57,10 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
     from cztmap.params import DEFAULTS, SOURCES
 
-    rows = {f.name: {"value": getattr(DEFAULTS, f.name), "source": SOURCES.get(f.name, "")} for f in dataclasses.fields(DEFAULTS)}
+    rows = {
+        f.name: {"value": getattr(DEFAULTS, f.name), "source": SOURCES.get(f.name, "")}
+        for f in dataclasses.fields(DEFAULTS)
+    }
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
@@ -72,12 +75,17 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
     p, report = calibrate()
     if args.json:
-        print(json.dumps({"cruise_fraction_metro": p.cruise_fraction["metro"], "facts": report}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"cruise_fraction_metro": p.cruise_fraction["metro"], "facts": report}, ensure_ascii=False, indent=2
+            )
+        )
     else:
         print(f"calibrated metro cruise_fraction = {p.cruise_fraction['metro']}")
         for r in report:
             fit = "fit" if r["used_for_fit"] else "held out"
-            print(f"  {r['line_id']:3} {r['from']}–{r['to']} ({r['sections']} sections): published {r['published_min']} min, "
-                  f"model {r['model_min']:.1f} min, error {r['error_min']:+.1f} min ({r['error_pct']:+.1f} %), {fit}")
+            print(
+                f"  {r['line_id']:3} {r['from']}–{r['to']} ({r['sections']} sections): published {r['published_min']} min, "
+                f"model {r['model_min']:.1f} min, error {r['error_min']:+.1f} min ({r['error_pct']:+.1f} %), {fit}"
+            )
     return 0
-

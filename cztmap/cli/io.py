@@ -88,8 +88,9 @@ def _cmd_import_gtfs(args: argparse.Namespace) -> int:
             raise
         for p in problems:  # like `data validate`: the list on stdout, one sentence on stderr
             print(p)
-        raise DataError(f"GTFS feed {args.feed!r} has {len(problems)} problems (listed above); fix them and "
-                        "import again.") from None
+        raise DataError(
+            f"GTFS feed {args.feed!r} has {len(problems)} problems (listed above); fix them and import again."
+        ) from None
     if args.output:
         from cztmap.io.layers import export_graph
 
@@ -132,4 +133,3 @@ def _cmd_roads(args: argparse.Namespace) -> int:
         info(f"wrote {args.output}; use it with --graph {args.output}")
     print(json.dumps(stats, ensure_ascii=False))
     return 0
-

@@ -16,7 +16,9 @@ def add_parsers(sub: Any) -> None:
     m = sub.add_parser("map", help="HTML (or PNG/SVG) map of the network")
     m.add_argument("-o", "--output", required=True, help="output file (.html, .png or .svg)")
     add_date_option(m)
-    m.add_argument("--offline", action="store_true", help="self-contained HTML: inlined Leaflet, no tiles, no network requests")
+    m.add_argument(
+        "--offline", action="store_true", help="self-contained HTML: inlined Leaflet, no tiles, no network requests"
+    )
     m.add_argument("--basemap", default="osm", help="osm (WGS-84), amap (Gaode, GCJ-02: overlays shifted) or none")
     m.add_argument("--show-planned", action="store_true", help="draw planned/under-construction lines dashed")
     m.add_argument("--format", choices=["html", "png", "svg"], help="output format (default: from the extension)")
@@ -37,8 +39,14 @@ def _cmd_map(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     if fmt == "html":
         ds = load_dataset(as_of=None)
-        m = maps.network_map(ds, as_of=args.as_of, offline=args.offline, basemap=args.basemap,
-                             show_planned=args.show_planned, title=args.title)
+        m = maps.network_map(
+            ds,
+            as_of=args.as_of,
+            offline=args.offline,
+            basemap=args.basemap,
+            show_planned=args.show_planned,
+            title=args.title,
+        )
         maps.save_map(m, args.output)
     else:
         from cztmap.viz import plots
@@ -49,4 +57,3 @@ def _cmd_map(args: argparse.Namespace) -> int:
     size = Path(args.output).stat().st_size
     info(f"wrote {args.output} ({size / 1e6:.2f} MB) in {time.perf_counter() - t0:.1f} s")
     return 0
-

@@ -56,10 +56,19 @@ def _cmd_stations(args: argparse.Namespace) -> int:
         if args.line not in known:
             raise UsageError(f"Unknown line {args.line!r}; lines on this date: {', '.join(sorted(known))}.")
         st = st[st["lines"].str.split(";").apply(lambda ls: args.line in ls)]
-    cols = ["station_id", "name_zh", "name_en", "city", "district_zh", "lines", "opened", "position_quality", "position_error_m"]
+    cols = [
+        "station_id",
+        "name_zh",
+        "name_en",
+        "city",
+        "district_zh",
+        "lines",
+        "opened",
+        "position_quality",
+        "position_error_m",
+    ]
     if args.json:
         print(json.dumps(st[cols].to_dict(orient="records"), ensure_ascii=False, indent=2, default=str))
     else:
         print(st[cols].to_string(index=False))
     return 0
-

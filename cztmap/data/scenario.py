@@ -96,8 +96,21 @@ __all__ = [
 ROUTE_FACTOR = 1.15
 
 TOP_KEYS = ("name", "description", "as_of", "period", "add_line", "close", "headway")
-ADD_LINE_KEYS = ("id", "name", "name_en", "mode", "speed_kmh", "length_km", "extends", "headway_peak_min",
-                 "headway_offpeak_min", "stations", "colour", "source", "note")
+ADD_LINE_KEYS = (
+    "id",
+    "name",
+    "name_en",
+    "mode",
+    "speed_kmh",
+    "length_km",
+    "extends",
+    "headway_peak_min",
+    "headway_offpeak_min",
+    "stations",
+    "colour",
+    "source",
+    "note",
+)
 NEW_STATION_KEYS = ("name", "name_en", "id", "lon", "lat", "source")
 CLOSE_KEYS = ("stations", "sections", "roads", "lines", "note")
 HEADWAY_KEYS = ("line", "peak", "offpeak", "note")
@@ -177,7 +190,9 @@ class Scenario:
     period: str = "peak"
     description: str = ""
     add_lines: tuple[dict[str, Any], ...] = ()
-    closures: dict[str, tuple[str, ...]] = field(default_factory=lambda: {k: () for k in ("stations", "sections", "roads", "lines")})
+    closures: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {k: () for k in ("stations", "sections", "roads", "lines")}
+    )
     headways: tuple[dict[str, Any], ...] = ()
     source: str = "<dict>"
 
@@ -197,20 +212,30 @@ class _Ctx:
 
 def _check_keys(ctx: _Ctx, table: Any, valid: tuple[str, ...], where: str) -> dict[str, Any]:
     if not isinstance(table, dict):
-        raise ctx.err(where, f"expected a table, got {type(table).__name__}", "write it as a TOML table ([name] or [[name]])")
+        raise ctx.err(
+            where, f"expected a table, got {type(table).__name__}", "write it as a TOML table ([name] or [[name]])"
+        )
     unknown = [k for k in table if k not in valid]
     if unknown:
         hint = difflib.get_close_matches(unknown[0], valid, n=1)
         dym = f" (did you mean `{hint[0]}`?)" if hint else ""
-        raise ctx.err(f"{where}.{unknown[0]}" if where else unknown[0], f"unknown key{dym}",
-                      f"valid keys here are {', '.join(valid)}")
+        raise ctx.err(
+            f"{where}.{unknown[0]}" if where else unknown[0],
+            f"unknown key{dym}",
+            f"valid keys here are {', '.join(valid)}",
+        )
     return table
 
 
 def _positive(ctx: _Ctx, key: str, value: Any, *, optional: bool = True) -> float | None:
     if value is None and optional:
         return None
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(float(value)) and float(value) > 0
+    ok = (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+        and float(value) > 0
+    )
     if not ok:
         raise ctx.err(key, f"{value!r} is not a positive number", "give a finite number > 0")
     return float(value)
@@ -234,8 +259,11 @@ def _check_spacing(ctx: _Ctx, key: str, full: Dataset, resolved: list[tuple[str,
     names = [r if kind == "existing" else r["name"] for kind, r in resolved]
     for j in range(len(pts) - 1):
         if float(haversine_m(*pts[j], *pts[j + 1])) < 1.0:
-            raise ctx.err(f"{key}[{j + 1}]", f"station {names[j + 1]!r} is at the same position as {names[j]!r} "
-                          "(a zero-length section)", "give the new station its own surveyed lon/lat or drop it")
+            raise ctx.err(
+                f"{key}[{j + 1}]",
+                f"station {names[j + 1]!r} is at the same position as {names[j]!r} (a zero-length section)",
+                "give the new station its own surveyed lon/lat or drop it",
+            )
 
 
 def _str_list(ctx: _Ctx, key: str, value: Any) -> list[str]:
@@ -258,14 +286,20 @@ def _id(ctx: _Ctx, key: str, query: str, open_ids: list[str], all_ids: list[str]
     if query in open_ids:
         return query
     if query in all_ids:
-        raise ctx.err(key, f"{what} {query!r} is not open on {as_of.isoformat()}",
-                      "remove it or choose an as_of date when it is open")
+        raise ctx.err(
+            key,
+            f"{what} {query!r} is not open on {as_of.isoformat()}",
+            "remove it or choose an as_of date when it is open",
+        )
     hint = difflib.get_close_matches(query, open_ids, n=3, cutoff=0.4)
-    raise ctx.err(key, f"unknown {what} {query!r}",
-                  f"did you mean {', '.join(hint)}" if hint else f"use one of the ids open on {as_of.isoformat()}")
+    raise ctx.err(
+        key,
+        f"unknown {what} {query!r}",
+        f"did you mean {', '.join(hint)}" if hint else f"use one of the ids open on {as_of.isoformat()}",
+    )
 
 
-def parse_scenario(doc: dict[str, Any], *, source: str = "<dict>", dataset: Dataset | None = None) -> Scenario:
+def parse_scenario(doc: dict[str, Any], *, source: str = "<dict>", dataset: Dataset | None = None) -> Scenario:  # noqa: C901  TODO(layout): split into named steps
     """Validate a scenario given as a dict (the parsed TOML) and return a :class:`Scenario`.
 
     Parameters
@@ -302,11 +336,16 @@ def parse_scenario(doc: dict[str, Any], *, source: str = "<dict>", dataset: Data
     try:
         day = parse_date(raw_date if isinstance(raw_date, (str, dt.date)) else str(raw_date))
     except UsageError:
-        raise ctx.err("as_of", f"{raw_date!r} is not a date", "write it as YYYY-MM-DD, e.g. as_of = 2023-06-28") from None
+        raise ctx.err(
+            "as_of", f"{raw_date!r} is not a date", "write it as YYYY-MM-DD, e.g. as_of = 2023-06-28"
+        ) from None
     assert day is not None
     if day < FIRST_DATE:
-        raise ctx.err("as_of", f"{day.isoformat()} is before any line of the network opened ({FIRST_DATE.isoformat()})",
-                      "choose a later date")
+        raise ctx.err(
+            "as_of",
+            f"{day.isoformat()} is before any line of the network opened ({FIRST_DATE.isoformat()})",
+            "choose a later date",
+        )
     period = doc.get("period", "peak")
     if period not in PERIODS:
         raise ctx.err("period", f"unknown period {period!r}", f"use one of {', '.join(PERIODS)}")
@@ -334,8 +373,11 @@ def parse_scenario(doc: dict[str, Any], *, source: str = "<dict>", dataset: Data
         for q in _str_list(ctx, f"{where}.stations", c.get("stations", [])):
             sid = _station(ctx, f"{where}.stations", full, q)
             if sid not in open_stations:
-                raise ctx.err(f"{where}.stations", f"station {q!r} is not open on {day.isoformat()}",
-                              "remove it or choose a later as_of")
+                raise ctx.err(
+                    f"{where}.stations",
+                    f"station {q!r} is not open on {day.isoformat()}",
+                    "remove it or choose a later as_of",
+                )
             closed["stations"].append(sid)
         for kind, ids, all_ids, what in (
             ("sections", open_sections, list(full.sections["section_id"]), "section id"),
@@ -365,69 +407,117 @@ def parse_scenario(doc: dict[str, Any], *, source: str = "<dict>", dataset: Data
         if not isinstance(lid, str) or not lid.strip():
             raise ctx.err(f"{where}.id", "missing or empty", 'give the line an id, e.g. id = "L2-W2"')
         if lid in open_lines:
-            raise ctx.err(f"{where}.id", f"line {lid!r} is already open on {day.isoformat()}",
-                          "use a new id (to lengthen it, give a new id and extends = the open line)")
+            raise ctx.err(
+                f"{where}.id",
+                f"line {lid!r} is already open on {day.isoformat()}",
+                "use a new id (to lengthen it, give a new id and extends = the open line)",
+            )
         if lid in seen_ids:
             raise ctx.err(f"{where}.id", f"line {lid!r} is added twice", "give each added line its own id")
         seen_ids.add(lid)
         extends = a.get("extends")
         if extends is not None:
             if extends in closed["lines"]:
-                raise ctx.err(f"{where}.extends", f"line {extends!r} is both extended and closed by this file",
-                              "drop one of the two edits")
+                raise ctx.err(
+                    f"{where}.extends",
+                    f"line {extends!r} is both extended and closed by this file",
+                    "drop one of the two edits",
+                )
             _id(ctx, f"{where}.extends", str(extends), open_lines, list(full.lines["line_id"]), "line id", day)
         ext_row = base.lines[base.lines["line_id"] == extends].iloc[0] if extends is not None else None
         mode = a.get("mode", ext_row["mode"] if ext_row is not None else None)
         if mode not in RAIL_MODES:
             raise ctx.err(f"{where}.mode", f"unknown mode {mode!r}", f"use one of {', '.join(RAIL_MODES)}")
         if ext_row is not None and mode != ext_row["mode"]:
-            raise ctx.err(f"{where}.mode", f"mode {mode!r} differs from the extended line's {ext_row['mode']!r}",
-                          "drop `mode` or make it match")
+            raise ctx.err(
+                f"{where}.mode",
+                f"mode {mode!r} differs from the extended line's {ext_row['mode']!r}",
+                "drop `mode` or make it match",
+            )
         spec: dict[str, Any] = {
-            "id": lid, "name": str(a.get("name", lid)), "name_en": str(a.get("name_en", a.get("name", lid))),
-            "mode": mode, "extends": extends,
+            "id": lid,
+            "name": str(a.get("name", lid)),
+            "name_en": str(a.get("name_en", a.get("name", lid))),
+            "mode": mode,
+            "extends": extends,
             "speed_kmh": _speed(ctx, f"{where}.speed_kmh", a.get("speed_kmh"), mode),
             "length_km": _positive(ctx, f"{where}.length_km", a.get("length_km")),
             "headway_peak_min": _positive(ctx, f"{where}.headway_peak_min", a.get("headway_peak_min")),
             "headway_offpeak_min": _positive(ctx, f"{where}.headway_offpeak_min", a.get("headway_offpeak_min")),
-            "colour": str(a.get("colour", "#888888")), "source": str(a.get("source", "")), "note": str(a.get("note", "")),
+            "colour": str(a.get("colour", "#888888")),
+            "source": str(a.get("source", "")),
+            "note": str(a.get("note", "")),
         }
         stops = a.get("stations")
         if not isinstance(stops, list) or len(stops) < 2:
-            raise ctx.err(f"{where}.stations", "needs a list of at least two stations",
-                          'write e.g. stations = ["梅溪湖西", "长沙西站"]')
+            raise ctx.err(
+                f"{where}.stations",
+                "needs a list of at least two stations",
+                'write e.g. stations = ["梅溪湖西", "长沙西站"]',
+            )
         resolved: list[tuple[str, Any]] = []
         for j, s in enumerate(stops):
             key = f"{where}.stations[{j}]"
             if isinstance(s, str):
                 sid = _station(ctx, key, full, s)
                 if sid in closed["stations"]:
-                    raise ctx.err(key, f"station {s!r} is closed by this file and also served by the added line",
-                                  "drop one of the two edits")
+                    raise ctx.err(
+                        key,
+                        f"station {s!r} is closed by this file and also served by the added line",
+                        "drop one of the two edits",
+                    )
                 resolved.append(("existing", sid))
             elif isinstance(s, dict):
                 _check_keys(ctx, s, NEW_STATION_KEYS, key)
                 if "name" not in s or "lon" not in s or "lat" not in s:
-                    raise ctx.err(key, "a new station needs name, lon and lat (WGS-84, from a source)",
-                                  "add them, or use an existing station's name")
+                    raise ctx.err(
+                        key,
+                        "a new station needs name, lon and lat (WGS-84, from a source)",
+                        "add them, or use an existing station's name",
+                    )
                 lon, lat = s["lon"], s["lat"]
-                if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in (lon, lat)):
+                if not all(
+                    isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in (lon, lat)
+                ):
                     raise ctx.err(key, f"lon/lat {lon!r}, {lat!r} are not numbers", "give decimal degrees (WGS-84)")
                 hit = full.districts[full.districts.contains(Point(lon, lat))]
                 if hit.empty:
                     swap = " (lon and lat look swapped)" if 111 <= lat <= 115 and 25 <= lon <= 29.5 else ""
-                    raise ctx.err(key, f"({lon}, {lat}) lies outside the Chang-Zhu-Tan districts{swap}",
-                                  "give (longitude, latitude) in WGS-84 inside the region")
+                    raise ctx.err(
+                        key,
+                        f"({lon}, {lat}) lies outside the Chang-Zhu-Tan districts{swap}",
+                        "give (longitude, latitude) in WGS-84 inside the region",
+                    )
                 sid = str(s.get("id") or f"scn-{lid.lower()}-{j + 1}")
                 if sid in set(full.stations["station_id"]):
-                    raise ctx.err(f"{key}.id", f"station id {sid!r} already exists", "choose another id or use the existing station by name")
-                resolved.append(("new", {"id": sid, "name": str(s["name"]), "name_en": str(s.get("name_en", s["name"])),
-                                         "lon": float(lon), "lat": float(lat), "adcode": hit.iloc[0]["adcode"],
-                                         "city": hit.iloc[0]["city"], "city_zh": hit.iloc[0].get("city_zh", ""),
-                                         "district_zh": hit.iloc[0]["name_zh"], "source": str(s.get("source", ""))}))
+                    raise ctx.err(
+                        f"{key}.id",
+                        f"station id {sid!r} already exists",
+                        "choose another id or use the existing station by name",
+                    )
+                resolved.append(
+                    (
+                        "new",
+                        {
+                            "id": sid,
+                            "name": str(s["name"]),
+                            "name_en": str(s.get("name_en", s["name"])),
+                            "lon": float(lon),
+                            "lat": float(lat),
+                            "adcode": hit.iloc[0]["adcode"],
+                            "city": hit.iloc[0]["city"],
+                            "city_zh": hit.iloc[0].get("city_zh", ""),
+                            "district_zh": hit.iloc[0]["name_zh"],
+                            "source": str(s.get("source", "")),
+                        },
+                    )
+                )
             else:
-                raise ctx.err(key, f"{s!r} is neither a station name nor a {{name, lon, lat}} table",
-                              'write "name" or { name = "...", lon = ..., lat = ... }')
+                raise ctx.err(
+                    key,
+                    f"{s!r} is neither a station name nor a {{name, lon, lat}} table",
+                    'write "name" or { name = "...", lon = ..., lat = ... }',
+                )
         keys = [r[1] if r[0] == "existing" else r[1]["id"] for r in resolved]
         dup = sorted({k for k in keys if keys.count(k) > 1})
         if dup:
@@ -452,10 +542,15 @@ def parse_scenario(doc: dict[str, Any], *, source: str = "<dict>", dataset: Data
             raise ctx.err(f"{where}.line", "missing", 'name the line, e.g. line = "L3"')
         if line in THROUGH_SERVICE:
             svc = THROUGH_SERVICE[line]
-            raise ctx.err(f"{where}.line", f"line {line} runs through as service {svc}", f'set the headway of line = "{svc}"')
+            raise ctx.err(
+                f"{where}.line", f"line {line} runs through as service {svc}", f'set the headway of line = "{svc}"'
+            )
         if line in closed["lines"] or any(closed_line_of_section.get(s) == line for s in closed["sections"]):
-            raise ctx.err(f"{where}.line", f"line {line!r} is both closed (wholly or a section) and re-timed by this file",
-                          "drop one of the two edits")
+            raise ctx.err(
+                f"{where}.line",
+                f"line {line!r} is both closed (wholly or a section) and re-timed by this file",
+                "drop one of the two edits",
+            )
         if line not in added_ids:
             _id(ctx, f"{where}.line", line, open_lines, list(full.lines["line_id"]), "line id", day)
         if any(x["line"] == line for x in headways):
@@ -466,9 +561,16 @@ def parse_scenario(doc: dict[str, Any], *, source: str = "<dict>", dataset: Data
             raise ctx.err(where, "gives neither `peak` nor `offpeak`", "add at least one headway in minutes")
         headways.append({"line": line, "peak": peak, "offpeak": off})
 
-    return Scenario(name=name.strip(), description=description, as_of=day, period=period,
-                    add_lines=tuple(add_lines), closures={k: tuple(v) for k, v in closed.items()},
-                    headways=tuple(headways), source=source)
+    return Scenario(
+        name=name.strip(),
+        description=description,
+        as_of=day,
+        period=period,
+        add_lines=tuple(add_lines),
+        closures={k: tuple(v) for k, v in closed.items()},
+        headways=tuple(headways),
+        source=source,
+    )
 
 
 def load_scenario(path: str | Path, *, dataset: Dataset | None = None) -> Scenario:
@@ -555,7 +657,7 @@ def _close_station(sec: gpd.GeoDataFrame, sid: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(keep, crs=sec.crs)
 
 
-def apply_scenario(scn: Scenario, ds: Dataset | None = None, *, params: Params = DEFAULTS) -> Dataset:
+def apply_scenario(scn: Scenario, ds: Dataset | None = None, *, params: Params = DEFAULTS) -> Dataset:  # noqa: C901  TODO(layout): split into named steps
     """The network of ``scn``: the dataset open on ``scn.as_of`` with the scenario's edits applied.
 
     Parameters
@@ -610,13 +712,27 @@ def apply_scenario(scn: Scenario, ds: Dataset | None = None, *, params: Params =
                 name = full.stations[full.stations["station_id"] == s].iloc[0]["name_zh"]
                 pts.append((s, geom.x, geom.y, name))
             else:
-                new_st.append({"station_id": s["id"], "name_zh": s["name"], "name_en": s["name_en"], "city": s["city"],
-                               "city_zh": s["city_zh"], "adcode": s["adcode"], "district_zh": s["district_zh"],
-                               "lines": "", "aliases": "", "opened": scn.as_of.isoformat(),
-                               "position_quality": "scenario", "position_error_m": 0.0,
-                               "position_method": "given by the scenario file", "source_datum": "WGS-84",
-                               "source": s["source"] or f"scenario {scn.source}", "note": "",
-                               "geometry": Point(s["lon"], s["lat"])})
+                new_st.append(
+                    {
+                        "station_id": s["id"],
+                        "name_zh": s["name"],
+                        "name_en": s["name_en"],
+                        "city": s["city"],
+                        "city_zh": s["city_zh"],
+                        "adcode": s["adcode"],
+                        "district_zh": s["district_zh"],
+                        "lines": "",
+                        "aliases": "",
+                        "opened": scn.as_of.isoformat(),
+                        "position_quality": "scenario",
+                        "position_error_m": 0.0,
+                        "position_method": "given by the scenario file",
+                        "source_datum": "WGS-84",
+                        "source": s["source"] or f"scenario {scn.source}",
+                        "note": "",
+                        "geometry": Point(s["lon"], s["lat"]),
+                    }
+                )
                 pts.append((s["id"], s["lon"], s["lat"], s["name"]))
         straight = [float(haversine_m(x1, y1, x2, y2)) for (_, x1, y1, _), (_, x2, y2, _) in itertools.pairwise(pts)]
         factor = (a["length_km"] * 1000 / sum(straight)) if a["length_km"] and sum(straight) > 0 else ROUTE_FACTOR
@@ -624,22 +740,51 @@ def apply_scenario(scn: Scenario, ds: Dataset | None = None, *, params: Params =
         ext = ln[ln["line_id"] == a["extends"]].iloc[0] if a["extends"] else None
         speed = a["speed_kmh"] if a["speed_kmh"] is not None else (ext["speed_kmh"] if ext is not None else math.nan)
         for k, ((fa, xa, ya, na), (fb, xb, yb, nb), s_m) in enumerate(zip(pts, pts[1:], straight, strict=False), 1):
-            new_sec.append({"section_id": f"{a['id']}-{k:02d}", "line_id": line_id, "seq": 1000 + k,
-                            "from_station": fa, "to_station": fb, "from_name_zh": na, "to_name_zh": nb,
-                            "opened": scn.as_of.isoformat(), "closed": None, "status": "open", "mode": a["mode"],
-                            "length_m": round(s_m * factor, 1),
-                            "length_source": f"scenario: straight × {factor:.3f}", "straight_m": round(s_m, 1),
-                            "speed_kmh": speed, "speed_source": "scenario", "colour": a["colour"],
-                            "geometry_quality": "straight line between stations (schematic)",
-                            "source": a["source"] or f"scenario {scn.source}", "note": a["note"],
-                            "geometry": LineString([(xa, ya), (xb, yb)])})
+            new_sec.append(
+                {
+                    "section_id": f"{a['id']}-{k:02d}",
+                    "line_id": line_id,
+                    "seq": 1000 + k,
+                    "from_station": fa,
+                    "to_station": fb,
+                    "from_name_zh": na,
+                    "to_name_zh": nb,
+                    "opened": scn.as_of.isoformat(),
+                    "closed": None,
+                    "status": "open",
+                    "mode": a["mode"],
+                    "length_m": round(s_m * factor, 1),
+                    "length_source": f"scenario: straight × {factor:.3f}",
+                    "straight_m": round(s_m, 1),
+                    "speed_kmh": speed,
+                    "speed_source": "scenario",
+                    "colour": a["colour"],
+                    "geometry_quality": "straight line between stations (schematic)",
+                    "source": a["source"] or f"scenario {scn.source}",
+                    "note": a["note"],
+                    "geometry": LineString([(xa, ya), (xb, yb)]),
+                }
+            )
         if a["extends"] is None:
-            new_ln.append({"line_id": a["id"], "name_zh": a["name"], "name_en": a["name_en"], "mode": a["mode"],
-                           "colour": a["colour"], "length_km": a["length_km"] or sum(straight) * factor / 1000,
-                           "n_stations": len(pts), "opened": scn.as_of.isoformat(), "status": "open",
-                           "headway_peak_min": a["headway_peak_min"], "headway_offpeak_min": a["headway_offpeak_min"],
-                           "speed_kmh": speed, "source": a["source"] or f"scenario {scn.source}", "note": a["note"],
-                           "geometry": None})
+            new_ln.append(
+                {
+                    "line_id": a["id"],
+                    "name_zh": a["name"],
+                    "name_en": a["name_en"],
+                    "mode": a["mode"],
+                    "colour": a["colour"],
+                    "length_km": a["length_km"] or sum(straight) * factor / 1000,
+                    "n_stations": len(pts),
+                    "opened": scn.as_of.isoformat(),
+                    "status": "open",
+                    "headway_peak_min": a["headway_peak_min"],
+                    "headway_offpeak_min": a["headway_offpeak_min"],
+                    "speed_kmh": speed,
+                    "source": a["source"] or f"scenario {scn.source}",
+                    "note": a["note"],
+                    "geometry": None,
+                }
+            )
     if new_st:
         st = pd.concat([st, gpd.GeoDataFrame(new_st, geometry="geometry", crs=st.crs)], ignore_index=True)
     if new_sec:
@@ -652,8 +797,12 @@ def apply_scenario(scn: Scenario, ds: Dataset | None = None, *, params: Params =
         served.setdefault(fb, set()).add(lid)
     st = st[st["station_id"].isin(served)].copy()
     st["lines"] = [";".join(sorted(served[s])) for s in st["station_id"]]
-    return replace(base, stations=gpd.GeoDataFrame(st, crs=base.stations.crs).reset_index(drop=True),
-                   sections=gpd.GeoDataFrame(sec, crs=base.sections.crs).reset_index(drop=True),
-                   lines=gpd.GeoDataFrame(ln, geometry="geometry", crs=base.lines.crs).reset_index(drop=True)
-                   if "geometry" in ln else ln.reset_index(drop=True),
-                   roads=gpd.GeoDataFrame(rd, crs=base.roads.crs).reset_index(drop=True))
+    return replace(
+        base,
+        stations=gpd.GeoDataFrame(st, crs=base.stations.crs).reset_index(drop=True),
+        sections=gpd.GeoDataFrame(sec, crs=base.sections.crs).reset_index(drop=True),
+        lines=gpd.GeoDataFrame(ln, geometry="geometry", crs=base.lines.crs).reset_index(drop=True)
+        if "geometry" in ln
+        else ln.reset_index(drop=True),
+        roads=gpd.GeoDataFrame(rd, crs=base.roads.crs).reset_index(drop=True),
+    )

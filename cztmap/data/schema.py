@@ -29,15 +29,51 @@ FIRST_DATE = dt.date(2009, 12, 26)
 
 #: Columns each layer must have (the build writes them; `validate` checks them).
 SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "stations": {"station_id": str, "name_zh": str, "name_en": str, "city": str, "adcode": str, "lines": str, "aliases": str,
-                 "position_quality": str, "position_error_m": (int, float), "source": str},
-    "sections": {"section_id": str, "line_id": str, "seq": int, "from_station": str, "to_station": str,
-                 "opened": str, "status": str, "mode": str, "length_m": (int, float), "colour": str, "source": str},
+    "stations": {
+        "station_id": str,
+        "name_zh": str,
+        "name_en": str,
+        "city": str,
+        "adcode": str,
+        "lines": str,
+        "aliases": str,
+        "position_quality": str,
+        "position_error_m": (int, float),
+        "source": str,
+    },
+    "sections": {
+        "section_id": str,
+        "line_id": str,
+        "seq": int,
+        "from_station": str,
+        "to_station": str,
+        "opened": str,
+        "status": str,
+        "mode": str,
+        "length_m": (int, float),
+        "colour": str,
+        "source": str,
+    },
     "lines": {"line_id": str, "name_zh": str, "name_en": str, "mode": str, "status": str, "source": str},
-    "roads": {"road_id": str, "name_zh": str, "name_en": str, "road_class": str, "highway": str, "status": str,
-              "geometry_quality": str, "source": str},
-    "districts": {"adcode": str, "name_zh": str, "name_en": str, "city": str, "seat_lon": float,
-                  "seat_lat": float, "source": str},
+    "roads": {
+        "road_id": str,
+        "name_zh": str,
+        "name_en": str,
+        "road_class": str,
+        "highway": str,
+        "status": str,
+        "geometry_quality": str,
+        "source": str,
+    },
+    "districts": {
+        "adcode": str,
+        "name_zh": str,
+        "name_en": str,
+        "city": str,
+        "seat_lon": float,
+        "seat_lat": float,
+        "source": str,
+    },
 }
 
 
@@ -61,7 +97,9 @@ def parse_date(value: str | dt.date | None, *, argument: str = "as_of") -> dt.da
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"The {argument} date {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2023-06-28.") from None
+        raise UsageError(
+            f"The {argument} date {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2023-06-28."
+        ) from None
 
 
 def read_layer(path: Path, name: str) -> tuple[gpd.GeoDataFrame, str]:
@@ -89,14 +127,18 @@ def read_layer(path: Path, name: str) -> tuple[gpd.GeoDataFrame, str]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise DataError(f"Layer file {str(path)!r} is not UTF-8 text; run `cztmap data build` to regenerate it.") from None
+        raise DataError(
+            f"Layer file {str(path)!r} is not UTF-8 text; run `cztmap data build` to regenerate it."
+        ) from None
     except json.JSONDecodeError as exc:
         raise DataError(
             f"Layer file {str(path)!r} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "run `cztmap data build` to regenerate it."
         ) from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
-        raise DataError(f"Layer file {str(path)!r} is not a GeoJSON FeatureCollection; run `cztmap data build` to regenerate it.")
+        raise DataError(
+            f"Layer file {str(path)!r} is not a GeoJSON FeatureCollection; run `cztmap data build` to regenerate it."
+        )
     props: list[dict[str, Any]] = []
     geoms: list[Any] = []
     for i, f in enumerate(doc["features"]):
@@ -107,7 +149,9 @@ def read_layer(path: Path, name: str) -> tuple[gpd.GeoDataFrame, str]:
         try:
             geoms.append(shape(g) if g else None)
         except Exception as exc:  # shapely raises several types for malformed geometry
-            raise DataError(f"Layer file {str(path)!r}: feature {i} has a malformed geometry ({exc}); run `cztmap data build`.") from None
+            raise DataError(
+                f"Layer file {str(path)!r}: feature {i} has a malformed geometry ({exc}); run `cztmap data build`."
+            ) from None
     cols = list(SCHEMA[name])
     df = pd.DataFrame(props) if props else pd.DataFrame(columns=cols)
     gdf = gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")

@@ -37,7 +37,13 @@ DISTRICT_TOLERANCE_DEG = 0.01
 REGION = (111.8, 26.0, 114.3, 28.8)
 #: Lines that end on a station of another line which their published station count excludes.
 #: Line families whose published length and station count cover several line ids.
-_ID = {"stations": "station_id", "sections": "section_id", "lines": "line_id", "roads": "road_id", "districts": "adcode"}
+_ID = {
+    "stations": "station_id",
+    "sections": "section_id",
+    "lines": "line_id",
+    "roads": "road_id",
+    "districts": "adcode",
+}
 _SPEED = {"metro": (30, 140), "maglev": (60, 500), "intercity": (80, 250), "hsr": (150, 400), "art": (20, 100)}
 
 
@@ -66,7 +72,9 @@ def _is_date(v: Any) -> bool:
     return dt.date(1950, 1, 1) <= d <= dt.date(2100, 1, 1)
 
 
-def check_layers(layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/geo", *, raise_errors: bool = False) -> list[Problem]:
+def check_layers(  # noqa: C901  TODO(layout): split into named steps
+    layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/geo", *, raise_errors: bool = False
+) -> list[Problem]:
     """Check already-loaded layers; see :func:`validate_dataset`."""
 
     probs: list[Problem] = []
@@ -85,10 +93,16 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/g
                 continue
             for fid, v in zip(df[idc] if idc in df.columns else df.index, df[col], strict=True):
                 if _missing(v):
-                    not_open = name == "sections" and col == "opened" and "status" in df.columns and (
-                        df.loc[(df[idc] == fid), "status"].isin(["planned", "under_construction"]).all()
+                    not_open = (
+                        name == "sections"
+                        and col == "opened"
+                        and "status" in df.columns
+                        and (df.loc[(df[idc] == fid), "status"].isin(["planned", "under_construction"]).all())
                     )
-                    if col in (idc, "name_zh", "source", "line_id", "from_station", "to_station", "opened", "status") and not not_open:
+                    if (
+                        col in (idc, "name_zh", "source", "line_id", "from_station", "to_station", "opened", "status")
+                        and not not_open
+                    ):
                         add(name, fid, col, "is empty; every feature needs it")
                 elif not isinstance(v, typ) or (typ is float and isinstance(v, bool)):
                     add(name, fid, col, f"has type {type(v).__name__}, expected {getattr(typ, '__name__', typ)}")
@@ -98,7 +112,10 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/g
                 add(name, v, idc, "id is not unique")
 
     if probs and raise_errors:
-        raise DataError(f"{len(probs)} problem(s) in {base}: {probs[0]}" + ("" if len(probs) == 1 else f" (and {len(probs) - 1} more; run `cztmap data validate`)"))
+        raise DataError(
+            f"{len(probs)} problem(s) in {base}: {probs[0]}"
+            + ("" if len(probs) == 1 else f" (and {len(probs) - 1} more; run `cztmap data validate`)")
+        )
     if probs:
         return probs
 
@@ -108,7 +125,11 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/g
     def region_ok(x: float, y: float) -> bool:
         return REGION[0] <= x <= REGION[2] and REGION[1] <= y <= REGION[3]
 
-    for name, df, gtype in (("stations", st, "Point"), ("sections", sec, "LineString"), ("districts", di, "MultiPolygon")):
+    for name, df, gtype in (
+        ("stations", st, "Point"),
+        ("sections", sec, "LineString"),
+        ("districts", di, "MultiPolygon"),
+    ):
         for fid, g in zip(df[_ID[name]], df.geometry, strict=True):
             if g is None or g.is_empty:
                 add(name, fid, "geometry", "is missing; every feature of this layer needs one")
@@ -119,7 +140,12 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/g
             x, y = g.centroid.x, g.centroid.y
             if not region_ok(x, y):
                 hint = " (longitude and latitude look swapped)" if region_ok(y, x) else ""
-                add(name, fid, "geometry", f"lies at ({x:.4f}, {y:.4f}), outside the Chang-Zhu-Tan region{hint}; coordinates must be WGS-84 lon/lat")
+                add(
+                    name,
+                    fid,
+                    "geometry",
+                    f"lies at ({x:.4f}, {y:.4f}), outside the Chang-Zhu-Tan region{hint}; coordinates must be WGS-84 lon/lat",
+                )
     for fid, g in zip(rd["road_id"], rd.geometry, strict=True):
         if g is not None and not g.is_empty and not region_ok(g.centroid.x, g.centroid.y):
             add("roads", fid, "geometry", "lies outside the Chang-Zhu-Tan region; coordinates must be WGS-84 lon/lat")
@@ -131,7 +157,12 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/g
         if poly is None:
             add("stations", sid, "adcode", f"{ad!r} is not a district of the dataset")
         elif g is not None and g.geom_type == "Point" and poly.distance(g) > DISTRICT_TOLERANCE_DEG:
-            add("stations", sid, "adcode", f"station lies {poly.distance(g) * 111:.1f} km outside district {ad}; fix its position or adcode")
+            add(
+                "stations",
+                sid,
+                "adcode",
+                f"station lies {poly.distance(g) * 111:.1f} km outside district {ad}; fix its position or adcode",
+            )
         q = st.loc[st["station_id"] == sid, "position_quality"].iloc[0]
         if q not in ("sourced", "proxy", "estimated"):
             add("stations", sid, "position_quality", f"{q!r} is not one of sourced, proxy, estimated")
@@ -186,14 +217,24 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/g
             g.add_edge(r.from_station, r.to_station, length=r.length_m, closed=not _missing(r.closed), sid=r.section_id)
         if not nx.is_connected(g):
             parts = sorted((sorted(c) for c in nx.connected_components(g)), key=len)
-            add("sections", lid, "line_id", f"line {lid} is broken into {len(parts)} pieces (smallest: {', '.join(parts[0][:3])}); a section is missing")
+            add(
+                "sections",
+                lid,
+                "line_id",
+                f"line {lid} is broken into {len(parts)} pieces (smallest: {', '.join(parts[0][:3])}); a section is missing",
+            )
         if getattr(lrow, "status", "open") != "open":
             continue  # lines not in service are drawn schematically (e.g. between their two termini only)
         pub_n: Any = lrow.n_stations if "n_stations" in ln.columns else None
         if not _missing(pub_n):
             n = g.number_of_nodes() - THROUGH_END.get(lid, 0)
             if n != int(pub_n):
-                add("lines", lid, "n_stations", f"line {lid} has {n} stations in sections.geojson but {int(pub_n)} are published")
+                add(
+                    "lines",
+                    lid,
+                    "n_stations",
+                    f"line {lid} has {n} stations in sections.geojson but {int(pub_n)} are published",
+                )
         pub_len: Any = lrow.length_km if "length_km" in ln.columns else None
         if not _missing(pub_len):
             total = 0.0
@@ -206,7 +247,12 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/g
                 total += d["length"]
             rel = total / (float(pub_len) * 1000) - 1
             if abs(rel) > LENGTH_TOLERANCE:
-                add("lines", lid, "length_km", f"sections sum to {total / 1000:.2f} km, {rel:+.0%} from the published {pub_len} km (tolerance ±{LENGTH_TOLERANCE:.0%})")
+                add(
+                    "lines",
+                    lid,
+                    "length_km",
+                    f"sections sum to {total / 1000:.2f} km, {rel:+.0%} from the published {pub_len} km (tolerance ±{LENGTH_TOLERANCE:.0%})",
+                )
         for col in ("headway_peak_min", "headway_offpeak_min"):
             hw: Any = getattr(lrow, col, None)
             if not _missing(hw) and not (1 <= float(hw) <= 120):
@@ -225,7 +271,10 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/g
             add("districts", r.adcode, "population", f"{pop} is implausible for a district (1,000–5,000,000)")
 
     if probs and raise_errors:
-        raise DataError(f"{len(probs)} problem(s) in {base}: {probs[0]}" + ("" if len(probs) == 1 else f" (and {len(probs) - 1} more; run `cztmap data validate`)"))
+        raise DataError(
+            f"{len(probs)} problem(s) in {base}: {probs[0]}"
+            + ("" if len(probs) == 1 else f" (and {len(probs) - 1} more; run `cztmap data validate`)")
+        )
     return probs
 
 

@@ -48,10 +48,24 @@ _DRIVER = {".gpkg": "GPKG", ".geojson": "GeoJSON"}
 GDAL_TIMESTAMP = "2000-01-01T00:00:00.000Z"
 
 #: Attributes restored as numbers/booleans by :func:`load_graph` (everything else stays a string).
-FLOAT_ATTRS = frozenset({
-    "x", "y", "length", "travel_time", "in_vehicle_time", "wait_time", "walk_time", "headway_min",
-    "access_time", "speed_kph", "population", "position_error_m", "lat", "lon",
-})
+FLOAT_ATTRS = frozenset(
+    {
+        "x",
+        "y",
+        "length",
+        "travel_time",
+        "in_vehicle_time",
+        "wait_time",
+        "walk_time",
+        "headway_min",
+        "access_time",
+        "speed_kph",
+        "population",
+        "position_error_m",
+        "lat",
+        "lon",
+    }
+)
 INT_ATTRS = frozenset({"street_count"})
 BOOL_ATTRS = frozenset({"long_access", "reversed", "oneway"})
 
@@ -59,8 +73,10 @@ BOOL_ATTRS = frozenset({"long_access", "reversed", "oneway"})
 def _suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
     ext = path.suffix.lower()
     if ext not in allowed:
-        raise UsageError(f"Cannot write {what} to {str(path)!r}: unknown extension {ext or '(none)'!r}; "
-                         f"use one of {', '.join(allowed)}.")
+        raise UsageError(
+            f"Cannot write {what} to {str(path)!r}: unknown extension {ext or '(none)'!r}; "
+            f"use one of {', '.join(allowed)}."
+        )
     return ext
 
 
@@ -160,7 +176,9 @@ def export_layers(
     return list(targets.values())
 
 
-def export_frame(frame: gpd.GeoDataFrame | pd.DataFrame, path: str | os.PathLike[str], *, layer: str | None = None) -> Path:
+def export_frame(
+    frame: gpd.GeoDataFrame | pd.DataFrame, path: str | os.PathLike[str], *, layer: str | None = None
+) -> Path:
     """Write an isochrone/matrix table; the format follows the extension (``.gpkg .parquet .geojson .csv``).
 
     Raises
@@ -217,7 +235,9 @@ def load_graph(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
     try:
         raw = nx.read_graphml(p, force_multigraph=True)
     except Exception as exc:  # ElementTree and networkx raise several types
-        raise DataError(f"Graph file {str(p)!r} is not valid GraphML ({exc}); write it again with `export_graph`.") from None
+        raise DataError(
+            f"Graph file {str(p)!r} is not valid GraphML ({exc}); write it again with `export_graph`."
+        ) from None
     G = nx.MultiDiGraph()
     G.graph.update({k: _convert(k, v) for k, v in raw.graph.items() if k not in ("node_default", "edge_default")})
     for n, d in raw.nodes(data=True):

@@ -603,7 +603,7 @@ def _haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * r * math.asin(math.sqrt(a))
 
 
-def merge_roads(
+def merge_roads(  # noqa: C901  TODO(layout): split into named steps
     G: nx.MultiDiGraph,
     roads: nx.MultiDiGraph,
     *,
@@ -713,7 +713,13 @@ def merge_roads(
             tt = length / speed
             # places are origin/arrival node pairs (network.sink): link each side in its own direction only
             role = H.nodes[n].get("role")
-            pairs = [(n, rid(r))] if role == "origin" else [(rid(r), n)] if role == "destination" else [(n, rid(r)), (rid(r), n)]
+            pairs = (
+                [(n, rid(r))]
+                if role == "origin"
+                else [(rid(r), n)]
+                if role == "destination"
+                else [(n, rid(r)), (rid(r), n)]
+            )
             for a, b in pairs:
                 H.add_edge(a, b, mode="access", length=length, travel_time=tt, access_speed_mps=speed)
             linked += 1

@@ -9,8 +9,19 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_BUILD_NAMES = ("ALL_MODES", "PERIODS", "RAIL_MODES", "add_point", "build_graph", "is_place", "scenario_graph",
-                "service_of", "sink", "station_node", "summary")
+_BUILD_NAMES = (
+    "ALL_MODES",
+    "PERIODS",
+    "RAIL_MODES",
+    "add_point",
+    "build_graph",
+    "is_place",
+    "scenario_graph",
+    "service_of",
+    "sink",
+    "station_node",
+    "summary",
+)
 
 
 def __getattr__(name: str) -> Any:

@@ -64,6 +64,7 @@ __all__ = [
     "station_node",
 ]
 
+
 def station_node(station_id: str) -> str:
     """Node id of a station complex."""
     return f"S:{station_id}"
@@ -104,8 +105,14 @@ def _check_modes(modes: Iterable[str] | None) -> set[str]:
 def _line_attrs(ds: Dataset) -> dict[str, dict[str, Any]]:
     out = {}
     for r in ds.lines.itertuples(index=False):
-        out[r.line_id] = {"name_zh": r.name_zh, "name_en": r.name_en, "mode": r.mode, "colour": r.colour,
-                          "peak": r.headway_peak_min, "offpeak": r.headway_offpeak_min}
+        out[r.line_id] = {
+            "name_zh": r.name_zh,
+            "name_en": r.name_en,
+            "mode": r.mode,
+            "colour": r.colour,
+            "peak": r.headway_peak_min,
+            "offpeak": r.headway_offpeak_min,
+        }
     return out
 
 
@@ -116,7 +123,7 @@ def node_attrs(kind: str, x: float, y: float, **kw: Any) -> dict[str, Any]:
     return base
 
 
-def build_graph(
+def build_graph(  # noqa: C901  TODO(layout): split into named steps
     ds: Dataset | None = None,
     *,
     as_of: str | dt.date | None = "today",
@@ -179,9 +186,19 @@ def build_graph(
     for r in st.itertuples(index=False):
         G.add_node(
             station_node(r.station_id),
-            **node_attrs("station", r.geometry.x, r.geometry.y, name_zh=r.name_zh, name_en=r.name_en,
-                          city=r.city, adcode=r.adcode, station_id=r.station_id, lines=r.lines, aliases=r.aliases,
-                          position_quality=r.position_quality),
+            **node_attrs(
+                "station",
+                r.geometry.x,
+                r.geometry.y,
+                name_zh=r.name_zh,
+                name_en=r.name_en,
+                city=r.city,
+                adcode=r.adcode,
+                station_id=r.station_id,
+                lines=r.lines,
+                aliases=r.aliases,
+                position_quality=r.position_quality,
+            ),
         )
 
     # ---------- rail services ----------------------------------------------------------------
@@ -206,15 +223,38 @@ def build_graph(
                 u, v = f"P:{u_st}:{svc}", f"P:{v_st}:{svc}"
                 for node_st in (u_st, v_st):
                     platforms.add((node_st, svc))
-                G.add_edge(u, v, mode=r.mode, line_id=r.line_id, service_id=svc, section_id=r.section_id,
-                           length=float(r.length_m), travel_time=float(t), in_vehicle_time=float(t),
-                           geometry=geom, colour=r.colour)
+                G.add_edge(
+                    u,
+                    v,
+                    mode=r.mode,
+                    line_id=r.line_id,
+                    service_id=svc,
+                    section_id=r.section_id,
+                    length=float(r.length_m),
+                    travel_time=float(t),
+                    in_vehicle_time=float(t),
+                    geometry=geom,
+                    colour=r.colour,
+                )
     for sid, svc in sorted(platforms):
         s = st.loc[sid]
         mode = next(d["mode"] for _, _, d in G.out_edges(f"P:{sid}:{svc}", data=True))
         hw, hw_src = headway(svc, mode)
-        add_platform(G, sid, svc, s.geometry.x, s.geometry.y, headway_min=hw, headway_source=hw_src, params=params, mode=mode,
-                     name_zh=s.name_zh, name_en=s.name_en, city=s.city, adcode=s.adcode)
+        add_platform(
+            G,
+            sid,
+            svc,
+            s.geometry.x,
+            s.geometry.y,
+            headway_min=hw,
+            headway_source=hw_src,
+            params=params,
+            mode=mode,
+            name_zh=s.name_zh,
+            name_en=s.name_en,
+            city=s.city,
+            adcode=s.adcode,
+        )
 
     # ---------- walking links between nearby stations ---------------------------------------
     good = st[st["position_quality"].isin(["sourced", "proxy"])]
@@ -238,8 +278,20 @@ def build_graph(
         for r in ds.districts.itertuples(index=False):
             z = f"Z:{r.adcode}"
             for node, role in ((z, "origin"), (sink(z), "destination")):
-                G.add_node(node, **node_attrs("zone", r.seat_lon, r.seat_lat, name_zh=r.name_zh, name_en=r.name_en,
-                                               city=r.city, adcode=r.adcode, population=r.population, role=role))
+                G.add_node(
+                    node,
+                    **node_attrs(
+                        "zone",
+                        r.seat_lon,
+                        r.seat_lat,
+                        name_zh=r.name_zh,
+                        name_en=r.name_en,
+                        city=r.city,
+                        adcode=r.adcode,
+                        population=r.population,
+                        role=role,
+                    ),
+                )
             _connect_place(G, z, r.seat_lon, r.seat_lat, params)
 
     for n in G.nodes:
@@ -271,18 +323,37 @@ def add_platform(
     walk = params.platform_walk_s + (params.station_overhead_s.get(mode, 0.0) if mode else 0.0)
     G.add_node(p)
     G.nodes[p].update(node_attrs("platform", x, y, station_id=station_id, service_id=service_id, **attrs))
-    G.add_edge(station_node(station_id), p, mode="board", service_id=service_id, line_id=service_id, length=0.0,
-               travel_time=walk + wait, wait_time=wait, walk_time=walk,
-               headway_min=headway_min, headway_source=headway_source)
-    G.add_edge(p, station_node(station_id), mode="alight", service_id=service_id, line_id=service_id, length=0.0,
-               travel_time=params.alight_walk_s, walk_time=params.alight_walk_s)
+    G.add_edge(
+        station_node(station_id),
+        p,
+        mode="board",
+        service_id=service_id,
+        line_id=service_id,
+        length=0.0,
+        travel_time=walk + wait,
+        wait_time=wait,
+        walk_time=walk,
+        headway_min=headway_min,
+        headway_source=headway_source,
+    )
+    G.add_edge(
+        p,
+        station_node(station_id),
+        mode="alight",
+        service_id=service_id,
+        line_id=service_id,
+        length=0.0,
+        travel_time=params.alight_walk_s,
+        walk_time=params.alight_walk_s,
+    )
     return p
 
 
 def add_walk_link(G: nx.MultiDiGraph, a: str, b: str, length: float, travel_time: float) -> None:
     """A walking edge from station ``a`` to station ``b`` (ids without the ``S:`` prefix)."""
-    G.add_edge(station_node(a), station_node(b), mode="walk", length=length, travel_time=travel_time,
-               walk_time=travel_time)
+    G.add_edge(
+        station_node(a), station_node(b), mode="walk", length=length, travel_time=travel_time, walk_time=travel_time
+    )
 
 
 def _add_roads(G: nx.MultiDiGraph, ds: Dataset, period: str, params: Params) -> None:
@@ -309,9 +380,19 @@ def _add_roads(G: nx.MultiDiGraph, ds: Dataset, period: str, params: Params) -> 
         for (u, v_), (p, q), s in zip(itertools.pairwise(nodes), itertools.pairwise(coords), seg, strict=True):
             length = s * scale
             for a, b, line in ((u, v_, [p, q]), (v_, u, [q, p])):
-                G.add_edge(a, b, mode="road", highway=r.highway, road_id=r.road_id, line_id=r.road_id,
-                           length=length, travel_time=length / v, speed_kph=speed * factor,
-                           geometry=LineString(line), name=r.name_zh)
+                G.add_edge(
+                    a,
+                    b,
+                    mode="road",
+                    highway=r.highway,
+                    road_id=r.road_id,
+                    line_id=r.road_id,
+                    length=length,
+                    travel_time=length / v,
+                    speed_kph=speed * factor,
+                    geometry=LineString(line),
+                    name=r.name_zh,
+                )
 
 
 def _connect_place(G: nx.MultiDiGraph, node: str, lon: float, lat: float, params: Params) -> int:
@@ -353,9 +434,7 @@ def _connect_place(G: nx.MultiDiGraph, node: str, lon: float, lat: float, params
     return len(cands)
 
 
-def add_point(
-    G: nx.MultiDiGraph, lon: float, lat: float, *, name: str | None = None, params: Params = DEFAULTS
-) -> str:
+def add_point(G: nx.MultiDiGraph, lon: float, lat: float, *, name: str | None = None, params: Params = DEFAULTS) -> str:
     """Add a place (lon, lat, WGS-84) to ``G`` with access links; return its node id ``X:<name>``.
 
     Trips leave from ``X:<name>`` and arrive at ``X:<name>:in`` (see :func:`sink`); routing functions
@@ -370,10 +449,14 @@ def add_point(
     """
     hint = " (longitude and latitude look swapped)" if (111.0 <= lat <= 115.0 and 25.5 <= lon <= 29.5) else ""
     if not (-180 <= lon <= 180 and -90 <= lat <= 90) or lon != lon or lat != lat:
-        raise UsageError(f"Point ({lon}, {lat}) is not a WGS-84 longitude/latitude pair{hint}; "
-                         "give longitude,latitude in decimal degrees, e.g. 112.9388,28.2282.")
+        raise UsageError(
+            f"Point ({lon}, {lat}) is not a WGS-84 longitude/latitude pair{hint}; "
+            "give longitude,latitude in decimal degrees, e.g. 112.9388,28.2282."
+        )
     if not (111.0 <= lon <= 115.0 and 25.5 <= lat <= 29.5):
-        raise UsageError(f"Point ({lon}, {lat}) is outside the Chang-Zhu-Tan region{hint}; give (longitude, latitude) in WGS-84.")
+        raise UsageError(
+            f"Point ({lon}, {lat}) is outside the Chang-Zhu-Tan region{hint}; give (longitude, latitude) in WGS-84."
+        )
     node = f"X:{name or f'{lon:.6f},{lat:.6f}'}"
     if node in G:
         return node
@@ -397,8 +480,9 @@ def summary(G: nx.MultiDiGraph) -> dict[str, Any]:
     return {"nodes": dict(kinds), "edges": dict(modes), "as_of": G.graph.get("as_of"), "period": G.graph.get("period")}
 
 
-def scenario_graph(scn: Scenario, ds: Dataset | None = None, *, params: Params = DEFAULTS,
-                   period: str | None = None) -> nx.MultiDiGraph:
+def scenario_graph(
+    scn: Scenario, ds: Dataset | None = None, *, params: Params = DEFAULTS, period: str | None = None
+) -> nx.MultiDiGraph:
     """The graph of a scenario (``build_graph`` on :func:`apply_scenario`'s dataset).
 
     Examples

@@ -94,10 +94,14 @@ def resolve_node(G: nx.MultiDiGraph, place: Any, *, argument: str = "place", add
             present = False
         if present:
             return place  # type: ignore[no-any-return]
-        raise UsageError(f"The {argument} {place!r} is not a node of this graph; give a station name (中文 or pinyin), "
-                         "a station id, a node id or lon,lat.")
+        raise UsageError(
+            f"The {argument} {place!r} is not a node of this graph; give a station name (中文 or pinyin), "
+            "a station id, a node id or lon,lat."
+        )
     if not place.strip():
-        raise UsageError(f"The {argument} {place!r} is empty; give a station name (中文 or pinyin), a station id or lon,lat.")
+        raise UsageError(
+            f"The {argument} {place!r} is empty; give a station name (中文 or pinyin), a station id or lon,lat."
+        )
     text = place.strip()
     num = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?)"
     m = re.fullmatch(rf"\s*({num})\s*,\s*({num})\s*", text, flags=re.IGNORECASE)
@@ -110,8 +114,10 @@ def resolve_node(G: nx.MultiDiGraph, place: Any, *, argument: str = "place", add
     if hit is not None:
         return hit
     # names that exist in the dataset but not on this graph's date
-    names = sorted({d.get("name_zh", "") for _, d in G.nodes(data=True) if d.get("kind") == "station"}
-                   | {d.get("name_en", "") for _, d in G.nodes(data=True) if d.get("kind") == "station"})
+    names = sorted(
+        {d.get("name_zh", "") for _, d in G.nodes(data=True) if d.get("kind") == "station"}
+        | {d.get("name_en", "") for _, d in G.nodes(data=True) if d.get("kind") == "station"}
+    )
     close = difflib.get_close_matches(text, names, n=3, cutoff=0.5)
     if not close:
         low = {_norm(n): n for n in names}
@@ -120,8 +126,9 @@ def resolve_node(G: nx.MultiDiGraph, place: Any, *, argument: str = "place", add
     as_of = G.graph.get("as_of")
     fixed = next((f for f in _repair_encoding(text) if idx.get(_norm(f)) is not None), None)
     if fixed is not None:
-        raise StationNotFoundError(text, [fixed], extra=" (the text reads as GBK, not UTF-8: set the terminal or file "
-                                   "to UTF-8)")
+        raise StationNotFoundError(
+            text, [fixed], extra=" (the text reads as GBK, not UTF-8: set the terminal or file to UTF-8)"
+        )
     if _known_elsewhere(text):
         extra = f" in the network of {as_of} (it is not open on that date; try a later --as-of)"
     raise StationNotFoundError(text, close, extra=extra)
@@ -277,11 +284,25 @@ class Itinerary:
 
         rows, geoms = [], []
         for i, leg in enumerate(self.legs):
-            rows.append({"leg": i, "kind": leg.kind, "mode": leg.mode, "line_id": leg.line_id,
-                         "from_name": leg.from_name, "to_name": leg.to_name, "depart_min": leg.depart_s / 60,
-                         "minutes": leg.duration_s / 60, "in_vehicle_min": leg.in_vehicle_s / 60,
-                         "wait_min": leg.wait_s / 60, "walk_min": leg.walk_s / 60, "access_min": leg.access_s / 60,
-                         "distance_m": leg.distance_m, "n_stops": leg.n_stops, "colour": leg.colour})
+            rows.append(
+                {
+                    "leg": i,
+                    "kind": leg.kind,
+                    "mode": leg.mode,
+                    "line_id": leg.line_id,
+                    "from_name": leg.from_name,
+                    "to_name": leg.to_name,
+                    "depart_min": leg.depart_s / 60,
+                    "minutes": leg.duration_s / 60,
+                    "in_vehicle_min": leg.in_vehicle_s / 60,
+                    "wait_min": leg.wait_s / 60,
+                    "walk_min": leg.walk_s / 60,
+                    "access_min": leg.access_s / 60,
+                    "distance_m": leg.distance_m,
+                    "n_stops": leg.n_stops,
+                    "colour": leg.colour,
+                }
+            )
             pts = leg.coords
             geoms.append(LineString(pts) if len(pts) >= 2 else (Point(pts[0]) if pts else None))
         return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
@@ -297,16 +318,24 @@ class Itinerary:
             t0 = f"+{leg.depart_s / 60:4.0f}'"
             if leg.kind == "ride":
                 wait = f", wait {mm(leg.wait_s)}" if leg.wait_s else ""
-                lines.append(f"  {t0}  {leg.mode.upper():9} {leg.line_id:6} {leg.from_name} → {leg.to_name}: "
-                             f"{leg.n_stops} stop(s), {mm(leg.in_vehicle_s)} in vehicle{wait}, walk {mm(leg.walk_s)}")
+                lines.append(
+                    f"  {t0}  {leg.mode.upper():9} {leg.line_id:6} {leg.from_name} → {leg.to_name}: "
+                    f"{leg.n_stops} stop(s), {mm(leg.in_vehicle_s)} in vehicle{wait}, walk {mm(leg.walk_s)}"
+                )
             elif leg.kind == "drive":
-                lines.append(f"  {t0}  DRIVE     {leg.line_id or '':6} {leg.from_name} → {leg.to_name}: "
-                             f"{mm(leg.in_vehicle_s)}, {leg.distance_m / 1000:.1f} km")
+                lines.append(
+                    f"  {t0}  DRIVE     {leg.line_id or '':6} {leg.from_name} → {leg.to_name}: "
+                    f"{mm(leg.in_vehicle_s)}, {leg.distance_m / 1000:.1f} km"
+                )
             else:
-                lines.append(f"  {t0}  {leg.kind.upper():9}        {leg.from_name} → {leg.to_name}: {mm(leg.duration_s)}")
+                lines.append(
+                    f"  {t0}  {leg.kind.upper():9}        {leg.from_name} → {leg.to_name}: {mm(leg.duration_s)}"
+                )
         t = self.totals()
-        lines.append(f"  in vehicle {mm(t['in_vehicle_s'])} · wait {mm(t['wait_s'])} · walk/transfer "
-                     f"{mm(t['walk_transfer_s'])} · access {mm(t['access_s'])}")
+        lines.append(
+            f"  in vehicle {mm(t['in_vehicle_s'])} · wait {mm(t['wait_s'])} · walk/transfer "
+            f"{mm(t['walk_transfer_s'])} · access {mm(t['access_s'])}"
+        )
         return "\n".join(lines)
 
 
@@ -342,9 +371,21 @@ def _legs(G: nx.MultiDiGraph, path: list[str], weight: str) -> list[Leg]:
         if mode in _RIDE_MODES:
             svc = e.get("service_id")
             if cur is None or cur.kind != "ride" or cur.line_id != svc:
-                cur = Leg("ride", mode, svc, u, v, _label(G, u), _label(G, v), depart_s=t,
-                          wait_s=pending_wait, walk_s=pending_walk, stops=[_label(G, u)], colour=e.get("colour"),
-                          coords=[xy_u])
+                cur = Leg(
+                    "ride",
+                    mode,
+                    svc,
+                    u,
+                    v,
+                    _label(G, u),
+                    _label(G, v),
+                    depart_s=t,
+                    wait_s=pending_wait,
+                    walk_s=pending_walk,
+                    stops=[_label(G, u)],
+                    colour=e.get("colour"),
+                    coords=[xy_u],
+                )
                 t += pending_wait + pending_walk
                 pending_wait = pending_walk = 0.0
                 legs.append(cur)
@@ -372,8 +413,17 @@ def _legs(G: nx.MultiDiGraph, path: list[str], weight: str) -> list[Leg]:
             leg = legs[-1]
             leg.to_node, leg.to_name = v, _label(G, v)
         else:
-            leg = Leg(kind, mode, e.get("road_id") if kind == "drive" else None, u, v, _label(G, u), _label(G, v),
-                      depart_s=t, coords=[xy_u])
+            leg = Leg(
+                kind,
+                mode,
+                e.get("road_id") if kind == "drive" else None,
+                u,
+                v,
+                _label(G, u),
+                _label(G, v),
+                depart_s=t,
+                coords=[xy_u],
+            )
             legs.append(leg)
         if kind == "drive":
             leg.in_vehicle_s += tt
@@ -432,8 +482,9 @@ def route(
             f"No route from {_label(G, o)} to {_label(G, d)} in the network of {G.graph.get('as_of')} "
             f"with modes {G.graph.get('modes', 'all')}; try another date or more modes."
         ) from None
-    return Itinerary(o, d, _label(G, o), _label(G, d), _legs(G, path, weight), G.graph.get("as_of"),
-                     G.graph.get("period"), path)
+    return Itinerary(
+        o, d, _label(G, o), _label(G, d), _legs(G, path, weight), G.graph.get("as_of"), G.graph.get("period"), path
+    )
 
 
 def in_vehicle_time(G: nx.MultiDiGraph, line_id: str, a: str, b: str) -> float:
@@ -450,9 +501,16 @@ def in_vehicle_time(G: nx.MultiDiGraph, line_id: str, a: str, b: str) -> float:
     pa, pb = f"P:{G.nodes[sa]['station_id']}:{line_id}", f"P:{G.nodes[sb]['station_id']}:{line_id}"
     if pa not in G or pb not in G:
         missing = a if pa not in G else b
-        raise UsageError(f"Line {line_id!r} does not call at {missing!r} on {G.graph.get('as_of')}; check the line id and station.")
-    sub = G.edge_subgraph([(u, v, k) for u, v, k, dd in G.edges(keys=True, data=True)
-                           if dd.get("service_id") == line_id and dd.get("mode") in _RIDE_MODES])
+        raise UsageError(
+            f"Line {line_id!r} does not call at {missing!r} on {G.graph.get('as_of')}; check the line id and station."
+        )
+    sub = G.edge_subgraph(
+        [
+            (u, v, k)
+            for u, v, k, dd in G.edges(keys=True, data=True)
+            if dd.get("service_id") == line_id and dd.get("mode") in _RIDE_MODES
+        ]
+    )
     try:
         return float(nx.dijkstra_path_length(sub, pa, pb, weight="travel_time"))
     except nx.NetworkXNoPath:

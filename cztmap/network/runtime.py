@@ -83,12 +83,30 @@ class CalibrationFact:
 
 #: Published facts (shared/data/sources/README.md "Calibration facts").
 CALIBRATION_FACTS = (
-    CalibrationFact("L1", "开福区政府", "尚双塘", 41, 45, 80, True,
-                    "rail_lines.csv L1 note: ~45 min at opening (gyxmad) / 41 min (Craig Moore 2019, docslib)"),
-    CalibrationFact("L2", "光达", "梅溪湖西", 50, 55, None, True, "rail_lines.csv L2 note: 50–55 min (travelchinaguide)"),
-    CalibrationFact("S2", "磁浮高铁", "磁浮机场", 18.55 / 65 * 60, 18.55 / 65 * 60, 100, False,
-                    "rail_facts.md §3: average speed about 65 km/h quoted before opening, 18.55 km at 100 km/h "
-                    "(utahskigirl reprint of 潇湘晨报); held out of the fit"),
+    CalibrationFact(
+        "L1",
+        "开福区政府",
+        "尚双塘",
+        41,
+        45,
+        80,
+        True,
+        "rail_lines.csv L1 note: ~45 min at opening (gyxmad) / 41 min (Craig Moore 2019, docslib)",
+    ),
+    CalibrationFact(
+        "L2", "光达", "梅溪湖西", 50, 55, None, True, "rail_lines.csv L2 note: 50–55 min (travelchinaguide)"
+    ),
+    CalibrationFact(
+        "S2",
+        "磁浮高铁",
+        "磁浮机场",
+        18.55 / 65 * 60,
+        18.55 / 65 * 60,
+        100,
+        False,
+        "rail_facts.md §3: average speed about 65 km/h quoted before opening, 18.55 km at 100 km/h "
+        "(utahskigirl reprint of 潇湘晨报); held out of the fit",
+    ),
 )
 
 
@@ -130,18 +148,27 @@ def calibration_report(params: Params = DEFAULTS, sections: Any = None) -> list[
     for f in CALIBRATION_FACTS:
         t, n = _line_time_s(sections, f, params)
         m = t / 60
-        out.append({
-            "line_id": f.line_id, "from": f.from_zh, "to": f.to_zh, "sections": n,
-            "published_min": f"{f.low_min:.1f}–{f.high_min:.1f}" if f.low_min != f.high_min else f"{f.low_min:.1f}",
-            "model_min": round(m, 2), "error_min": round(m - f.target_min, 2),
-            "error_pct": round(100 * (m - f.target_min) / f.target_min, 1),
-            "inside_range": f.low_min - 1e-9 <= m <= f.high_min + 1e-9, "used_for_fit": f.used_for_fit,
-            "source": f.source,
-        })
+        out.append(
+            {
+                "line_id": f.line_id,
+                "from": f.from_zh,
+                "to": f.to_zh,
+                "sections": n,
+                "published_min": f"{f.low_min:.1f}–{f.high_min:.1f}" if f.low_min != f.high_min else f"{f.low_min:.1f}",
+                "model_min": round(m, 2),
+                "error_min": round(m - f.target_min, 2),
+                "error_pct": round(100 * (m - f.target_min) / f.target_min, 1),
+                "inside_range": f.low_min - 1e-9 <= m <= f.high_min + 1e-9,
+                "used_for_fit": f.used_for_fit,
+                "source": f.source,
+            }
+        )
     return out
 
 
-def calibrate(params: Params = DEFAULTS, sections: Any = None, *, grid: Any = None) -> tuple[Params, list[dict[str, Any]]]:
+def calibrate(
+    params: Params = DEFAULTS, sections: Any = None, *, grid: Any = None
+) -> tuple[Params, list[dict[str, Any]]]:
     """Fit the metro ``cruise_fraction`` to the facts marked ``used_for_fit`` (least squares on mid-points).
 
     Returns the calibrated parameters and the report of :func:`calibration_report` under them.

@@ -88,9 +88,7 @@ def _data_uri(mime: str, data: bytes) -> str:
 def _inline_assets() -> dict[str, str]:
     """name -> data: URI of the inlined Leaflet JS (+ icon fix), Leaflet CSS (+ images) and jQuery."""
     leaflet_dir, jquery_dir = _asset_dirs()
-    images = {
-        p.name: _data_uri("image/png", p.read_bytes()) for p in sorted((leaflet_dir / "images").glob("*.png"))
-    }
+    images = {p.name: _data_uri("image/png", p.read_bytes()) for p in sorted((leaflet_dir / "images").glob("*.png"))}
     icon_fix = (
         "\n;(function(){"
         "L.Icon.Default.imagePath='';"
@@ -170,7 +168,9 @@ def make_offline(m: folium.Map) -> folium.Map:
         fonts; use ``folium.CircleMarker`` instead).
     """
     if not isinstance(m, folium.Map):
-        raise UsageError(f"make_offline needs a folium.Map, got {type(m).__name__}; build the map with folium.Map(...).")
+        raise UsageError(
+            f"make_offline needs a folium.Map, got {type(m).__name__}; build the map with folium.Map(...)."
+        )
     assets = _inline_assets()
     known = {url: name for name, url in KNOWN_ASSETS.items()}
     root = m.get_root()

@@ -242,9 +242,7 @@ def _rows(pairs: Iterable[tuple[str, Any]]) -> str:
 # --------------------------------------------------------------------------------------------------
 def _check_basemap(basemap: str) -> str:
     if not isinstance(basemap, str) or basemap.lower() not in BASEMAPS:
-        raise UsageError(
-            f"Unknown basemap {basemap!r}; choose one of {', '.join(sorted(BASEMAPS))}."
-        )
+        raise UsageError(f"Unknown basemap {basemap!r}; choose one of {', '.join(sorted(BASEMAPS))}.")
     return basemap.lower()
 
 
@@ -597,12 +595,26 @@ def _add_stations(m: folium.Map, stations: gpd.GeoDataFrame, line_info: dict[str
         first = line_info.get(line_ids[0], {}) if line_ids else {}
         colour = _colour(first.get("colour"), "#555555")
         if interchange:
-            style: dict[str, Any] = dict(radius=7, color="#222222", weight=3, fill=True, fill_color="#ffffff", fill_opacity=1.0,
-                         class_name="cztmap-station cztmap-interchange")
+            style: dict[str, Any] = dict(
+                radius=7,
+                color="#222222",
+                weight=3,
+                fill=True,
+                fill_color="#ffffff",
+                fill_opacity=1.0,
+                class_name="cztmap-station cztmap-interchange",
+            )
             n_inter += 1
         else:
-            style = dict(radius=4.5, color="#ffffff", weight=1.5, fill=True, fill_color=colour, fill_opacity=1.0,
-                         class_name="cztmap-station")
+            style = dict(
+                radius=4.5,
+                color="#ffffff",
+                weight=1.5,
+                fill=True,
+                fill_color=colour,
+                fill_opacity=1.0,
+                class_name="cztmap-station",
+            )
         cm = folium.CircleMarker((round(geom.y, 6), round(geom.x, 6)), **style)
         cm.add_child(_tooltip(f"{_e(st.get('name_zh'))} {_e(st.get('name_en'))}", sticky=False))
         cm.add_child(_popup(_station_popup(st, line_ids, line_info)))
@@ -620,11 +632,19 @@ def _station_popup(st: pd.Series, line_ids: list[str], line_info: dict[str, dict
     )
     err = st.get("position_error_m")
     quality = st.get("position_quality")
-    pos = None if _missing(quality) else f"{quality}" + (f" (±{_fmt_num(err)} m expected error)" if not _missing(err) else "")
+    pos = (
+        None
+        if _missing(quality)
+        else f"{quality}" + (f" (±{_fmt_num(err)} m expected error)" if not _missing(err) else "")
+    )
     rows = _rows(
         [
             ("Station id", st.get("station_id")),
-            ("City 城市", " ".join(x for x in (_e(st.get("city_zh")) and str(st.get("city_zh")), str(st.get("city") or "")) if x) or None),
+            (
+                "City 城市",
+                " ".join(x for x in (_e(st.get("city_zh")) and str(st.get("city_zh")), str(st.get("city") or "")) if x)
+                or None,
+            ),
             ("District 区县", st.get("district_zh")),
             ("Opened 开通", _e(st.get("opened"))[:10] or None),
             ("Position 位置", pos),
@@ -644,7 +664,11 @@ def _add_roads(m: folium.Map, roads: gpd.GeoDataFrame) -> int:
     n = 0
     if not len(roads):
         return 0
-    classes = roads["road_class"].fillna("other").astype(str) if "road_class" in roads else pd.Series("other", index=roads.index)
+    classes = (
+        roads["road_class"].fillna("other").astype(str)
+        if "road_class" in roads
+        else pd.Series("other", index=roads.index)
+    )
     for cls in sorted(classes.unique(), key=lambda c: list(_ROAD_CLASS).index(c) if c in _ROAD_CLASS else 99):
         en, zh, colour, weight = _ROAD_CLASS.get(cls, (f"Roads ({cls})", "道路", "#999999", 2.0))
         fg = folium.FeatureGroup(name=_e(f"{en} {zh}"), show=True)
@@ -674,7 +698,10 @@ def _road_popup(rd: pd.Series, schematic: bool) -> str:
             ("Class 等级", rd.get("road_class")),
             ("Status 状态", rd.get("status")),
             ("Speed 速度", f"{_fmt_num(rd.get('speed_kmh'))} km/h" if not _missing(rd.get("speed_kmh")) else None),
-            ("Length 长度", f"{_fmt_num(rd.get('length_km'), 1)} km (published)" if not _missing(rd.get("length_km")) else None),
+            (
+                "Length 长度",
+                f"{_fmt_num(rd.get('length_km'), 1)} km (published)" if not _missing(rd.get("length_km")) else None,
+            ),
             ("Geometry 几何", geo),
             ("Source 来源", rd.get("source")),
         ]
@@ -744,25 +771,33 @@ def _rounded(geojson_geom: dict[str, Any], nd: int = 5) -> dict[str, Any]:
 def _network_legend(
     drawn_lines: list[tuple[str, str, bool]], roads: gpd.GeoDataFrame, n_districts: int, n_interchanges: int
 ) -> _Panel:
-    parts = ['<h2>Lines 线路</h2>']
+    parts = ["<h2>Lines 线路</h2>"]
     for label, colour, planned in drawn_lines:
         style = f"border-top-color:{colour};" + ("border-top-style:dashed;" if planned else "")
         parts.append(f'<div class="row"><span class="cztmap-swatch" style="{style}"></span>{_e(label)}</div>')
     parts.append("<h2>Stations 车站</h2>")
-    parts.append('<div class="row"><span class="cztmap-dot" style="background:#1f78b4;border:1px solid #fff;'
-                 'width:8px;height:8px"></span>station 车站 (line colour)</div>')
+    parts.append(
+        '<div class="row"><span class="cztmap-dot" style="background:#1f78b4;border:1px solid #fff;'
+        'width:8px;height:8px"></span>station 车站 (line colour)</div>'
+    )
     if n_interchanges:
-        parts.append('<div class="row"><span class="cztmap-dot" style="background:#fff;border:3px solid #222;'
-                     'width:9px;height:9px"></span>interchange 换乘站</div>')
+        parts.append(
+            '<div class="row"><span class="cztmap-dot" style="background:#fff;border:3px solid #222;'
+            'width:9px;height:9px"></span>interchange 换乘站</div>'
+        )
     if len(roads) and "road_class" in roads:
         parts.append("<h2>Roads 道路</h2>")
         for cls in [c for c in _ROAD_CLASS if c in set(roads["road_class"].astype(str))]:
             en, zh, colour, _w = _ROAD_CLASS[cls]
-            parts.append(f'<div class="row"><span class="cztmap-swatch" style="border-top:3px dashed {colour}">'
-                         f"</span>{_e(en)} {_e(zh)} (schematic 示意)</div>")
+            parts.append(
+                f'<div class="row"><span class="cztmap-swatch" style="border-top:3px dashed {colour}">'
+                f"</span>{_e(en)} {_e(zh)} (schematic 示意)</div>"
+            )
     if n_districts:
-        parts.append('<h2>Districts 区县</h2><div class="row"><span class="cztmap-box" '
-                     'style="background:#c9c3b0;opacity:0.6"></span>population in tooltip 人口见提示</div>')
+        parts.append(
+            '<h2>Districts 区县</h2><div class="row"><span class="cztmap-box" '
+            'style="background:#c9c3b0;opacity:0.6"></span>population in tooltip 人口见提示</div>'
+        )
     return _Panel("cztmap-legend", "".join(parts))
 
 
@@ -794,7 +829,9 @@ def _flat_summary(summary: dict[str, Any]) -> dict[str, Any]:
     }
     for i, leg in enumerate(summary["legs"], 1):
         what = leg.get("line_id") or leg.get("kind")
-        rows[f"leg {i}"] = f"{what}: {leg.get('from_name')} → {leg.get('to_name')} ({float(leg.get('duration_s', 0)) / 60:.0f} min)"
+        rows[f"leg {i}"] = (
+            f"{what}: {leg.get('from_name')} → {leg.get('to_name')} ({float(leg.get('duration_s', 0)) / 60:.0f} min)"
+        )
     return rows
 
 
@@ -842,8 +879,9 @@ def route_map(
         if walk:
             opts["dash_array"] = "4 7"
         label = " ".join(x for x in (_e(leg.get("line_id")), _e(mode)) if x)
-        text = (f"<b>{label}</b><br>{_e(leg.get('from_name'))} → {_e(leg.get('to_name'))}"
-                + (f"<br>{_fmt_num(leg.get('minutes'), 1)} min" if not _missing(leg.get("minutes")) else ""))
+        text = f"<b>{label}</b><br>{_e(leg.get('from_name'))} → {_e(leg.get('to_name'))}" + (
+            f"<br>{_fmt_num(leg.get('minutes'), 1)} min" if not _missing(leg.get("minutes")) else ""
+        )
         for pl in _polyline(leg.geometry, **opts):
             pl.add_child(_tooltip(text))
             pl.add_child(_popup(text))
@@ -881,7 +919,7 @@ def route_map(
     if summary:
         rows_html = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in _flat_summary(summary).items())
         m.add_child(_Panel("cztmap-summary", f"<h2>Summary 摘要</h2><table>{rows_html}</table>"))
-    legend = ['<h2>Legs 行程段</h2>']
+    legend = ["<h2>Legs 行程段</h2>"]
     seen: set[tuple[str, str]] = set()
     for _, leg in rows:
         mode = str(leg.get("mode") or "")
@@ -893,8 +931,10 @@ def route_map(
         seen.add(key)
         colour = "#666666" if walk else _colour(leg.get("colour"), "#1f78b4")
         style = f"border-top-color:{colour};" + ("border-top-style:dashed;" if walk else "")
-        legend.append(f'<div class="row"><span class="cztmap-swatch" style="{style}"></span>'
-                      f'{_e(" ".join(x for x in key if x))}</div>')
+        legend.append(
+            f'<div class="row"><span class="cztmap-swatch" style="{style}"></span>'
+            f"{_e(' '.join(x for x in key if x))}</div>"
+        )
     m.add_child(_Panel("cztmap-legend", "".join(legend)))
     m._cztmap_counts = {"legs": len(rows), "points": len(pts)}  # type: ignore[attr-defined]
     return _finish(m, legs.total_bounds, offline=offline)
@@ -926,7 +966,9 @@ def isochrone_map(
     if not isinstance(iso_gdf, gpd.GeoDataFrame):
         raise UsageError(f"isochrone_map needs a GeoDataFrame, got {type(iso_gdf).__name__}.")
     if "minutes" not in iso_gdf.columns:
-        raise UsageError("The isochrone GeoDataFrame has no 'minutes' column; add the travel-time budget of each polygon.")
+        raise UsageError(
+            "The isochrone GeoDataFrame has no 'minutes' column; add the travel-time budget of each polygon."
+        )
     if origin is not None:
         origin = _check_lonlat(origin, "origin")
     shift = _shift_fn(basemap, offline)
@@ -943,8 +985,14 @@ def isochrone_map(
     colour_of = {lv: ramp[i] for i, lv in enumerate(levels)}
     fg = folium.FeatureGroup(name="Isochrones 等时圈")
     for _, row in iso.iterrows():
-        poly = _polygon(row.geometry, color="#08306b", weight=1, fill_color=colour_of[row["minutes"]],
-                        fill_opacity=0.45, class_name="cztmap-isochrone")
+        poly = _polygon(
+            row.geometry,
+            color="#08306b",
+            weight=1,
+            fill_color=colour_of[row["minutes"]],
+            fill_opacity=0.45,
+            class_name="cztmap-isochrone",
+        )
         if poly is None:
             continue
         poly.add_child(_tooltip(f"≤ {_fmt_num(row['minutes'])} min"))
@@ -952,14 +1000,24 @@ def isochrone_map(
     m.add_child(fg)
     if origin is not None:
         o = shift(origin) if shift is not None else origin
-        cm = folium.CircleMarker((round(o[1], 6), round(o[0], 6)), radius=8, color="#ffffff", weight=3, fill=True,
-                                 fill_color="#e31a1c", fill_opacity=1.0, class_name="cztmap-origin")
+        cm = folium.CircleMarker(
+            (round(o[1], 6), round(o[0], 6)),
+            radius=8,
+            color="#ffffff",
+            weight=3,
+            fill=True,
+            fill_color="#e31a1c",
+            fill_opacity=1.0,
+            class_name="cztmap-origin",
+        )
         cm.add_child(_tooltip(f"Origin 起点{': ' + _e(origin_name) if origin_name else ''}", sticky=False))
         m.add_child(cm)
     legend = ["<h2>Travel time 出行时间</h2>"]
     for lv in levels:
-        legend.append(f'<div class="row"><span class="cztmap-box" style="background:{colour_of[lv]}"></span>'
-                      f"≤ {_fmt_num(lv)} min</div>")
+        legend.append(
+            f'<div class="row"><span class="cztmap-box" style="background:{colour_of[lv]}"></span>'
+            f"≤ {_fmt_num(lv)} min</div>"
+        )
     m.add_child(_Panel("cztmap-legend", "".join(legend)))
     meta = [f"Datum 坐标系: {_datum_label(basemap, offline)}"]
     if origin_name:
@@ -1095,8 +1153,9 @@ def choropleth_map(
     for _, z in zones.iterrows():
         v = z["_value"]
         fill = "#dddddd" if _missing(v) else colours[_classify(float(v), breaks)]
-        poly = _polygon(z.geometry, color="#555555", weight=1, fill_color=fill, fill_opacity=0.7,
-                        class_name="cztmap-zone")
+        poly = _polygon(
+            z.geometry, color="#555555", weight=1, fill_color=fill, fill_opacity=0.7, class_name="cztmap-zone"
+        )
         if poly is None:
             continue
         name = _zone_name(z, name_column)
@@ -1108,8 +1167,10 @@ def choropleth_map(
     legend = [f"<h2>{_e(label or column)} ({'natural breaks' if scheme != 'quantiles' else 'quantiles'})</h2>"]
     prev = lo
     for i, b in enumerate(breaks):
-        legend.append(f'<div class="row"><span class="cztmap-box" style="background:{colours[i]}"></span>'
-                      f"{_fmt_num(prev, 2)} – {_fmt_num(b, 2)}</div>")
+        legend.append(
+            f'<div class="row"><span class="cztmap-box" style="background:{colours[i]}"></span>'
+            f"{_fmt_num(prev, 2)} – {_fmt_num(b, 2)}</div>"
+        )
         prev = b
     if vals.isna().any():
         legend.append('<div class="row"><span class="cztmap-box" style="background:#dddddd"></span>no data</div>')
@@ -1168,7 +1229,9 @@ def diff_map(
     counts: dict[str, int] = {}
     if zones_gdf is not None:
         if column not in zones_gdf.columns:
-            raise UsageError(f"The zones have no column {column!r}; choose one of {', '.join(map(str, zones_gdf.columns[:20]))}.")
+            raise UsageError(
+                f"The zones have no column {column!r}; choose one of {', '.join(map(str, zones_gdf.columns[:20]))}."
+            )
         vals = pd.to_numeric(zones_gdf[column], errors="coerce")
         zones = _prepare(zones_gdf.assign(_value=vals), "zones", shift)
         vmax = float(np.nanmax(np.abs(vals))) if vals.notna().any() else 0.0
@@ -1185,19 +1248,29 @@ def diff_map(
                 # _DIVERGING runs red (negative)... -> reverse so that increases are red
                 i = int(np.clip(np.searchsorted(edges, v, side="right") - 1, 0, len(_DIVERGING) - 1))
                 fill = _DIVERGING[::-1][i]
-            poly = _polygon(z.geometry, color="#666666", weight=1, fill_color=fill, fill_opacity=0.65,
-                            class_name="cztmap-zone")
+            poly = _polygon(
+                z.geometry, color="#666666", weight=1, fill_color=fill, fill_opacity=0.65, class_name="cztmap-zone"
+            )
             if poly is None:
                 continue
-            poly.add_child(_tooltip(f"<b>{_zone_name(z, None)}</b><br>{_e(label or column)}: "
-                                    f"{'+' if not _missing(v) and v > 0 else ''}{_e(_fmt_num(v, 2)) or 'no data'}"))
+            poly.add_child(
+                _tooltip(
+                    f"<b>{_zone_name(z, None)}</b><br>{_e(label or column)}: "
+                    f"{'+' if not _missing(v) and v > 0 else ''}{_e(_fmt_num(v, 2)) or 'no data'}"
+                )
+            )
             fgz.add_child(poly)
             nz += 1
         m.add_child(fgz)
         counts["zones"] = nz
     for name, gdf, style, cls in (
         ("Unchanged sections 未变区间", same, dict(color="#9a9a9a", weight=3, opacity=0.8), "cztmap-same"),
-        ("Removed sections 删除区间", removed, dict(color="#d7191c", weight=5, opacity=0.95, dash_array="7 6"), "cztmap-removed"),
+        (
+            "Removed sections 删除区间",
+            removed,
+            dict(color="#d7191c", weight=5, opacity=0.95, dash_array="7 6"),
+            "cztmap-removed",
+        ),
         ("Added sections 新增区间", added, dict(color="#1a9641", weight=7, opacity=0.95), "cztmap-added"),
     ):
         fg = folium.FeatureGroup(name=name)
@@ -1220,11 +1293,20 @@ def diff_map(
     if zones_gdf is not None:
         legend.append(f"<h2>{_e(label or column)}</h2>")
         legend.append('<div class="row"><span class="cztmap-box" style="background:#b2182b"></span>increase 增加</div>')
-        legend.append('<div class="row"><span class="cztmap-box" style="background:#f7f7f7"></span>no change 不变</div>')
+        legend.append(
+            '<div class="row"><span class="cztmap-box" style="background:#f7f7f7"></span>no change 不变</div>'
+        )
         legend.append('<div class="row"><span class="cztmap-box" style="background:#2166ac"></span>decrease 减少</div>')
     m.add_child(_Panel("cztmap-legend", "".join(legend)))
-    m.add_child(_title_panel(title, [f"{len(added)} added · {len(removed)} removed · {len(same)} unchanged",
-                                     f"Datum 坐标系: {_datum_label(basemap, offline)}"]))
+    m.add_child(
+        _title_panel(
+            title,
+            [
+                f"{len(added)} added · {len(removed)} removed · {len(same)} unchanged",
+                f"Datum 坐标系: {_datum_label(basemap, offline)}",
+            ],
+        )
+    )
     m._cztmap_counts = counts  # type: ignore[attr-defined]
     return _finish(m, _bounds(base, new), offline=offline)
 
@@ -1238,5 +1320,7 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
         raise UsageError(f"save_map needs a folium.Map, got {type(m).__name__}.")
     p = Path(path)
     if p.suffix.lower() not in (".html", ".htm"):
-        raise UsageError(f"The map output {str(p)!r} must end in .html (got {p.suffix or 'no extension'!r}); rename it.")
+        raise UsageError(
+            f"The map output {str(p)!r} must end in .html (got {p.suffix or 'no extension'!r}); rename it."
+        )
     return atomic_write_text(p, render_html(m))

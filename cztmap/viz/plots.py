@@ -92,8 +92,15 @@ def plot_network(ds: Any, ax: Axes | None = None, *, title: str | None = None) -
     if roads is not None and len(roads):
         for _, rd in roads.iterrows():
             for x, y in _lines_xy(rd.geometry):
-                ax.plot(x, y, color="#d95f02" if rd.get("road_class") == "expressway" else "#7570b3",
-                        linewidth=1.0, linestyle="--", alpha=0.7, zorder=2)
+                ax.plot(
+                    x,
+                    y,
+                    color="#d95f02" if rd.get("road_class") == "expressway" else "#7570b3",
+                    linewidth=1.0,
+                    linestyle="--",
+                    alpha=0.7,
+                    zorder=2,
+                )
     sections = ds.sections
     handles: dict[str, Line2D] = {}
     if sections is not None and len(sections):
@@ -102,15 +109,25 @@ def plot_network(ds: Any, ax: Axes | None = None, *, title: str | None = None) -
             planned = st in ("planned", "under_construction")
             c = _colour(sec.get("colour"))
             for x, y in _lines_xy(sec.geometry):
-                ax.plot(x, y, color=c, linewidth=1.6 if planned else 2.6, linestyle=":" if planned else "-",
-                        solid_capstyle="round", zorder=3)
+                ax.plot(
+                    x,
+                    y,
+                    color=c,
+                    linewidth=1.6 if planned else 2.6,
+                    linestyle=":" if planned else "-",
+                    solid_capstyle="round",
+                    zorder=3,
+                )
             lid = str(sec.get("line_id"))
             if lid not in handles and not planned:
                 handles[lid] = Line2D([], [], color=c, linewidth=2.6, label=lid)
     stations = ds.stations
     if stations is not None and len(stations):
-        n_lines = stations["lines"].fillna("").map(lambda v: len([s for s in str(v).split(";") if s])) \
-            if "lines" in stations else pd.Series(1, index=stations.index)
+        n_lines = (
+            stations["lines"].fillna("").map(lambda v: len([s for s in str(v).split(";") if s]))
+            if "lines" in stations
+            else pd.Series(1, index=stations.index)
+        )
         pts = stations.geometry.representative_point()
         inter = (n_lines >= 2).to_numpy()
         ax.scatter(pts.x[~inter], pts.y[~inter], s=9, c="#333333", zorder=4, linewidths=0)
@@ -123,7 +140,12 @@ def plot_network(ds: Any, ax: Axes | None = None, *, title: str | None = None) -
         padx, pady = (maxx - minx) * 0.05 + 0.01, (maxy - miny) * 0.05 + 0.01
         ax.set_xlim(minx - padx, maxx + padx)
         ax.set_ylim(miny - pady, maxy + pady)
-    legend = [*list(handles.values()), Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor="#111111", label="interchange")]
+    legend = [
+        *list(handles.values()),
+        Line2D(
+            [], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor="#111111", label="interchange"
+        ),
+    ]
     ax.legend(handles=legend, loc="upper left", fontsize=7, ncol=2, framealpha=0.9)
     as_of = getattr(ds, "as_of", None)
     ax.set_title(title or f"Chang-Zhu-Tan rail network{f' as of {as_of}' if as_of else ''} (WGS-84)", fontsize=11)
@@ -166,8 +188,13 @@ def plot_isochrones(
         padx, pady = (maxx - minx) * 0.05 + 0.005, (maxy - miny) * 0.05 + 0.005
         ax.set_xlim(minx - padx, maxx + padx)
         ax.set_ylim(miny - pady, maxy + pady)
-    ax.legend(handles=[Patch(facecolor=colour_of[lv], alpha=0.55, label=f"≤ {lv:g} min") for lv in levels],
-              loc="upper left", fontsize=8, title="travel time", title_fontsize=8)
+    ax.legend(
+        handles=[Patch(facecolor=colour_of[lv], alpha=0.55, label=f"≤ {lv:g} min") for lv in levels],
+        loc="upper left",
+        fontsize=8,
+        title="travel time",
+        title_fontsize=8,
+    )
     ax.set_title(title or "Isochrones (WGS-84)", fontsize=11)
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")

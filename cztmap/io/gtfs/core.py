@@ -134,8 +134,18 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "routes.txt": ("route_id", "route_type"),
     "trips.txt": ("route_id", "service_id", "trip_id"),
     "stop_times.txt": ("trip_id", "stop_id", "stop_sequence"),
-    "calendar.txt": ("service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-                     "sunday", "start_date", "end_date"),
+    "calendar.txt": (
+        "service_id",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "start_date",
+        "end_date",
+    ),
     "calendar_dates.txt": ("service_id", "date", "exception_type"),
     "frequencies.txt": ("trip_id", "start_time", "end_time", "headway_secs"),
     "transfers.txt": ("from_stop_id", "to_stop_id", "transfer_type"),
@@ -181,7 +191,7 @@ def _coord(v: float) -> str:
 
 
 def _text_colour(hex6: str) -> str:
-    r, g, b = (int(hex6[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    r, g, b = (int(hex6[i : i + 2], 16) / 255 for i in (0, 2, 4))
     lum = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
     y = 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2]
     return "000000" if (y + 0.05) / 0.05 >= 1.05 / (y + 0.05) else "FFFFFF"
@@ -222,8 +232,10 @@ def _service_path(edges: dict[tuple[str, str], dict[str, Any]], forward: set[tup
                 break
             prev = seq[-1]
             seq.append(nxt[0])
-        if len(seq) == len(adj) and all((a, b) in edges for a, b in itertools.pairwise(seq)) and all(
-            (b, a) in edges for a, b in itertools.pairwise(seq)
+        if (
+            len(seq) == len(adj)
+            and all((a, b) in edges for a, b in itertools.pairwise(seq))
+            and all((b, a) in edges for a, b in itertools.pairwise(seq))
         ):
             fw = sum((a, b) in forward for a, b in itertools.pairwise(seq))
             if fw * 2 < len(seq) - 1:
@@ -232,7 +244,7 @@ def _service_path(edges: dict[tuple[str, str], dict[str, Any]], forward: set[tup
     return [[a, b] for a, b in sorted(edges)]
 
 
-def gtfs_tables(
+def gtfs_tables(  # noqa: C901  TODO(layout): split into named steps
     ds: Dataset | None = None, *, as_of: str | dt.date | None = "today", params: Params = DEFAULTS
 ) -> dict[str, list[list[str]]]:
     """The GTFS tables of the network open on ``as_of``: file name → rows (header first), sorted.
@@ -270,8 +282,17 @@ def gtfs_tables(
     route_rows, trip_rows, st_rows, shape_rows, freq_rows = [], [], [], [], []
     transl: list[list[str]] = []
     attributions: list[list[str]] = [
-        ["cztmap", "", "", "", "cztmap (feed producer; agency_url values are this placeholder page, not the operators' sites)",
-         "1", "0", "0", PROJECT_URL]
+        [
+            "cztmap",
+            "",
+            "",
+            "",
+            "cztmap (feed producer; agency_url values are this placeholder page, not the operators' sites)",
+            "1",
+            "0",
+            "0",
+            PROJECT_URL,
+        ]
     ]
     child_stops: set[tuple[str, str]] = set()
     station_services: dict[str, set[str]] = defaultdict(set)
@@ -281,8 +302,15 @@ def gtfs_tables(
         ag_id, ag_zh, _ = AGENCIES[mode]
         agency_rows[ag_id] = [ag_id, ag_zh, PROJECT_URL, TIMEZONE, "zh"]
         ln = lines.get(svc)
-        colour = (ln.colour if ln is not None and isinstance(ln.colour, str) and ln.colour else
-                  next(iter(edges.values())).get("colour") or "#808080").lstrip("#").upper()
+        colour = (
+            (
+                ln.colour
+                if ln is not None and isinstance(ln.colour, str) and ln.colour
+                else next(iter(edges.values())).get("colour") or "#808080"
+            )
+            .lstrip("#")
+            .upper()
+        )
         name_zh = ln.name_zh if ln is not None else svc
         name_en = ln.name_en if ln is not None else svc
         through = sorted({e["line_id"] for e in edges.values()} - {svc} - ({"CZT"} if svc.startswith("CZT") else set()))
@@ -295,8 +323,19 @@ def gtfs_tables(
         src_lines = sorted({e["line_id"] for e in edges.values()} | ({svc} if svc in lines else set()))
         urls = sorted({u for lid in src_lines if lid in lines for u in _source_urls(lines[lid].source)})
         for i, url in enumerate(urls, 1):
-            attributions.append([f"{svc}-{i:02d}", "", svc, "", f"source of the published facts: {urlsplit(url).hostname}",
-                                 "1", "0", "0", url])
+            attributions.append(
+                [
+                    f"{svc}-{i:02d}",
+                    "",
+                    svc,
+                    "",
+                    f"source of the published facts: {urlsplit(url).hostname}",
+                    "1",
+                    "0",
+                    "0",
+                    url,
+                ]
+            )
         for d_id, seq in enumerate(_service_path(edges, svc_forward[svc])):
             trip = f"{svc}:{d_id}" if len(seq) > 2 or len(edges) == 2 else f"{svc}:{seq[0]}>{seq[1]}"
             direction = d_id if len(seq) > 2 or len(edges) == 2 else int((seq[0], seq[1]) not in svc_forward[svc])
@@ -334,7 +373,9 @@ def gtfs_tables(
                     shape_rows.append((trip, npt, (x, y), dd))
         for p in PERIODS:
             if (svc, p) not in headway:
-                raise DataError(f"Service {svc} has no {p} board edge in the graph; rebuild the dataset (`cztmap data build`).")
+                raise DataError(
+                    f"Service {svc} has no {p} board edge in the graph; rebuild the dataset (`cztmap data build`)."
+                )
         for a, b in _day_split():
             p = "peak" if (a, b) in PEAK_WINDOWS else "offpeak"
             for trip in sorted({r[2] for r in trip_rows if r[0] == svc}):
@@ -366,28 +407,90 @@ def gtfs_tables(
     end = day + dt.timedelta(days=364)
     shapes = [[trip, _coord(y), _coord(x), str(i), f"{dist:.1f}"] for trip, i, (x, y), dist in shape_rows]
     return {
-        "agency.txt": [["agency_id", "agency_name", "agency_url", "agency_timezone", "agency_lang"],
-                       *sorted(agency_rows.values())],
-        "stops.txt": [["stop_id", "stop_name", "stop_lat", "stop_lon", "location_type", "parent_station"], *sorted(stops)],
-        "routes.txt": [["route_id", "agency_id", "route_short_name", "route_long_name", "route_type", "route_color",
-                        "route_text_color", "network_id"], *sorted(route_rows)],
-        "trips.txt": [["route_id", "service_id", "trip_id", "trip_headsign", "direction_id", "shape_id"], *sorted(trip_rows)],
-        "stop_times.txt": [["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence",
-                            "shape_dist_traveled", "timepoint"],
-                           *sorted(st_rows, key=lambda r: (r[0], int(r[4])))],
+        "agency.txt": [
+            ["agency_id", "agency_name", "agency_url", "agency_timezone", "agency_lang"],
+            *sorted(agency_rows.values()),
+        ],
+        "stops.txt": [
+            ["stop_id", "stop_name", "stop_lat", "stop_lon", "location_type", "parent_station"],
+            *sorted(stops),
+        ],
+        "routes.txt": [
+            [
+                "route_id",
+                "agency_id",
+                "route_short_name",
+                "route_long_name",
+                "route_type",
+                "route_color",
+                "route_text_color",
+                "network_id",
+            ],
+            *sorted(route_rows),
+        ],
+        "trips.txt": [
+            ["route_id", "service_id", "trip_id", "trip_headsign", "direction_id", "shape_id"],
+            *sorted(trip_rows),
+        ],
+        "stop_times.txt": [
+            [
+                "trip_id",
+                "arrival_time",
+                "departure_time",
+                "stop_id",
+                "stop_sequence",
+                "shape_dist_traveled",
+                "timepoint",
+            ],
+            *sorted(st_rows, key=lambda r: (r[0], int(r[4]))),
+        ],
         "frequencies.txt": [["trip_id", "start_time", "end_time", "headway_secs", "exact_times"], *sorted(freq_rows)],
-        "calendar.txt": [["service_id", *_WEEKDAYS, "start_date", "end_date"],
-                         [SERVICE_ID, *["1"] * 7, day.strftime("%Y%m%d"), end.strftime("%Y%m%d")]],
-        "shapes.txt": [["shape_id", "shape_pt_lat", "shape_pt_lon", "shape_pt_sequence", "shape_dist_traveled"],
-                       *sorted(shapes, key=lambda r: (r[0], int(r[3])))],
+        "calendar.txt": [
+            ["service_id", *_WEEKDAYS, "start_date", "end_date"],
+            [SERVICE_ID, *["1"] * 7, day.strftime("%Y%m%d"), end.strftime("%Y%m%d")],
+        ],
+        "shapes.txt": [
+            ["shape_id", "shape_pt_lat", "shape_pt_lon", "shape_pt_sequence", "shape_dist_traveled"],
+            *sorted(shapes, key=lambda r: (r[0], int(r[3]))),
+        ],
         "transfers.txt": [["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"], *sorted(transfers)],
         "translations.txt": [["table_name", "field_name", "language", "translation", "record_id"], *sorted(transl)],
-        "feed_info.txt": [["feed_publisher_name", "feed_publisher_url", "feed_lang", "default_lang", "feed_start_date",
-                           "feed_end_date", "feed_version", "feed_contact_url"],
-                          ["cztmap", PROJECT_URL, "zh", "zh", day.strftime("%Y%m%d"), end.strftime("%Y%m%d"),
-                           ds.version or "unversioned", PROJECT_URL]],
-        "attributions.txt": [["attribution_id", "agency_id", "route_id", "trip_id", "organization_name", "is_producer",
-                              "is_operator", "is_authority", "attribution_url"], *sorted(attributions)],
+        "feed_info.txt": [
+            [
+                "feed_publisher_name",
+                "feed_publisher_url",
+                "feed_lang",
+                "default_lang",
+                "feed_start_date",
+                "feed_end_date",
+                "feed_version",
+                "feed_contact_url",
+            ],
+            [
+                "cztmap",
+                PROJECT_URL,
+                "zh",
+                "zh",
+                day.strftime("%Y%m%d"),
+                end.strftime("%Y%m%d"),
+                ds.version or "unversioned",
+                PROJECT_URL,
+            ],
+        ],
+        "attributions.txt": [
+            [
+                "attribution_id",
+                "agency_id",
+                "route_id",
+                "trip_id",
+                "organization_name",
+                "is_producer",
+                "is_operator",
+                "is_authority",
+                "attribution_url",
+            ],
+            *sorted(attributions),
+        ],
     }
 
 
@@ -493,7 +596,9 @@ class GtfsFeed:
         """The earliest date with the most trips among the feed's first week (and its added dates)."""
         starts = [c["start"] for c in self.calendar.values()] + [d for ex in self.calendar_dates.values() for d in ex]
         if not starts:
-            raise DataError(f"GTFS feed {self.name!r} has no service dates in calendar.txt or calendar_dates.txt; add them.")
+            raise DataError(
+                f"GTFS feed {self.name!r} has no service dates in calendar.txt or calendar_dates.txt; add them."
+            )
         first = min(starts)
         cands = {first + dt.timedelta(days=i) for i in range(7)}
         cands |= {d for ex in self.calendar_dates.values() for d, e in ex.items() if e == 1}
@@ -521,11 +626,55 @@ def _route_type_mode(rt: int) -> str | None:
     if rt == 2 or 100 <= rt <= 117:
         return "intercity"
     # surface and other modes: the contract's only surface public-transport mode is ART
-    if rt in (0, 3, 4, 5, 6, 7, 11) or 200 <= rt <= 209 or rt in (700, 701, 702, 703, 704, 705, 706, 707, 708, 709,
-                                                                       710, 711, 712, 713, 714, 715, 716, 717, 800,
-                                                                       1000, 1100, 1200, 1300, 1301, 1302, 1303, 1304,
-                                                                       1305, 1306, 1307, 1400, 1500, 1501, 1502, 1503,
-                                                                       1504, 1505, 1506, 1507, 1700, 1702) or 900 <= rt <= 906:
+    if (
+        rt in (0, 3, 4, 5, 6, 7, 11)
+        or 200 <= rt <= 209
+        or rt
+        in (
+            700,
+            701,
+            702,
+            703,
+            704,
+            705,
+            706,
+            707,
+            708,
+            709,
+            710,
+            711,
+            712,
+            713,
+            714,
+            715,
+            716,
+            717,
+            800,
+            1000,
+            1100,
+            1200,
+            1300,
+            1301,
+            1302,
+            1303,
+            1304,
+            1305,
+            1306,
+            1307,
+            1400,
+            1500,
+            1501,
+            1502,
+            1503,
+            1504,
+            1505,
+            1506,
+            1507,
+            1700,
+            1702,
+        )
+        or 900 <= rt <= 906
+    ):
         return "art"
     return None
 
@@ -551,7 +700,7 @@ def _open_members(path: Path, problems: list[str]) -> dict[str, bytes] | None:
 
 def _parse_table(name: str, raw: bytes, problems: list[str]) -> Table | None:
     if raw.startswith(codecs.BOM_UTF8):  # a UTF-8 byte-order mark is legal
-        raw = raw[len(codecs.BOM_UTF8):]
+        raw = raw[len(codecs.BOM_UTF8) :]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -561,8 +710,10 @@ def _parse_table(name: str, raw: bytes, problems: list[str]) -> Table | None:
             guess = " (it reads as GBK/GB18030)"
         except UnicodeDecodeError:
             guess = ""
-        problems.append(f"{name} line {line}: the text is not UTF-8{guess}; re-save the file as UTF-8, "
-                        "e.g. `iconv -f GBK -t UTF-8`.")
+        problems.append(
+            f"{name} line {line}: the text is not UTF-8{guess}; re-save the file as UTF-8, "
+            "e.g. `iconv -f GBK -t UTF-8`."
+        )
         return None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -582,8 +733,10 @@ def _parse_table(name: str, raw: bytes, problems: list[str]) -> Table | None:
             if not rec or all(not v.strip() for v in rec):
                 continue
             if len(rec) != len(header):
-                problems.append(f"{name} line {reader.line_num}: the row has {len(rec)} fields but the header has "
-                                f"{len(header)}; fix the commas or quoting.")
+                problems.append(
+                    f"{name} line {reader.line_num}: the row has {len(rec)} fields but the header has "
+                    f"{len(header)}; fix the commas or quoting."
+                )
                 continue
             rows.append((reader.line_num, {h: v.strip() for h, v in zip(header, rec, strict=True)}))
     except csv.Error as exc:
@@ -620,14 +773,18 @@ def read_gtfs(path: str | Path) -> GtfsFeed:
                 tables[name] = t
         if not any(n in members for n in (*REQUIRED_FILES, "calendar.txt", "calendar_dates.txt")):
             # nothing of a feed at all (an empty zip, the wrong archive): one problem, not six
-            problems.append(f"{p.name}: holds none of the GTFS files ({', '.join(REQUIRED_FILES)}, calendar.txt); "
-                            "give a GTFS .zip or a folder of those .txt files.")
+            problems.append(
+                f"{p.name}: holds none of the GTFS files ({', '.join(REQUIRED_FILES)}, calendar.txt); "
+                "give a GTFS .zip or a folder of those .txt files."
+            )
         else:
             for name in REQUIRED_FILES:
                 if name not in members:
                     problems.append(f"{name}: the required file is missing from the feed; add it.")
             if "calendar.txt" not in members and "calendar_dates.txt" not in members:
-                problems.append("calendar.txt: neither calendar.txt nor calendar_dates.txt is in the feed; add one of them.")
+                problems.append(
+                    "calendar.txt: neither calendar.txt nor calendar_dates.txt is in the feed; add one of them."
+                )
     feed = GtfsFeed(p.stem if p.is_file() else p.name, tables)
     if tables:
         _check(feed, problems)
@@ -635,14 +792,16 @@ def read_gtfs(path: str | Path) -> GtfsFeed:
         if len(problems) == 1:  # one problem: one sentence
             err = DataError(f"GTFS feed {str(p)!r}: {problems[0]}")
         else:
-            err = DataError(f"GTFS feed {str(p)!r} has {len(problems)} problem(s); fix them and import again:\n"
-                            + "\n".join(f"- {m}" for m in problems))
+            err = DataError(
+                f"GTFS feed {str(p)!r} has {len(problems)} problem(s); fix them and import again:\n"
+                + "\n".join(f"- {m}" for m in problems)
+            )
         err.problems = problems  # type: ignore[attr-defined]
         raise err
     return feed
 
 
-def _check(feed: GtfsFeed, problems: list[str]) -> None:
+def _check(feed: GtfsFeed, problems: list[str]) -> None:  # noqa: C901  TODO(layout): split into named steps
     T = feed.tables
     ok_cols: dict[str, bool] = {}
     for name, cols in REQUIRED_COLUMNS.items():
@@ -654,7 +813,9 @@ def _check(feed: GtfsFeed, problems: list[str]) -> None:
     if "stop_times.txt" in T and ok_cols.get("stop_times.txt"):
         for c in ("arrival_time", "departure_time"):
             if c not in T["stop_times.txt"].header:
-                problems.append(f"stop_times.txt line 1, field {c}: the column is missing; add arrival and departure times.")
+                problems.append(
+                    f"stop_times.txt line 1, field {c}: the column is missing; add arrival and departure times."
+                )
                 ok_cols["stop_times.txt"] = False
 
     def bad(name: str, line: int, fld: str, what: str, fix: str) -> None:
@@ -678,11 +839,22 @@ def _check(feed: GtfsFeed, problems: list[str]) -> None:
         for line, r in rows:
             aid = r.get("agency_id", "")
             if aid in agencies:
-                bad("agency.txt", line, "agency_id", f"duplicate id {aid!r} (first on line {agencies[aid]['line']})",
-                    "make ids unique")
+                bad(
+                    "agency.txt",
+                    line,
+                    "agency_id",
+                    f"duplicate id {aid!r} (first on line {agencies[aid]['line']})",
+                    "make ids unique",
+                )
             agencies[aid] = {"line": line}
             if len(rows) > 1 and not aid:
-                bad("agency.txt", line, "agency_id", "the id is empty in a feed with several agencies", "give each agency an id")
+                bad(
+                    "agency.txt",
+                    line,
+                    "agency_id",
+                    "the id is empty in a feed with several agencies",
+                    "give each agency an id",
+                )
             for c in ("agency_name", "agency_url", "agency_timezone"):
                 if not r[c]:
                     bad("agency.txt", line, c, "the value is empty", f"fill in {c}")
@@ -705,21 +877,47 @@ def _check(feed: GtfsFeed, problems: list[str]) -> None:
                     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
                         raise ValueError
                 except ValueError:
-                    bad("stops.txt", line, "stop_lat/stop_lon",
+                    bad(
+                        "stops.txt",
+                        line,
+                        "stop_lat/stop_lon",
                         f"({r.get('stop_lat', '')!r}, {r.get('stop_lon', '')!r}) is not a WGS-84 position",
-                        "give decimal degrees, latitude in [-90, 90] and longitude in [-180, 180]")
-            feed.stops[sid] = {"line": line, "name": r.get("stop_name", ""), "lat": lat, "lon": lon,
-                               "location_type": lt, "parent": r.get("parent_station", "")}
+                        "give decimal degrees, latitude in [-90, 90] and longitude in [-180, 180]",
+                    )
+            feed.stops[sid] = {
+                "line": line,
+                "name": r.get("stop_name", ""),
+                "lat": lat,
+                "lon": lon,
+                "location_type": lt,
+                "parent": r.get("parent_station", ""),
+            }
         for s in feed.stops.values():
             par = s["parent"]
             if par and par not in feed.stops:
-                bad("stops.txt", s["line"], "parent_station", f"unknown stop {par!r}", "add the parent station or fix the id")
+                bad(
+                    "stops.txt",
+                    s["line"],
+                    "parent_station",
+                    f"unknown stop {par!r}",
+                    "add the parent station or fix the id",
+                )
             elif par and feed.stops[par]["location_type"] != 1 and s["location_type"] in (0, 2, 3):
-                bad("stops.txt", s["line"], "parent_station", f"{par!r} is not a station (location_type 1)",
-                    "point platforms to a station")
+                bad(
+                    "stops.txt",
+                    s["line"],
+                    "parent_station",
+                    f"{par!r} is not a station (location_type 1)",
+                    "point platforms to a station",
+                )
             elif s["location_type"] == 1 and par:
-                bad("stops.txt", s["line"], "parent_station", "a station (location_type 1) cannot have a parent",
-                    "leave parent_station empty")
+                bad(
+                    "stops.txt",
+                    s["line"],
+                    "parent_station",
+                    "a station (location_type 1) cannot have a parent",
+                    "leave parent_station empty",
+                )
 
     # ---- routes -------------------------------------------------------------------------------
     if ok_cols.get("routes.txt"):
@@ -730,8 +928,13 @@ def _check(feed: GtfsFeed, problems: list[str]) -> None:
             rt_s = r["route_type"]
             mode = _route_type_mode(int(rt_s)) if rt_s.isdigit() else None
             if mode is None:
-                bad("routes.txt", line, "route_type", f"{rt_s!r} is not a GTFS route type",
-                    "use a basic type 0–7, 11, 12 or an extended type 100–1702")
+                bad(
+                    "routes.txt",
+                    line,
+                    "route_type",
+                    f"{rt_s!r} is not a GTFS route type",
+                    "use a basic type 0–7, 11, 12 or an extended type 100–1702",
+                )
             net = r.get("network_id", "")
             if net in RAIL_MODES:  # cztmap exports keep the model's mode in network_id
                 mode = net
@@ -743,10 +946,19 @@ def _check(feed: GtfsFeed, problems: list[str]) -> None:
                 bad("routes.txt", line, "route_color", f"{col!r} is not a colour", "write six hex digits without '#'")
                 col = ""
             if not r.get("route_short_name") and not r.get("route_long_name"):
-                bad("routes.txt", line, "route_short_name", "the route has neither a short nor a long name",
-                    "give route_short_name or route_long_name")
-            feed.routes[rid] = {"line": line, "mode": mode, "colour": f"#{col.upper()}" if col else "",
-                                "name": r.get("route_short_name") or r.get("route_long_name", "")}
+                bad(
+                    "routes.txt",
+                    line,
+                    "route_short_name",
+                    "the route has neither a short nor a long name",
+                    "give route_short_name or route_long_name",
+                )
+            feed.routes[rid] = {
+                "line": line,
+                "mode": mode,
+                "colour": f"#{col.upper()}" if col else "",
+                "name": r.get("route_short_name") or r.get("route_long_name", ""),
+            }
 
     # ---- calendar ----------------------------------------------------------------------------
     def date_of(name: str, line: int, fld: str, v: str) -> dt.date | None:
@@ -766,26 +978,48 @@ def _check(feed: GtfsFeed, problems: list[str]) -> None:
             days = []
             for wd in _WEEKDAYS:
                 if r[wd] not in ("0", "1"):
-                    bad("calendar.txt", line, wd, f"{r[wd]!r} is not 0 or 1", "write 1 if the service runs that day, else 0")
+                    bad(
+                        "calendar.txt",
+                        line,
+                        wd,
+                        f"{r[wd]!r} is not 0 or 1",
+                        "write 1 if the service runs that day, else 0",
+                    )
                 days.append(r[wd] == "1")
             a = date_of("calendar.txt", line, "start_date", r["start_date"])
             b = date_of("calendar.txt", line, "end_date", r["end_date"])
             if a and b and b < a:
-                bad("calendar.txt", line, "end_date", f"{r['end_date']} is before start_date {r['start_date']}", "swap them")
+                bad(
+                    "calendar.txt",
+                    line,
+                    "end_date",
+                    f"{r['end_date']} is before start_date {r['start_date']}",
+                    "swap them",
+                )
             feed.calendar[sid] = {"line": line, "days": days, "start": a or dt.date.max, "end": b or dt.date.min}
     seen_cd: dict[tuple[str, dt.date], int] = {}
     if ok_cols.get("calendar_dates.txt"):
         for line, r in T["calendar_dates.txt"].rows:
             d = date_of("calendar_dates.txt", line, "date", r["date"])
             if r["exception_type"] not in ("1", "2"):
-                bad("calendar_dates.txt", line, "exception_type", f"{r['exception_type']!r} is not 1 or 2",
-                    "write 1 (service added) or 2 (service removed)")
+                bad(
+                    "calendar_dates.txt",
+                    line,
+                    "exception_type",
+                    f"{r['exception_type']!r} is not 1 or 2",
+                    "write 1 (service added) or 2 (service removed)",
+                )
                 continue
             if d is None:
                 continue
             if (r["service_id"], d) in seen_cd:
-                bad("calendar_dates.txt", line, "date", f"duplicate date for service {r['service_id']!r} "
-                    f"(first on line {seen_cd[(r['service_id'], d)]})", "keep one row per service and date")
+                bad(
+                    "calendar_dates.txt",
+                    line,
+                    "date",
+                    f"duplicate date for service {r['service_id']!r} (first on line {seen_cd[(r['service_id'], d)]})",
+                    "keep one row per service and date",
+                )
                 continue
             seen_cd[(r["service_id"], d)] = line
             feed.calendar_dates.setdefault(r["service_id"], {})[d] = int(r["exception_type"])
@@ -800,13 +1034,22 @@ def _check(feed: GtfsFeed, problems: list[str]) -> None:
             if ok_cols.get("routes.txt") and r["route_id"] not in feed.routes:
                 bad("trips.txt", line, "route_id", f"unknown route {r['route_id']!r}", "use a route_id from routes.txt")
             if have_cal and r["service_id"] not in feed.calendar and r["service_id"] not in feed.calendar_dates:
-                bad("trips.txt", line, "service_id", f"unknown service {r['service_id']!r}",
-                    "use a service_id from calendar.txt or calendar_dates.txt")
+                bad(
+                    "trips.txt",
+                    line,
+                    "service_id",
+                    f"unknown service {r['service_id']!r}",
+                    "use a service_id from calendar.txt or calendar_dates.txt",
+                )
             dirn = r.get("direction_id", "")
             if dirn not in ("", "0", "1"):
                 bad("trips.txt", line, "direction_id", f"{dirn!r} is not 0 or 1", "write 0, 1 or leave it empty")
-            feed.trips[tid] = {"line": line, "route_id": r["route_id"], "service_id": r["service_id"],
-                               "direction": dirn}
+            feed.trips[tid] = {
+                "line": line,
+                "route_id": r["route_id"],
+                "service_id": r["service_id"],
+                "direction": dirn,
+            }
 
     # ---- stop_times ---------------------------------------------------------------------------
     if ok_cols.get("stop_times.txt"):
@@ -823,16 +1066,32 @@ def _check(feed: GtfsFeed, problems: list[str]) -> None:
                     bad("stop_times.txt", line, "stop_id", f"unknown stop {sid!r}", "use a stop_id from stops.txt")
                 ok = False
             elif feed.stops[sid]["location_type"] != 0:
-                bad("stop_times.txt", line, "stop_id", f"{sid!r} is not a stop or platform (location_type "
-                    f"{feed.stops[sid]['location_type']})", "refer to a platform (location_type 0)")
+                bad(
+                    "stop_times.txt",
+                    line,
+                    "stop_id",
+                    f"{sid!r} is not a stop or platform (location_type {feed.stops[sid]['location_type']})",
+                    "refer to a platform (location_type 0)",
+                )
                 ok = False
             seq_s = r["stop_sequence"]
             if not seq_s.isdigit():
-                bad("stop_times.txt", line, "stop_sequence", f"{seq_s!r} is not a non-negative integer", "number the stops 0, 1, 2, …")
+                bad(
+                    "stop_times.txt",
+                    line,
+                    "stop_sequence",
+                    f"{seq_s!r} is not a non-negative integer",
+                    "number the stops 0, 1, 2, …",
+                )
                 ok = False
             elif (tid, int(seq_s)) in seen_seq:
-                bad("stop_times.txt", line, "stop_sequence", f"trip {tid!r} already has stop_sequence {seq_s} "
-                    f"(line {seen_seq[(tid, int(seq_s))]})", "make stop_sequence unique within a trip")
+                bad(
+                    "stop_times.txt",
+                    line,
+                    "stop_sequence",
+                    f"trip {tid!r} already has stop_sequence {seq_s} (line {seen_seq[(tid, int(seq_s))]})",
+                    "make stop_sequence unique within a trip",
+                )
                 ok = False
             else:
                 seen_seq[(tid, int(seq_s))] = line
@@ -844,71 +1103,131 @@ def _check(feed: GtfsFeed, problems: list[str]) -> None:
                     continue
                 secs = _time_s(v)
                 if secs is None:
-                    bad("stop_times.txt", line, c, f"{v!r} is not a time",
-                        "write HH:MM:SS with minutes and seconds below 60 (hours may pass 24)")
+                    bad(
+                        "stop_times.txt",
+                        line,
+                        c,
+                        f"{v!r} is not a time",
+                        "write HH:MM:SS with minutes and seconds below 60 (hours may pass 24)",
+                    )
                     ok = False
                 times[c] = secs
             if times["arrival_time"] is None:
                 times["arrival_time"] = times["departure_time"]
             if times["departure_time"] is None:
                 times["departure_time"] = times["arrival_time"]
-            if (times["arrival_time"] is not None and times["departure_time"] is not None
-                    and times["departure_time"] < times["arrival_time"]):
-                bad("stop_times.txt", line, "departure_time", f"{r['departure_time']} is before arrival_time "
-                    f"{r['arrival_time']}", "make departure_time ≥ arrival_time")
+            if (
+                times["arrival_time"] is not None
+                and times["departure_time"] is not None
+                and times["departure_time"] < times["arrival_time"]
+            ):
+                bad(
+                    "stop_times.txt",
+                    line,
+                    "departure_time",
+                    f"{r['departure_time']} is before arrival_time {r['arrival_time']}",
+                    "make departure_time ≥ arrival_time",
+                )
                 ok = False
             dist = r.get("shape_dist_traveled", "")
             try:
                 dist_v = float(dist) if dist else None
             except ValueError:
-                bad("stop_times.txt", line, "shape_dist_traveled", f"{dist!r} is not a number", "write a distance or leave it empty")
+                bad(
+                    "stop_times.txt",
+                    line,
+                    "shape_dist_traveled",
+                    f"{dist!r} is not a number",
+                    "write a distance or leave it empty",
+                )
                 dist_v = None
             if ok:
                 feed.stop_times.setdefault(tid, []).append(
-                    {"line": line, "seq": int(seq_s), "stop_id": sid, "arr": times["arrival_time"],
-                     "dep": times["departure_time"], "dist": dist_v})
+                    {
+                        "line": line,
+                        "seq": int(seq_s),
+                        "stop_id": sid,
+                        "arr": times["arrival_time"],
+                        "dep": times["departure_time"],
+                        "dist": dist_v,
+                    }
+                )
         for tid, sts in feed.stop_times.items():
             sts.sort(key=lambda s: s["seq"])
             for end_i in (0, len(sts) - 1):
                 s = sts[end_i]
                 if s["dep"] is None:
                     what = "first" if end_i == 0 else "last"
-                    bad("stop_times.txt", s["line"], "arrival_time", f"the {what} stop of trip {tid!r} has no time",
-                        "give the first and last stop of every trip an arrival and departure time")
+                    bad(
+                        "stop_times.txt",
+                        s["line"],
+                        "arrival_time",
+                        f"the {what} stop of trip {tid!r} has no time",
+                        "give the first and last stop of every trip an arrival and departure time",
+                    )
             last = None
             for s in sts:
                 if s["arr"] is None:
                     continue
                 if last is not None and s["arr"] < last["dep"]:
-                    bad("stop_times.txt", s["line"], "arrival_time", f"the time goes back from {_hms(last['dep'])} "
-                        f"(line {last['line']}) to {_hms(s['arr'])} in trip {tid!r}", "make times non-decreasing along the trip")
+                    bad(
+                        "stop_times.txt",
+                        s["line"],
+                        "arrival_time",
+                        f"the time goes back from {_hms(last['dep'])} "
+                        f"(line {last['line']}) to {_hms(s['arr'])} in trip {tid!r}",
+                        "make times non-decreasing along the trip",
+                    )
                 last = s
             if len(sts) < 2:
-                bad("stop_times.txt", sts[0]["line"], "trip_id", f"trip {tid!r} has only one stop",
-                    "give every trip two or more stops")
+                bad(
+                    "stop_times.txt",
+                    sts[0]["line"],
+                    "trip_id",
+                    f"trip {tid!r} has only one stop",
+                    "give every trip two or more stops",
+                )
         referenced = {r["trip_id"] for _, r in T["stop_times.txt"].rows}
         for tid, t in feed.trips.items():
             if tid not in referenced:
-                bad("trips.txt", t["line"], "trip_id", f"trip {tid!r} has no stop_times", "add its stop times or remove it")
+                bad(
+                    "trips.txt",
+                    t["line"],
+                    "trip_id",
+                    f"trip {tid!r} has no stop_times",
+                    "add its stop times or remove it",
+                )
 
     # ---- frequencies ---------------------------------------------------------------------------
     if ok_cols.get("frequencies.txt"):
         for line, r in T["frequencies.txt"].rows:
             if r["trip_id"] not in feed.trips:
-                bad("frequencies.txt", line, "trip_id", f"unknown trip {r['trip_id']!r}", "use a trip_id from trips.txt")
+                bad(
+                    "frequencies.txt", line, "trip_id", f"unknown trip {r['trip_id']!r}", "use a trip_id from trips.txt"
+                )
                 continue
             fa, fb = _time_s(r["start_time"]), _time_s(r["end_time"])
             for c, fv in (("start_time", fa), ("end_time", fb)):
                 if fv is None:
                     bad("frequencies.txt", line, c, f"{r[c]!r} is not a time", "write HH:MM:SS")
             if not r["headway_secs"].isdigit() or int(r["headway_secs"]) <= 0:
-                bad("frequencies.txt", line, "headway_secs", f"{r['headway_secs']!r} is not a positive whole number",
-                    "give the headway in seconds")
+                bad(
+                    "frequencies.txt",
+                    line,
+                    "headway_secs",
+                    f"{r['headway_secs']!r} is not a positive whole number",
+                    "give the headway in seconds",
+                )
                 continue
             if fa is not None and fb is not None:
                 if fb <= fa:
-                    bad("frequencies.txt", line, "end_time", f"{r['end_time']} is not after start_time {r['start_time']}",
-                        "give a later end_time")
+                    bad(
+                        "frequencies.txt",
+                        line,
+                        "end_time",
+                        f"{r['end_time']} is not after start_time {r['start_time']}",
+                        "give a later end_time",
+                    )
                     continue
                 feed.frequencies.setdefault(r["trip_id"], []).append((fa, fb, int(r["headway_secs"])))
 
@@ -988,7 +1307,7 @@ def _mean_headway(departures: list[float], windows: list[tuple[int, int]]) -> fl
     return span / gaps if gaps else None
 
 
-def graph_from_gtfs(
+def graph_from_gtfs(  # noqa: C901  TODO(layout): split into named steps
     path: str | Path | GtfsFeed,
     *,
     date: str | dt.date | None = None,
@@ -1029,15 +1348,22 @@ def graph_from_gtfs(
         raise UsageError(f"Unknown period {period!r}; use one of {', '.join(PERIODS)}.")
     chosen = set(RAIL_MODES if modes is None else modes)
     if chosen - set(RAIL_MODES):
-        raise UsageError(f"Unknown mode(s) {', '.join(sorted(chosen - set(RAIL_MODES)))}; choose from {', '.join(RAIL_MODES)}.")
+        raise UsageError(
+            f"Unknown mode(s) {', '.join(sorted(chosen - set(RAIL_MODES)))}; choose from {', '.join(RAIL_MODES)}."
+        )
     feed = path if isinstance(path, GtfsFeed) else read_gtfs(path)
     day = parse_date(date, argument="--date service") or feed.busiest_date()
     active = feed.active_services(day)
-    trips = {t: v for t, v in feed.trips.items() if v["service_id"] in active
-             and feed.routes[v["route_id"]]["mode"] in chosen and t in feed.stop_times}
+    trips = {
+        t: v
+        for t, v in feed.trips.items()
+        if v["service_id"] in active and feed.routes[v["route_id"]]["mode"] in chosen and t in feed.stop_times
+    }
     if not trips:
-        raise DataError(f"GTFS feed {feed.name!r} runs no trips on {day.isoformat()} (modes {', '.join(sorted(chosen))}); "
-                        "choose a date inside its calendar.")
+        raise DataError(
+            f"GTFS feed {feed.name!r} runs no trips on {day.isoformat()} (modes {', '.join(sorted(chosen))}); "
+            "choose a date inside its calendar."
+        )
     windows = period_windows(period)
 
     times: dict[tuple[str, str, str], list[float]] = defaultdict(list)
@@ -1063,9 +1389,15 @@ def graph_from_gtfs(
         else:
             departures[dkey].append(deps[0])
 
-    G = nx.MultiDiGraph(crs="EPSG:4326", as_of=day.isoformat(), period=period, scenario=f"gtfs:{feed.name}",
-                        dataset_version=feed.feed_version, modes=",".join(sorted(chosen)),
-                        name=f"cztmap gtfs:{feed.name} {period}")
+    G = nx.MultiDiGraph(
+        crs="EPSG:4326",
+        as_of=day.isoformat(),
+        period=period,
+        scenario=f"gtfs:{feed.name}",
+        dataset_version=feed.feed_version,
+        modes=",".join(sorted(chosen)),
+        name=f"cztmap gtfs:{feed.name} {period}",
+    )
 
     def pos(st: str) -> tuple[float, float]:
         s = feed.stops[st]
@@ -1093,9 +1425,19 @@ def graph_from_gtfs(
             length = float(haversine_m(x1, y1, x2, y2))
         tt = float(statistics.median(ts))
         route_stations[rid] |= {a, b}
-        G.add_edge(f"P:{a}:{rid}", f"P:{b}:{rid}", mode=mode, line_id=rid, service_id=rid, section_id="",
-                   length=float(length), travel_time=tt, in_vehicle_time=tt,
-                   geometry=LineString([(x1, y1), (x2, y2)]), colour=feed.routes[rid]["colour"])
+        G.add_edge(
+            f"P:{a}:{rid}",
+            f"P:{b}:{rid}",
+            mode=mode,
+            line_id=rid,
+            service_id=rid,
+            section_id="",
+            length=float(length),
+            travel_time=tt,
+            in_vehicle_time=tt,
+            geometry=LineString([(x1, y1), (x2, y2)]),
+            colour=feed.routes[rid]["colour"],
+        )
 
     station_routes: dict[str, set[str]] = defaultdict(set)
     for rid, members in route_stations.items():
@@ -1103,9 +1445,19 @@ def graph_from_gtfs(
             station_routes[m].add(rid)
     for sid in sorted(station_routes):
         x, y = pos(sid)
-        G.add_node(station_node(sid), **node_attrs(
-            "station", x, y, name_zh=feed.stops[sid]["name"], name_en=feed.names_en.get(sid, ""),
-            station_id=sid, lines=";".join(sorted(station_routes[sid])), position_quality="gtfs"))
+        G.add_node(
+            station_node(sid),
+            **node_attrs(
+                "station",
+                x,
+                y,
+                name_zh=feed.stops[sid]["name"],
+                name_en=feed.names_en.get(sid, ""),
+                station_id=sid,
+                lines=";".join(sorted(station_routes[sid])),
+                position_quality="gtfs",
+            ),
+        )
 
     for rid in sorted(route_stations):
         mode = feed.routes[rid]["mode"]
@@ -1121,8 +1473,19 @@ def graph_from_gtfs(
                 hw_s, src = params.headway_min(mode, period, None, None)[0] * 60, "default"
         for sid in sorted(route_stations[rid]):
             x, y = pos(sid)
-            add_platform(G, sid, rid, x, y, headway_min=hw_s / 60, headway_source=src, params=params, mode=mode,
-                         name_zh=feed.stops[sid]["name"], name_en=feed.names_en.get(sid, ""))
+            add_platform(
+                G,
+                sid,
+                rid,
+                x,
+                y,
+                headway_min=hw_s / 60,
+                headway_source=src,
+                params=params,
+                mode=mode,
+                name_zh=feed.stops[sid]["name"],
+                name_en=feed.names_en.get(sid, ""),
+            )
 
     _add_walks(G, feed, sorted(station_routes), params)
     for n in G.nodes:
@@ -1130,7 +1493,7 @@ def graph_from_gtfs(
     return G
 
 
-def _add_walks(G: nx.MultiDiGraph, feed: GtfsFeed, stations: list[str], params: Params) -> None:
+def _add_walks(G: nx.MultiDiGraph, feed: GtfsFeed, stations: list[str], params: Params) -> None:  # noqa: C901  TODO(layout): split into named steps
     """Walk edges from transfers.txt between distinct stations, else by proximity (``walk_link_max_m``)."""
     present = set(stations)
 
@@ -1143,7 +1506,7 @@ def _add_walks(G: nx.MultiDiGraph, feed: GtfsFeed, stations: list[str], params: 
 
     declared: dict[tuple[str, str], float | None] = {}
     tr = feed.tables.get("transfers.txt")
-    for _, r in (tr.rows if tr is not None else []):
+    for _, r in tr.rows if tr is not None else []:
         if not r["from_stop_id"] or not r["to_stop_id"]:
             continue
         a, b = _station_of(feed, r["from_stop_id"]), _station_of(feed, r["to_stop_id"])

@@ -84,8 +84,7 @@ def test_point_matrix_and_hex_grid(G):
 
 
 @FAST
-@given(budgets=st.lists(st.integers(5, 90), min_size=1, max_size=4, unique=True),
-       idx=st.integers(0, 150))
+@given(budgets=st.lists(st.integers(5, 90), min_size=1, max_size=4, unique=True), idx=st.integers(0, 150))
 def test_isochrones_nest(G, budgets, idx):
     origins = [d["station_id"] for _, d in G.nodes(data=True) if d.get("kind") == "station"]
     iso = isochrones(G, origins[idx % len(origins)], minutes=budgets)

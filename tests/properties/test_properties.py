@@ -2,11 +2,11 @@
 
 Already covered elsewhere, not repeated here:
 
-- coordinate round trips WGS-84 ⇄ GCJ-02 ⇄ BD-09: ``tests/test_coords.py``;
+- coordinate round trips WGS-84 ⇄ GCJ-02 ⇄ BD-09: ``tests/foundation/test_geo.py``;
 - engine = NetworkX on random multigraphs, cutoffs, triangle inequality and zero diagonal:
-  ``tests/test_engine.py``; the station matrix = NetworkX and its triangle inequality: ``tests/test_analysis.py``;
-- isochrones nest (a larger budget covers a smaller one): ``tests/test_analysis.py::test_isochrones_nest``;
-- adding a line / closing a section, road or line on the real network: ``tests/test_scenarios.py``.
+  ``tests/network/test_engine.py``; the station matrix = NetworkX and its triangle inequality: ``tests/analysis/test_analysis.py``;
+- isochrones nest (a larger budget covers a smaller one): ``tests/analysis/test_analysis.py::test_isochrones_nest``;
+- adding a line / closing a section, road or line on the real network: ``tests/data/test_scenarios.py``.
 
 Added here: adding an edge never lengthens and removing one never shortens a shortest time (random
 graphs, through the engine); isochrones nest across the two ``speed_beyond`` modes; ``build_graph``
@@ -31,8 +31,9 @@ from cztmap.network.build import build_graph, scenario_graph
 from cztmap.network.engine import travel_time_matrix
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SLOW = settings(max_examples=5, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+SLOW = settings(
+    max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 DAY = "2023-06-28"
 
 
@@ -71,8 +72,9 @@ def test_adding_an_edge_never_increases_a_travel_time(case: tuple[nx.MultiDiGrap
 
 @FAST
 @given(graphs_and_edge(), st.data())
-def test_removing_an_edge_never_decreases_a_travel_time(case: tuple[nx.MultiDiGraph, tuple[str, str, float]],
-                                                        data: st.DataObject) -> None:
+def test_removing_an_edge_never_decreases_a_travel_time(
+    case: tuple[nx.MultiDiGraph, tuple[str, str, float]], data: st.DataObject
+) -> None:
     G, _ = case
     edges = list(G.edges(keys=True))
     u, v, k = data.draw(st.sampled_from(edges))
@@ -106,13 +108,19 @@ def _snapshot(G: nx.MultiDiGraph) -> tuple:
     def norm(d: dict) -> tuple:
         return tuple(sorted((k, ("nan" if isinstance(v, float) and math.isnan(v) else repr(v))) for k, v in d.items()))
 
-    return (norm(G.graph), [(n, norm(d)) for n, d in G.nodes(data=True)],
-            [(u, v, k, norm(d)) for u, v, k, d in G.edges(keys=True, data=True)])
+    return (
+        norm(G.graph),
+        [(n, norm(d)) for n, d in G.nodes(data=True)],
+        [(u, v, k, norm(d)) for u, v, k, d in G.edges(keys=True, data=True)],
+    )
 
 
 @SLOW
-@given(as_of=st.sampled_from(["2014-04-29", DAY, "2024-07-01"]), period=st.sampled_from(["peak", "offpeak"]),
-       modes=st.sampled_from([None, ["metro"], ["metro", "road"], ["intercity", "hsr"]]))
+@given(
+    as_of=st.sampled_from(["2014-04-29", DAY, "2024-07-01"]),
+    period=st.sampled_from(["peak", "offpeak"]),
+    modes=st.sampled_from([None, ["metro"], ["metro", "road"], ["intercity", "hsr"]]),
+)
 def test_build_graph_is_deterministic(as_of: str, period: str, modes: list[str] | None) -> None:
     """Same inputs: the same nodes, edges and keys in the same order, with identical attributes."""
     a = build_graph(as_of=as_of, period=period, modes=modes)
@@ -125,8 +133,9 @@ def _edges(G: nx.MultiDiGraph) -> list:
 
 
 def _frame(df):
-    return df.drop(columns="geometry").astype(str).sort_values(list(df.columns[:1])).reset_index(drop=True), \
-        sorted(g.wkt for g in df.geometry if g is not None)
+    return df.drop(columns="geometry").astype(str).sort_values(list(df.columns[:1])).reset_index(drop=True), sorted(
+        g.wkt for g in df.geometry if g is not None
+    )
 
 
 def test_empty_scenario_apply_returns_the_base_dataset() -> None:
@@ -145,8 +154,11 @@ def _retimable() -> list[tuple[str, float]]:
     global _RETIMABLE
     if _RETIMABLE is None:
         lines = load_dataset(as_of=DAY).lines
-        _RETIMABLE = [(r.line_id, float(r.headway_peak_min)) for r in lines.itertuples()
-                      if r.line_id != "WR" and r.headway_peak_min == r.headway_peak_min]
+        _RETIMABLE = [
+            (r.line_id, float(r.headway_peak_min))
+            for r in lines.itertuples()
+            if r.line_id != "WR" and r.headway_peak_min == r.headway_peak_min
+        ]
     return _RETIMABLE
 
 
@@ -166,8 +178,11 @@ def test_applying_a_scenario_leaves_the_base_untouched(kind: str, k: int) -> Non
     """Apply a closure, then rebuild without it: the base network is exactly as before (no shared state)."""
     before = _edges(build_graph(as_of=DAY))
     base = load_dataset(as_of=DAY)
-    col = {"sections": (base.sections, "section_id"), "lines": (base.lines, "line_id"),
-           "stations": (base.stations, "name_zh")}[kind]
+    col = {
+        "sections": (base.sections, "section_id"),
+        "lines": (base.lines, "line_id"),
+        "stations": (base.stations, "name_zh"),
+    }[kind]
     ids = sorted(col[0][col[1]])
     scn = parse_scenario({"name": "shut", "as_of": DAY, "close": [{kind: [ids[k % len(ids)]]}]})
     scenario_graph(scn)

@@ -1,6 +1,6 @@
 """Regenerate the binary members of the bad-input corpus (GTFS zips) deterministically.
 
-Run ``python tests/bad_inputs/make_corpus.py``; the text files (scenarios, OSM) are written by hand.
+Run ``python tests/robustness/bad_inputs/make_corpus.py``; the text files (scenarios, OSM) are written by hand.
 Each zip is the hand-made feed of ``tests/data/gtfs/transfer`` with one hostile edit, stored with a
 fixed timestamp so that the bytes never change.
 """
@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-FIXTURE = HERE.parent / "data" / "gtfs" / "transfer"
+FIXTURE = HERE.parents[1] / "data" / "gtfs" / "transfer"
 STAMP = (2024, 1, 1, 0, 0, 0)
 
 

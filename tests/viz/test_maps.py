@@ -30,46 +30,94 @@ def make_ds(names: list[str] | None = None) -> SimpleNamespace:
     n = names or ["甲站", "乙站", "丙站", "丁站"]
     st = gpd.GeoDataFrame(
         {
-            "station_id": ["a", "b", "c", "d"], "name_zh": n, "name_en": [x + " en" for x in n],
-            "city": ["Changsha"] * 4, "city_zh": ["长沙市"] * 4, "adcode": ["430102"] * 4, "district_zh": n,
-            "lines": ["T1", "T1;T2", "T2", "T2"], "opened": ["2020-01-01"] * 4,
-            "position_quality": ["sourced", "proxy", "estimated", "sourced"], "position_error_m": [50, 200, 800, 50],
-            "position_method": n, "source_datum": ["GCJ-02"] * 4, "source": n, "note": n,
+            "station_id": ["a", "b", "c", "d"],
+            "name_zh": n,
+            "name_en": [x + " en" for x in n],
+            "city": ["Changsha"] * 4,
+            "city_zh": ["长沙市"] * 4,
+            "adcode": ["430102"] * 4,
+            "district_zh": n,
+            "lines": ["T1", "T1;T2", "T2", "T2"],
+            "opened": ["2020-01-01"] * 4,
+            "position_quality": ["sourced", "proxy", "estimated", "sourced"],
+            "position_error_m": [50, 200, 800, 50],
+            "position_method": n,
+            "source_datum": ["GCJ-02"] * 4,
+            "source": n,
+            "note": n,
         },
         geometry=[Point(112.90, 28.20), Point(112.95, 28.22), Point(113.00, 28.20), Point(113.05, 28.18)],
         crs="EPSG:4326",
     )
     sec = gpd.GeoDataFrame(
         {
-            "section_id": ["T1-01", "T2-01", "T2-02", "T2-03"], "line_id": ["T1", "T2", "T2", "T2"], "seq": [1, 1, 2, 3],
-            "from_station": ["a", "b", "c", "d"], "to_station": ["b", "c", "d", "e"],
-            "from_name_zh": n, "to_name_zh": n[1:] + n[:1], "opened": ["2020-01-01"] * 3 + ["2030-01-01"],
-            "closed": [None] * 4, "status": ["open", "open", "open", "planned"], "mode": ["metro"] * 4,
-            "length_m": [5000.0] * 4, "straight_m": [4000.0] * 4, "speed_kmh": [80.0] * 4,
-            "colour": ["#ff0000", "#0000ff", "#0000ff", '"><script>alert(3)</script>'], "source": n,
+            "section_id": ["T1-01", "T2-01", "T2-02", "T2-03"],
+            "line_id": ["T1", "T2", "T2", "T2"],
+            "seq": [1, 1, 2, 3],
+            "from_station": ["a", "b", "c", "d"],
+            "to_station": ["b", "c", "d", "e"],
+            "from_name_zh": n,
+            "to_name_zh": n[1:] + n[:1],
+            "opened": ["2020-01-01"] * 3 + ["2030-01-01"],
+            "closed": [None] * 4,
+            "status": ["open", "open", "open", "planned"],
+            "mode": ["metro"] * 4,
+            "length_m": [5000.0] * 4,
+            "straight_m": [4000.0] * 4,
+            "speed_kmh": [80.0] * 4,
+            "colour": ["#ff0000", "#0000ff", "#0000ff", '"><script>alert(3)</script>'],
+            "source": n,
         },
         geometry=[
-            LineString([(112.90, 28.20), (112.95, 28.22)]), LineString([(112.95, 28.22), (113.00, 28.20)]),
-            LineString([(113.00, 28.20), (113.05, 28.18)]), LineString([(113.05, 28.18), (113.10, 28.15)]),
+            LineString([(112.90, 28.20), (112.95, 28.22)]),
+            LineString([(112.95, 28.22), (113.00, 28.20)]),
+            LineString([(113.00, 28.20), (113.05, 28.18)]),
+            LineString([(113.05, 28.18), (113.10, 28.15)]),
         ],
         crs="EPSG:4326",
     )
     lines = pd.DataFrame(
-        {"line_id": ["T1", "T2"], "name_zh": n[:2], "name_en": n[2:], "mode": ["metro"] * 2,
-         "colour": ["#ff0000", "#0000ff"], "status": ["open"] * 2, "source": n[:2]}
+        {
+            "line_id": ["T1", "T2"],
+            "name_zh": n[:2],
+            "name_en": n[2:],
+            "mode": ["metro"] * 2,
+            "colour": ["#ff0000", "#0000ff"],
+            "status": ["open"] * 2,
+            "source": n[:2],
+        }
     )
     roads = gpd.GeoDataFrame(
-        {"road_id": ["R1", "R2", "R3"], "name_zh": n[:3], "name_en": n[1:], "road_class": ["expressway", "arterial", "arterial"],
-         "highway": ["motorway", "trunk", "trunk"], "speed_kmh": [100, 60, 60], "status": ["open"] * 3,
-         "length_km": [10.0, None, 3.0], "geometry_quality": ["schematic"] * 3, "geometry_error_m": [500, 800, 800],
-         "source": n[:3]},
+        {
+            "road_id": ["R1", "R2", "R3"],
+            "name_zh": n[:3],
+            "name_en": n[1:],
+            "road_class": ["expressway", "arterial", "arterial"],
+            "highway": ["motorway", "trunk", "trunk"],
+            "speed_kmh": [100, 60, 60],
+            "status": ["open"] * 3,
+            "length_km": [10.0, None, 3.0],
+            "geometry_quality": ["schematic"] * 3,
+            "geometry_error_m": [500, 800, 800],
+            "source": n[:3],
+        },
         geometry=[LineString([(112.9, 28.1), (113.1, 28.3)]), LineString([(112.9, 28.3), (113.1, 28.1)]), None],
         crs="EPSG:4326",
     )
     dist = gpd.GeoDataFrame(
-        {"adcode": ["1", "2"], "name_zh": n[:2], "name_en": n[2:], "city": ["Changsha"] * 2, "city_zh": n[:2],
-         "population": [100000, 200000], "population_year": [2020, 2020], "area_km2": [10.0, 20.0],
-         "seat_lon": [112.9, 113.0], "seat_lat": [28.2, 28.2], "source": n[:2]},
+        {
+            "adcode": ["1", "2"],
+            "name_zh": n[:2],
+            "name_en": n[2:],
+            "city": ["Changsha"] * 2,
+            "city_zh": n[:2],
+            "population": [100000, 200000],
+            "population_year": [2020, 2020],
+            "area_km2": [10.0, 20.0],
+            "seat_lon": [112.9, 113.0],
+            "seat_lat": [28.2, 28.2],
+            "source": n[:2],
+        },
         geometry=[
             MultiPolygon([Polygon([(112.85, 28.1), (112.98, 28.1), (112.98, 28.3), (112.85, 28.3)])]),
             MultiPolygon([Polygon([(112.98, 28.1), (113.12, 28.1), (113.12, 28.3), (112.98, 28.3)])]),
@@ -82,7 +130,9 @@ def make_ds(names: list[str] | None = None) -> SimpleNamespace:
 def count(m: folium.Map, cls: type, class_name: str | None = None) -> int:
     n = 0
     for el in iter_elements(m):
-        if type(el) is cls and (class_name is None or class_name in str(getattr(el, "options", {}).get("className", "")).split()):
+        if type(el) is cls and (
+            class_name is None or class_name in str(getattr(el, "options", {}).get("className", "")).split()
+        ):
             n += 1
     return n
 
@@ -105,7 +155,11 @@ def test_network_map_element_counts() -> None:
 
 def test_network_map_planned_dashed_only_when_asked() -> None:
     m = maps.network_map(make_ds(), offline=True, show_planned=True)
-    planned = [el for el in iter_elements(m) if type(el) is folium.PolyLine and "cztmap-planned" in el.options.get("className", "")]
+    planned = [
+        el
+        for el in iter_elements(m)
+        if type(el) is folium.PolyLine and "cztmap-planned" in el.options.get("className", "")
+    ]
     assert len(planned) == 1 and planned[0].options["dashArray"]
 
 
@@ -141,7 +195,9 @@ def test_escaping_in_generated_html() -> None:
     html = render_html(m)
     for evil in EVIL[:2]:
         assert evil not in html
-    assert "onerror=" not in html.replace("onerror=&quot;", "").replace("onerror=\\&quot;", "") or "<img src=x" not in html
+    assert (
+        "onerror=" not in html.replace("onerror=&quot;", "").replace("onerror=\\&quot;", "") or "<img src=x" not in html
+    )
     assert "<img src=x" not in html
     # exactly the scripts folium writes: none injected
     assert html.count("</script>") == html.count("<script")
@@ -150,11 +206,19 @@ def test_escaping_in_generated_html() -> None:
 
 
 def test_escaping_other_maps() -> None:
-    iso = gpd.GeoDataFrame({"minutes": [15, 30]}, geometry=[Point(113, 28).buffer(0.05), Point(113, 28).buffer(0.1)], crs="EPSG:4326")
+    iso = gpd.GeoDataFrame(
+        {"minutes": [15, 30]}, geometry=[Point(113, 28).buffer(0.05), Point(113, 28).buffer(0.1)], crs="EPSG:4326"
+    )
     zones = make_ds(EVIL).districts.assign(delta=[-3.0, 5.0])
     legs = gpd.GeoDataFrame(
-        {"mode": ["walk", "metro"], "line_id": [None, EVIL[1]], "colour": [None, "#ff0000"],
-         "from_name": [EVIL[0], EVIL[1]], "to_name": [EVIL[1], EVIL[0]], "minutes": [3.0, 12.0]},
+        {
+            "mode": ["walk", "metro"],
+            "line_id": [None, EVIL[1]],
+            "colour": [None, "#ff0000"],
+            "from_name": [EVIL[0], EVIL[1]],
+            "to_name": [EVIL[1], EVIL[0]],
+            "minutes": [3.0, 12.0],
+        },
         geometry=[LineString([(112.9, 28.2), (112.95, 28.2)]), LineString([(112.95, 28.2), (113.0, 28.25)])],
         crs="EPSG:4326",
     )
@@ -283,8 +347,9 @@ def test_bad_inputs() -> None:
 
 # --- other maps -----------------------------------------------------------------------------------------
 def test_isochrone_nested_and_coloured() -> None:
-    iso = gpd.GeoDataFrame({"minutes": [15, 45, 30]},
-                           geometry=[Point(113, 28).buffer(r) for r in (0.03, 0.1, 0.06)], crs="EPSG:4326")
+    iso = gpd.GeoDataFrame(
+        {"minutes": [15, 45, 30]}, geometry=[Point(113, 28).buffer(r) for r in (0.03, 0.1, 0.06)], crs="EPSG:4326"
+    )
     m = maps.isochrone_map(iso, origin=(113, 28), offline=True)
     polys = [el for el in iter_elements(m) if type(el) is folium.Polygon]
     assert len(polys) == 3
@@ -306,10 +371,21 @@ def test_diff_and_route_counts() -> None:
     m = maps.diff_map(sec.iloc[:3], sec.iloc[1:], offline=True)
     assert m._cztmap_counts == {"same": 2, "removed": 1, "added": 1}
     legs = gpd.GeoDataFrame(
-        {"mode": ["walk", "metro", "metro"], "line_id": [None, "T1", "T2"], "colour": [None, "#ff0000", "#0000ff"],
-         "from_name": ["A", "B", "C"], "to_name": ["B", "C", "D"], "minutes": [3.0, 12.0, 8.0]},
-        geometry=[LineString([(112.9, 28.2), (112.95, 28.2)]), LineString([(112.95, 28.2), (113.0, 28.25)]),
-                  LineString([(113.0, 28.25), (113.05, 28.2)])], crs="EPSG:4326")
+        {
+            "mode": ["walk", "metro", "metro"],
+            "line_id": [None, "T1", "T2"],
+            "colour": [None, "#ff0000", "#0000ff"],
+            "from_name": ["A", "B", "C"],
+            "to_name": ["B", "C", "D"],
+            "minutes": [3.0, 12.0, 8.0],
+        },
+        geometry=[
+            LineString([(112.9, 28.2), (112.95, 28.2)]),
+            LineString([(112.95, 28.2), (113.0, 28.25)]),
+            LineString([(113.0, 28.25), (113.05, 28.2)]),
+        ],
+        crs="EPSG:4326",
+    )
     r = maps.route_map(legs, summary={"Total": "23 min"}, offline=True)
     assert r._cztmap_counts == {"legs": 3, "points": 4}
     dashed = [el for el in iter_elements(r) if type(el) is folium.PolyLine and el.options.get("dashArray")]
@@ -325,7 +401,9 @@ def test_plots(tmp_path) -> None:
     assert save_figure(ax.figure, tmp_path / "n.png").stat().st_size > 1000
     svg1 = save_figure(ax.figure, tmp_path / "n.svg").read_bytes()
     assert svg1 == save_figure(ax.figure, tmp_path / "n2.svg").read_bytes()
-    iso = gpd.GeoDataFrame({"minutes": [15, 30]}, geometry=[Point(113, 28).buffer(r) for r in (0.03, 0.06)], crs="EPSG:4326")
+    iso = gpd.GeoDataFrame(
+        {"minutes": [15, 30]}, geometry=[Point(113, 28).buffer(r) for r in (0.03, 0.06)], crs="EPSG:4326"
+    )
     save_figure(plot_isochrones(iso, origin=(113, 28)), tmp_path / "i.png")
     with pytest.raises(UsageError, match=r"png or \.svg"):
         save_figure(ax.figure, tmp_path / "n.pdf")

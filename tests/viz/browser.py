@@ -33,7 +33,7 @@ LAUNCH_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 #: A canary set before any page script runs: injected test payloads set ``window.__pwned``; dialogs
 #: (``alert`` etc.) are recorded by the page's dialog handler.

@@ -25,8 +25,12 @@ def test_l2_to_l1_transfer_at_wuyi_square(G_metro):
     # the transfer costs the walk plus the new wait (half of L1's 6'32" peak headway)
     assert rides[1].wait_s == pytest.approx(0.5 * 6.53 * 60)
     t = it.totals()
-    assert t["total_s"] == pytest.approx(t["in_vehicle_s"] + t["wait_s"] + t["walk_transfer_s"] + t["access_s"], abs=0.5)
-    assert it.total_s == pytest.approx(nx.dijkstra_path_length(G_metro, "S:juzizhou", "S:huangxingguangchang", weight="travel_time"))
+    assert t["total_s"] == pytest.approx(
+        t["in_vehicle_s"] + t["wait_s"] + t["walk_transfer_s"] + t["access_s"], abs=0.5
+    )
+    assert it.total_s == pytest.approx(
+        nx.dijkstra_path_length(G_metro, "S:juzizhou", "S:huangxingguangchang", weight="travel_time")
+    )
 
 
 def test_west_ring_to_line_2(G_metro):
@@ -61,7 +65,15 @@ def test_names_in_chinese_english_ids_and_points(G_metro):
 def test_itinerary_outputs(G_metro):
     it = route(G_metro, "橘子洲", "黄兴广场")
     d = json.loads(it.to_json())
-    assert set(d["totals"]) == {"total_s", "in_vehicle_s", "wait_s", "walk_transfer_s", "access_s", "distance_m", "transfers"}
+    assert set(d["totals"]) == {
+        "total_s",
+        "in_vehicle_s",
+        "wait_s",
+        "walk_transfer_s",
+        "access_s",
+        "distance_m",
+        "transfers",
+    }
     assert len(d["legs"]) == len(it.legs) and d["legs"][0]["line_id"] == "L2"
     gdf = it.to_gdf()
     assert gdf.crs.to_epsg() == 4326 and len(gdf) == len(it.legs) and gdf.geometry.notna().all()

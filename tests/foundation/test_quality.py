@@ -6,13 +6,40 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_ruff_clean():
-    r = subprocess.run([sys.executable, "-m", "ruff", "check", "cztmap", "tests", "benchmarks"], cwd=REPO,
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "cztmap", "tests", "benchmarks"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_ruff_format_clean():
+    r = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "cztmap", "tests", "benchmarks"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_complexity_cap_has_few_exceptions():
+    """C901 ≤ 15 is enforced by ruff; at most three functions may carry a justified `# noqa: C901`."""
+    marked = [
+        f"{p.relative_to(REPO)}:{i}"
+        for p in sorted((REPO / "cztmap").rglob("*.py"))
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if "noqa: C901" in line
+    ]
+    assert len(marked) <= 10, marked  # the layout issue lowers this to 3 as the big functions are split
 
 
 def test_mypy_clean():
@@ -101,8 +128,10 @@ def test_no_import_cycles():
 
 def test_import_cztmap_is_light():
     """`import cztmap` imports none of the heavy optional layers."""
-    code = ("import sys, cztmap; heavy = [m for m in ('folium', 'osmnx', 'geopandas', 'matplotlib', 'pandas', "
-            "'networkx', 'scipy') if m in sys.modules]; print(','.join(heavy))")
+    code = (
+        "import sys, cztmap; heavy = [m for m in ('folium', 'osmnx', 'geopandas', 'matplotlib', 'pandas', "
+        "'networkx', 'scipy') if m in sys.modules]; print(','.join(heavy))"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "", f"import cztmap loaded: {r.stdout.strip()}"

@@ -22,23 +22,38 @@ from cztmap.cli.app import main
 OUTPUTS = {
     "map-offline": (["map", "--offline", "-o", "{out}/m.html", "--as-of", "2024-07-01"], ["m.html"]),
     "map-online": (["map", "-o", "{out}/m.html", "--as-of", "2024-07-01"], ["m.html"]),
-    "map-amap": (["map", "-o", "{out}/m.html", "--basemap", "amap", "--as-of", "2024-07-01", "--show-planned"], ["m.html"]),
+    "map-amap": (
+        ["map", "-o", "{out}/m.html", "--basemap", "amap", "--as-of", "2024-07-01", "--show-planned"],
+        ["m.html"],
+    ),
     "gtfs": (["export", "gtfs", "{out}/feed.zip", "--as-of", "2024-07-01"], ["feed.zip"]),
     "gpkg": (["export", "layers", "{out}/layers.gpkg"], ["layers.gpkg"]),
-    "geojson": (["export", "layers", "{out}/layers.geojson", "--as-of", "2023-06-28"],
-                [f"layers.{n}.geojson" for n in ("stations", "sections", "lines", "roads", "districts")]),
+    "geojson": (
+        ["export", "layers", "{out}/layers.geojson", "--as-of", "2023-06-28"],
+        [f"layers.{n}.geojson" for n in ("stations", "sections", "lines", "roads", "districts")],
+    ),
     "graphml": (["export", "graph", "{out}/g.graphml", "--as-of", "2023-06-28"], ["g.graphml"]),
-    "isochrone-geojson": (["isochrone", "湘潭北站", "--minutes", "30", "60", "-o", "{out}/iso.geojson",
-                           "--as-of", "2023-06-28"], ["iso.geojson"]),
-    "route-map": (["route", "湘潭北站", "五一广场", "--as-of", "2023-06-28", "--offline", "-o", "{out}/r.html"], ["r.html"]),
-    "data-build": (["data", "build", "--out", "{out}/geo"],
-                   [f"geo/{n}.geojson" for n in ("stations", "sections", "lines", "roads", "districts")]),
+    "isochrone-geojson": (
+        ["isochrone", "湘潭北站", "--minutes", "30", "60", "-o", "{out}/iso.geojson", "--as-of", "2023-06-28"],
+        ["iso.geojson"],
+    ),
+    "route-map": (
+        ["route", "湘潭北站", "五一广场", "--as-of", "2023-06-28", "--offline", "-o", "{out}/r.html"],
+        ["r.html"],
+    ),
+    "data-build": (
+        ["data", "build", "--out", "{out}/geo"],
+        [f"geo/{n}.geojson" for n in ("stations", "sections", "lines", "roads", "districts")],
+    ),
 }
 
 
 def _digests(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.mark.parametrize("name", sorted(OUTPUTS))
@@ -63,7 +78,9 @@ def test_data_build_equals_the_committed_layers(tmp_path: Path, capsys: pytest.C
     assert main(["data", "build", "--out", str(tmp_path / "geo")]) == 0
     capsys.readouterr()
     committed = _digests(geo_dir())
-    assert {k: v for k, v in _digests(tmp_path / "geo").items()} == {k: committed[k] for k in committed if k.endswith(".geojson")}
+    assert {k: v for k, v in _digests(tmp_path / "geo").items()} == {
+        k: committed[k] for k in committed if k.endswith(".geojson")
+    }
 
 
 @pytest.mark.parametrize("name", ["map-offline", "graphml"])
@@ -73,10 +90,21 @@ def test_same_bytes_across_processes_with_different_hash_seeds(name: str, tmp_pa
     for seed in ("1", "4242"):
         out = tmp_path / f"seed{seed}"
         out.mkdir()
-        env = {**os.environ, "PYTHONHASHSEED": seed, "no_proxy": "*",
-               "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
-        r = subprocess.run([sys.executable, "-m", "cztmap.cli", *[a.replace("{out}", str(out)) for a in argv]],
-                           cwd=out, capture_output=True, text=True, env=env, timeout=300)
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": seed,
+            "no_proxy": "*",
+            "http_proxy": "http://127.0.0.1:9",
+            "https_proxy": "http://127.0.0.1:9",
+        }
+        r = subprocess.run(
+            [sys.executable, "-m", "cztmap.cli", *[a.replace("{out}", str(out)) for a in argv]],
+            cwd=out,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
         assert r.returncode == 0, r.stderr
         digests.append(_digests(out))
     assert digests[0] == digests[1]

@@ -59,8 +59,15 @@ def test_adding_a_line_never_lengthens(base_ds, base_S, i, j, speed):
     a, b = ids[i % len(ids)], ids[j % len(ids)]
     if a == b:
         return
-    scn = parse_scenario({"name": "new", "as_of": DAY, "add_line": [
-        {"id": "TEST", "mode": "metro", "speed_kmh": speed, "headway_peak_min": 6, "stations": [a, b]}]})
+    scn = parse_scenario(
+        {
+            "name": "new",
+            "as_of": DAY,
+            "add_line": [
+                {"id": "TEST", "mode": "metro", "speed_kmh": speed, "headway_peak_min": 6, "stations": [a, b]}
+            ],
+        }
+    )
     before, after = _common(base_S, station_matrix(scenario_graph(scn), unit="s"))
     assert (after <= before + 1e-6).all()
     assert (after < before - 1e-6).any() or np.allclose(after, before)
@@ -69,8 +76,11 @@ def test_adding_a_line_never_lengthens(base_ds, base_S, i, j, speed):
 @FAST
 @given(k=st.integers(0, 10_000), kind=st.sampled_from(["sections", "roads", "lines"]))
 def test_closing_never_shortens(base_ds, base_S, k, kind):
-    col = {"sections": (base_ds.sections, "section_id"), "roads": (base_ds.roads, "road_id"),
-           "lines": (base_ds.lines, "line_id")}[kind]
+    col = {
+        "sections": (base_ds.sections, "section_id"),
+        "roads": (base_ds.roads, "road_id"),
+        "lines": (base_ds.lines, "line_id"),
+    }[kind]
     ids = list(col[0][col[1]])
     scn = parse_scenario({"name": "shut", "as_of": DAY, "close": [{kind: [ids[k % len(ids)]]}]})
     before, after = _common(base_S, station_matrix(scenario_graph(scn), unit="s"))
@@ -97,34 +107,54 @@ def _write(tmp_path, text):
     return p
 
 
-@pytest.mark.parametrize("text, needle", [
-    ('name = "x"\nas_of = 2023-06-28\ncolor = "red"\n', "valid keys here are"),
-    ('name = "x"\nas_of = 2023-06-28\n[[close]]\nstation = ["山塘"]\n', "did you mean `stations`"),
-    ('name = "x"\nas_of = 2023-06-28\n[[close]]\nstations = ["山糖"]\n', "did you mean"),
-    ('name = "x"\nas_of = 2023-06-28\n[[close]]\nsections = ["WR-99"]\n', "unknown section id"),
-    ('name = "x"\nas_of = 2023-06-27\n[[close]]\nsections = ["WR-01"]\n', "is not open on 2023-06-27"),
-    ('name = "x"\nas_of = 1990-01-01\n', "before any line"),
-    ('name = "x"\nas_of = "yesterday"\n', "is not a date"),
-    ('name = "x"\n', "`as_of`: missing"),
-    ('name = "x"\nas_of = 2023-06-28\nperiod = "night"\n', "unknown period"),
-    ('name = "x"\nas_of = 2023-06-28\n[[close]]\nlines = ["L3"]\n[[headway]]\nline = "L3"\npeak = 5\n',
-     "both closed"),
-    ('name = "x"\nas_of = 2023-06-28\n[[close]]\nsections = ["L3-01"]\n[[headway]]\nline = "L3"\npeak = 5\n',
-     "both closed"),
-    ('name = "x"\nas_of = 2023-06-28\n[[close]]\nstations = ["山塘"]\n[[add_line]]\nid = "N"\nmode = "metro"\n'
-     'stations = ["山塘", "湘潭北站"]\n', "also served by the added line"),
-    ('name = "x"\nas_of = 2023-06-28\n[[add_line]]\nid = "N"\nmode = "tram"\nstations = ["山塘", "湘潭北站"]\n',
-     "unknown mode"),
-    ('name = "x"\nas_of = 2023-06-28\n[[add_line]]\nid = "N"\nmode = "metro"\nspeed_kmh = -3\n'
-     'stations = ["山塘", "湘潭北站"]\n', "not a positive number"),
-    ('name = "x"\nas_of = 2023-06-28\n[[add_line]]\nid = "N"\nmode = "metro"\n'
-     'stations = ["山塘", {name = "far", lon = 28.0, lat = 112.9}]\n', "look swapped"),
-    ('name = "x"\nas_of = 2023-06-28\n[[add_line]]\nid = "WR"\nmode = "metro"\nstations = ["山塘", "湘潭北站"]\n',
-     "already open"),
-    ('name = "x"\nas_of = 2023-06-28\n[[headway]]\nline = "WR"\npeak = 5\n', "runs through as service L3"),
-    ('name = "x"\nas_of = 2023-06-28\n[[headway]]\nline = "L3"\n', "neither `peak` nor `offpeak`"),
-    ('name = "x"\nas_of = [2023\n', "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ('name = "x"\nas_of = 2023-06-28\ncolor = "red"\n', "valid keys here are"),
+        ('name = "x"\nas_of = 2023-06-28\n[[close]]\nstation = ["山塘"]\n', "did you mean `stations`"),
+        ('name = "x"\nas_of = 2023-06-28\n[[close]]\nstations = ["山糖"]\n', "did you mean"),
+        ('name = "x"\nas_of = 2023-06-28\n[[close]]\nsections = ["WR-99"]\n', "unknown section id"),
+        ('name = "x"\nas_of = 2023-06-27\n[[close]]\nsections = ["WR-01"]\n', "is not open on 2023-06-27"),
+        ('name = "x"\nas_of = 1990-01-01\n', "before any line"),
+        ('name = "x"\nas_of = "yesterday"\n', "is not a date"),
+        ('name = "x"\n', "`as_of`: missing"),
+        ('name = "x"\nas_of = 2023-06-28\nperiod = "night"\n', "unknown period"),
+        (
+            'name = "x"\nas_of = 2023-06-28\n[[close]]\nlines = ["L3"]\n[[headway]]\nline = "L3"\npeak = 5\n',
+            "both closed",
+        ),
+        (
+            'name = "x"\nas_of = 2023-06-28\n[[close]]\nsections = ["L3-01"]\n[[headway]]\nline = "L3"\npeak = 5\n',
+            "both closed",
+        ),
+        (
+            'name = "x"\nas_of = 2023-06-28\n[[close]]\nstations = ["山塘"]\n[[add_line]]\nid = "N"\nmode = "metro"\n'
+            'stations = ["山塘", "湘潭北站"]\n',
+            "also served by the added line",
+        ),
+        (
+            'name = "x"\nas_of = 2023-06-28\n[[add_line]]\nid = "N"\nmode = "tram"\nstations = ["山塘", "湘潭北站"]\n',
+            "unknown mode",
+        ),
+        (
+            'name = "x"\nas_of = 2023-06-28\n[[add_line]]\nid = "N"\nmode = "metro"\nspeed_kmh = -3\n'
+            'stations = ["山塘", "湘潭北站"]\n',
+            "not a positive number",
+        ),
+        (
+            'name = "x"\nas_of = 2023-06-28\n[[add_line]]\nid = "N"\nmode = "metro"\n'
+            'stations = ["山塘", {name = "far", lon = 28.0, lat = 112.9}]\n',
+            "look swapped",
+        ),
+        (
+            'name = "x"\nas_of = 2023-06-28\n[[add_line]]\nid = "WR"\nmode = "metro"\nstations = ["山塘", "湘潭北站"]\n',
+            "already open",
+        ),
+        ('name = "x"\nas_of = 2023-06-28\n[[headway]]\nline = "WR"\npeak = 5\n', "runs through as service L3"),
+        ('name = "x"\nas_of = 2023-06-28\n[[headway]]\nline = "L3"\n', "neither `peak` nor `offpeak`"),
+        ('name = "x"\nas_of = [2023\n', "not valid TOML"),
+    ],
+)
 def test_bad_scenarios(tmp_path, text, needle):
     p = _write(tmp_path, text)
     with pytest.raises(ScenarioError) as exc:
@@ -139,8 +169,15 @@ def test_missing_file(tmp_path):
 
 
 def test_new_station_with_coordinates():
-    scn = parse_scenario({"name": "n", "as_of": DAY, "add_line": [{
-        "id": "N", "mode": "metro", "stations": ["山塘", {"name": "test stop", "lon": 112.93, "lat": 28.10}]}]})
+    scn = parse_scenario(
+        {
+            "name": "n",
+            "as_of": DAY,
+            "add_line": [
+                {"id": "N", "mode": "metro", "stations": ["山塘", {"name": "test stop", "lon": 112.93, "lat": 28.10}]}
+            ],
+        }
+    )
     ds = apply_scenario(scn)
     row = ds.stations[ds.stations.name_zh == "test stop"].iloc[0]
     assert row.city == "Changsha" and row.position_quality == "scenario"

@@ -16,7 +16,7 @@ from cztmap.io.gtfs import export_gtfs, graph_from_gtfs, gtfs_tables, period_win
 from cztmap.network.build import RAIL_MODES, build_graph
 
 AS_OF = "2024-07-01"  # every line but the L2 west extension 2 is open; WR runs through with L3
-FIXTURE = Path(__file__).parent / "data" / "gtfs" / "transfer"
+FIXTURE = Path(__file__).resolve().parents[1] / "data" / "gtfs" / "transfer"
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +36,7 @@ def _zip_folder(folder: Path, out: Path) -> Path:
 
 def test_validator_clean(feed: Path) -> None:
     import gtfs_guru  # the validator is part of the test extra: if it is missing, this test fails
+
     result = gtfs_guru.validate(str(feed), date=AS_OF)
     errors = [(n.code, n.file, n.row, n.field, n.message) for n in result.errors()]
     assert result.error_count == 0, errors
@@ -46,6 +47,7 @@ def test_validator_clean(feed: Path) -> None:
 def test_gtfs_kit_and_partridge_load(feed: Path) -> None:
     import gtfs_kit as gk  # test extra: a missing reader is a failure, not a skip
     import partridge as ptg
+
     with warnings.catch_warnings():  # both libraries trip pandas 3 deprecations internally
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", FutureWarning)
@@ -114,8 +116,13 @@ def _dist_and_bound(G: nx.MultiDiGraph, source: str) -> tuple[dict[str, float], 
 
 
 def _service_subgraph(G: nx.MultiDiGraph, svc: str) -> nx.MultiDiGraph:
-    return G.edge_subgraph([(u, v, k) for u, v, k, d in G.edges(keys=True, data=True)
-                            if d["mode"] in RAIL_MODES and d["service_id"] == svc])
+    return G.edge_subgraph(
+        [
+            (u, v, k)
+            for u, v, k, d in G.edges(keys=True, data=True)
+            if d["mode"] in RAIL_MODES and d["service_id"] == svc
+        ]
+    )
 
 
 @pytest.mark.parametrize("period", ["peak", "offpeak"])
@@ -204,32 +211,51 @@ def _problems(path: Path) -> list[str]:
 
 
 CASES = {
-    "trip route unknown": ({"trips.txt": _sub("trips.txt", "B,WK,B0b,0", "Z,WK,B0b,0")},
-                           "trips.txt line 5, field route_id: unknown route 'Z'; use a route_id from routes.txt."),
-    "stop_time stop unknown": ({"stop_times.txt": _sub("stop_times.txt", "A0,07:06:30,07:06:30,A2,3", "A0,07:06:30,07:06:30,A9,3")},
-                               "stop_times.txt line 4, field stop_id: unknown stop 'A9'; use a stop_id from stops.txt."),
-    "bad time": ({"stop_times.txt": _sub("stop_times.txt", "A0,07:03:00,07:03:30", "A0,25:61:00,07:03:30")},
-                 "stop_times.txt line 3, field arrival_time: '25:61:00' is not a time; write HH:MM:SS with minutes and "
-                 "seconds below 60 (hours may pass 24)."),
-    "empty first time": ({"stop_times.txt": _sub("stop_times.txt", "A1,07:00:00,07:00:00,A2,1", "A1,,,A2,1")},
-                         "stop_times.txt line 5, field arrival_time: the first stop of trip 'A1' has no time; give the first "
-                         "and last stop of every trip an arrival and departure time."),
-    "unknown route_type": ({"routes.txt": _sub("routes.txt", "甲线,1,", "甲线,99,")},
-                           "routes.txt line 2, field route_type: '99' is not a GTFS route type; use a basic type 0–7, 11, 12 "
-                           "or an extended type 100–1702."),
-    "duplicate stop id": ({"stops.txt": _sub("stops.txt", "B2,乙二", "B1,乙二")},
-                          "stops.txt line 5, field stop_id: duplicate id 'B1' (first on line 4); make ids unique."),
-    "duplicate trip id": ({"trips.txt": _sub("trips.txt", "A,WK,A1,1", "A,WK,A0,1")},
-                          "trips.txt line 3, field trip_id: duplicate id 'A0' (first on line 2); make ids unique."),
-    "GBK text": ({"stops.txt": (FIXTURE / "stops.txt").read_text(encoding="utf-8").encode("gbk")},
-                 "stops.txt line 2: the text is not UTF-8 (it reads as GBK/GB18030); re-save the file as UTF-8, e.g. "
-                 "`iconv -f GBK -t UTF-8`."),
-    "missing stops": ({"stops.txt": None},
-                      "stops.txt: the required file is missing from the feed; add it."),
-    "missing calendars": ({"calendar.txt": None, "calendar_dates.txt": None},
-                          "calendar.txt: neither calendar.txt nor calendar_dates.txt is in the feed; add one of them."),
-    "missing column": ({"routes.txt": _sub("routes.txt", "route_type", "kind")},
-                       "routes.txt line 1, field route_type: the required column is missing; add it to the header."),
+    "trip route unknown": (
+        {"trips.txt": _sub("trips.txt", "B,WK,B0b,0", "Z,WK,B0b,0")},
+        "trips.txt line 5, field route_id: unknown route 'Z'; use a route_id from routes.txt.",
+    ),
+    "stop_time stop unknown": (
+        {"stop_times.txt": _sub("stop_times.txt", "A0,07:06:30,07:06:30,A2,3", "A0,07:06:30,07:06:30,A9,3")},
+        "stop_times.txt line 4, field stop_id: unknown stop 'A9'; use a stop_id from stops.txt.",
+    ),
+    "bad time": (
+        {"stop_times.txt": _sub("stop_times.txt", "A0,07:03:00,07:03:30", "A0,25:61:00,07:03:30")},
+        "stop_times.txt line 3, field arrival_time: '25:61:00' is not a time; write HH:MM:SS with minutes and "
+        "seconds below 60 (hours may pass 24).",
+    ),
+    "empty first time": (
+        {"stop_times.txt": _sub("stop_times.txt", "A1,07:00:00,07:00:00,A2,1", "A1,,,A2,1")},
+        "stop_times.txt line 5, field arrival_time: the first stop of trip 'A1' has no time; give the first "
+        "and last stop of every trip an arrival and departure time.",
+    ),
+    "unknown route_type": (
+        {"routes.txt": _sub("routes.txt", "甲线,1,", "甲线,99,")},
+        "routes.txt line 2, field route_type: '99' is not a GTFS route type; use a basic type 0–7, 11, 12 "
+        "or an extended type 100–1702.",
+    ),
+    "duplicate stop id": (
+        {"stops.txt": _sub("stops.txt", "B2,乙二", "B1,乙二")},
+        "stops.txt line 5, field stop_id: duplicate id 'B1' (first on line 4); make ids unique.",
+    ),
+    "duplicate trip id": (
+        {"trips.txt": _sub("trips.txt", "A,WK,A1,1", "A,WK,A0,1")},
+        "trips.txt line 3, field trip_id: duplicate id 'A0' (first on line 2); make ids unique.",
+    ),
+    "GBK text": (
+        {"stops.txt": (FIXTURE / "stops.txt").read_text(encoding="utf-8").encode("gbk")},
+        "stops.txt line 2: the text is not UTF-8 (it reads as GBK/GB18030); re-save the file as UTF-8, e.g. "
+        "`iconv -f GBK -t UTF-8`.",
+    ),
+    "missing stops": ({"stops.txt": None}, "stops.txt: the required file is missing from the feed; add it."),
+    "missing calendars": (
+        {"calendar.txt": None, "calendar_dates.txt": None},
+        "calendar.txt: neither calendar.txt nor calendar_dates.txt is in the feed; add one of them.",
+    ),
+    "missing column": (
+        {"routes.txt": _sub("routes.txt", "route_type", "kind")},
+        "routes.txt line 1, field route_type: the required column is missing; add it to the header.",
+    ),
 }
 
 

@@ -19,7 +19,7 @@ from cztmap import osm
 from cztmap.errors import CztmapError, DataError, UsageError
 from cztmap.params import DEFAULTS
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 OSM_XML = DATA / "kouvola_tiny.osm"
 UNREACHABLE = "http://127.0.0.1:9/api"  # discard port: connection refused at once
 
@@ -42,6 +42,7 @@ def xml_roads() -> nx.MultiDiGraph:
 @pytest.fixture(scope="module")
 def pbf_path() -> str:
     import pyrosm  # test extra
+
     return pyrosm.get_data("test_pbf")  # bundled in the wheel, no download
 
 

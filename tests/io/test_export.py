@@ -57,8 +57,11 @@ def test_unknown_extension_and_layer(tmp_path: Path) -> None:
 
 
 def test_export_frame_formats(tmp_path: Path) -> None:
-    gdf = gpd.GeoDataFrame({"minutes": [15, 30], "name": ["a", "b"]},
-                           geometry=[Point(112.9, 28.2).buffer(0.01), Point(113.0, 28.1).buffer(0.02)], crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(
+        {"minutes": [15, 30], "name": ["a", "b"]},
+        geometry=[Point(112.9, 28.2).buffer(0.01), Point(113.0, 28.1).buffer(0.02)],
+        crs="EPSG:4326",
+    )
     for ext in (".gpkg", ".parquet", ".geojson"):
         p = export_frame(gdf, tmp_path / f"iso{ext}")
         back = gpd.read_parquet(p) if ext == ".parquet" else gpd.read_file(p)

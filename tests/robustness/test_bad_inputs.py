@@ -1,6 +1,6 @@
 """The bad-input corpus: whatever a user feeds cztmap, it does the right thing or says clearly what is wrong.
 
-Every case of ``tests/bad_inputs/cases.toml`` (and of the Python tables below, for inputs that need a
+Every case of ``tests/robustness/bad_inputs/cases.toml`` (and of the Python tables below, for inputs that need a
 corrupted copy of ``data/geo`` or raw argv bytes) is run through ``cztmap.cli.app`` in an empty
 temporary folder and must give:
 
@@ -35,8 +35,10 @@ CASES = tomllib.loads((CORPUS / "cases.toml").read_text(encoding="utf-8"))["case
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "<dir>"
-            for p in sorted(folder.rglob("*"))}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "<dir>"
+        for p in sorted(folder.rglob("*"))
+    }
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -60,19 +62,37 @@ def test_corpus_is_large_and_covers_every_entry_point() -> None:
     assert len(ids) == len(set(ids)), "case ids must be unique"
     by_entry = Counter(c["entry"] for c in CASES)
     assert len(CASES) + len(GEO_CASES) + len(ARGV_BYTES_CASES) >= 40
-    for entry in ("cli", "route", "isochrone", "reach", "critical", "map", "stations", "export", "compare",
-                  "scenario", "import-gtfs", "roads", "data"):
+    for entry in (
+        "cli",
+        "route",
+        "isochrone",
+        "reach",
+        "critical",
+        "map",
+        "stations",
+        "export",
+        "compare",
+        "scenario",
+        "import-gtfs",
+        "roads",
+        "data",
+    ):
         assert by_entry[entry] >= 1, entry
     # every corpus file is used by some case, and every file a case names exists
     used = {a.replace("{corpus}/", "") for c in CASES for a in c["argv"] if a.startswith("{corpus}/")}
-    files = {str(p.relative_to(CORPUS)) for p in CORPUS.rglob("*") if p.is_file()
-             and p.suffix != ".py" and p.name not in ("cases.toml", "README.md")}
+    files = {
+        str(p.relative_to(CORPUS))
+        for p in CORPUS.rglob("*")
+        if p.is_file() and p.suffix != ".py" and p.name not in ("cases.toml", "README.md")
+    }
     assert files <= used | {"scenarios"}, sorted(files - used)
     assert all((CORPUS / u).exists() for u in used), sorted(u for u in used if not (CORPUS / u).exists())
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
-def test_cli_case(case: dict, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_case(
+    case: dict, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     if "preexisting" in case:
         (tmp_path / case["preexisting"]).write_bytes(b"old contents\n")
@@ -119,10 +139,16 @@ HTML = "<script>alert('x')</script><b>站</b>"
 #: id -> (corruption, exit code, phrase on stdout (the problem list) or stderr (fatal))
 GEO_CASES = {
     "geo-duplicate-station-id": (_edit("stations", lambda fs: fs.append(fs[0])), 1, "not unique"),
-    "geo-self-loop": (_edit("sections", lambda fs: fs[0]["properties"].update(
-        to_station=fs[0]["properties"]["from_station"])), 1, "self-loop"),
-    "geo-zero-length": (_edit("sections", lambda fs: fs[0]["properties"].update(length_m=0)), 1,
-                        "plausible section length"),
+    "geo-self-loop": (
+        _edit("sections", lambda fs: fs[0]["properties"].update(to_station=fs[0]["properties"]["from_station"])),
+        1,
+        "self-loop",
+    ),
+    "geo-zero-length": (
+        _edit("sections", lambda fs: fs[0]["properties"].update(length_m=0)),
+        1,
+        "plausible section length",
+    ),
     "geo-swapped-lat-lon": (_edit("stations", _swap), 1, "look swapped"),
     "geo-nan-speed": (_edit("sections", lambda fs: fs[0]["properties"].update(speed_kmh=1e308)), 1, "implausible"),
     "geo-not-json": (_raw("roads", b"{not json"), 1, "not valid JSON"),
@@ -142,8 +168,9 @@ def geo_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("case", sorted(GEO_CASES))
-def test_data_validate_case(case: str, geo_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_data_validate_case(
+    case: str, geo_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     corrupt, want, needle = GEO_CASES[case]
     folder = tmp_path / "geo"
     shutil.copytree(geo_copy, folder)
@@ -185,8 +212,7 @@ def test_html_in_names_is_data_but_escaped_in_maps(geo_copy: Path, tmp_path: Pat
 # ---------------------------------------------------------------------------------------------
 
 ARGV_BYTES_CASES = {
-    "argv-gbk-station": ([b"route", "五一广场".encode("gbk"), "橘子洲".encode()], 2,
-                         "reads as GBK, not UTF-8"),
+    "argv-gbk-station": ([b"route", "五一广场".encode("gbk"), "橘子洲".encode()], 2, "reads as GBK, not UTF-8"),
     "argv-gbk-garbage": ([b"route", b"\xff\xfe\xfd", "橘子洲".encode()], 2, "Unknown station"),
 }
 
@@ -195,8 +221,9 @@ ARGV_BYTES_CASES = {
 def test_argv_bytes(case: str, tmp_path: Path) -> None:
     argv, want, needle = ARGV_BYTES_CASES[case]
     env = {**os.environ, "LC_ALL": "C.UTF-8", "PYTHONUTF8": "1"}
-    r = subprocess.run([sys.executable, "-m", "cztmap.cli", *argv], cwd=tmp_path, capture_output=True, env=env,
-                       timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "cztmap.cli", *argv], cwd=tmp_path, capture_output=True, env=env, timeout=300
+    )
     err = r.stderr.decode("utf-8", "replace")
     _check_error(r.returncode, err, want, needle)
     assert not list(tmp_path.iterdir())
@@ -204,8 +231,13 @@ def test_argv_bytes(case: str, tmp_path: Path) -> None:
 
 def test_one_case_in_a_real_process(tmp_path: Path) -> None:
     """The same one-line contract holds for a real process (no traceback on stderr, exit code kept)."""
-    r = subprocess.run([sys.executable, "-m", "cztmap.cli", "import-gtfs", str(CORPUS / "gtfs" / "bad_time.zip")],
-                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "cztmap.cli", "import-gtfs", str(CORPUS / "gtfs" / "bad_time.zip")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     _check_error(r.returncode, r.stderr, 1, "field arrival_time: '25:61:00' is not a time")
     assert not list(tmp_path.iterdir())
 
@@ -236,8 +268,9 @@ def test_error_classes_are_complete_and_subclass_their_builtin() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(HIERARCHY))
-def test_cli_maps_each_error_to_its_exit_code(name: str, monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_maps_each_error_to_its_exit_code(
+    name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import cztmap.cli.app as cli
 
     cls = getattr(errors, name)
@@ -253,7 +286,9 @@ def test_cli_maps_each_error_to_its_exit_code(name: str, monkeypatch: pytest.Mon
         main(["--debug", "params"])
 
 
-def test_cli_unexpected_error_is_one_line_exit_3(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_unexpected_error_is_one_line_exit_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import cztmap.cli.app as cli
 
     def boom(args):

@@ -375,7 +375,7 @@ def test_process_pool_matches_serial(monkeypatch: pytest.MonkeyPatch) -> None:
 # --------------------------------------------------------------------------------------------------
 # synthetic road-like graph + benchmark smoke run
 # --------------------------------------------------------------------------------------------------
-_BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+_BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def _load(name: str) -> Any:

@@ -152,19 +152,43 @@ def _props(features, key, value):
 
 CORRUPTIONS = {
     "duplicate station id": ("stations", lambda fs: fs.append(fs[0]), "not unique"),
-    "section end unknown": ("sections", lambda fs: fs[0]["properties"].update(to_station="nowhere"), "not a station id"),
-    "self loop": ("sections", lambda fs: fs[0]["properties"].update(to_station=fs[0]["properties"]["from_station"]), "self-loop"),
+    "section end unknown": (
+        "sections",
+        lambda fs: fs[0]["properties"].update(to_station="nowhere"),
+        "not a station id",
+    ),
+    "self loop": (
+        "sections",
+        lambda fs: fs[0]["properties"].update(to_station=fs[0]["properties"]["from_station"]),
+        "self-loop",
+    ),
     "zero length": ("sections", lambda fs: fs[0]["properties"].update(length_m=0), "plausible section length"),
     "bad date": ("sections", lambda fs: fs[0]["properties"].update(opened="2016-13-45"), "ISO date"),
     "closed before opened": ("sections", lambda fs: fs[0]["properties"].update(closed="2000-01-01"), "after opened"),
     "implausible speed": ("sections", lambda fs: fs[0]["properties"].update(speed_kmh=900), "implausible"),
     "missing section": ("sections", lambda fs: fs.pop(5), "broken into"),
-    "swapped coordinates": ("stations", lambda fs: fs[3]["geometry"].update(coordinates=fs[3]["geometry"]["coordinates"][::-1]), "swapped"),
-    "station outside district": ("stations", lambda fs: fs[3]["properties"].update(adcode="430225"), "outside district"),
+    "swapped coordinates": (
+        "stations",
+        lambda fs: fs[3]["geometry"].update(coordinates=fs[3]["geometry"]["coordinates"][::-1]),
+        "swapped",
+    ),
+    "station outside district": (
+        "stations",
+        lambda fs: fs[3]["properties"].update(adcode="430225"),
+        "outside district",
+    ),
     "missing source": ("roads", lambda fs: fs[0]["properties"].update(source=None), "is empty"),
     "wrong type": ("districts", lambda fs: fs[0]["properties"].update(seat_lon="112.9"), "type str"),
     "bad colour": ("sections", lambda fs: fs[0]["properties"].update(colour="red"), "colour"),
-    "long line": ("sections", lambda fs: [f["properties"].update(length_m=f["properties"]["length_m"] * 1.5) for f in fs if f["properties"]["line_id"] == "L4"], "published"),
+    "long line": (
+        "sections",
+        lambda fs: [
+            f["properties"].update(length_m=f["properties"]["length_m"] * 1.5)
+            for f in fs
+            if f["properties"]["line_id"] == "L4"
+        ],
+        "published",
+    ),
 }
 
 
@@ -185,7 +209,7 @@ def test_unreadable_layers_raise_data_error(tmp_path):
     (folder / "roads.geojson").write_text("{not json", encoding="utf-8")
     with pytest.raises(DataError, match=r"roads\.geojson.*not valid JSON.*cztmap data build"):
         validate_dataset(folder)
-    (folder / "roads.geojson").write_bytes("{\"a\": \"长沙\"}".encode("gbk"))
+    (folder / "roads.geojson").write_bytes('{"a": "长沙"}'.encode("gbk"))
     with pytest.raises(DataError, match=r"not UTF-8"):
         load_dataset(path=folder)
     (folder / "roads.geojson").unlink()

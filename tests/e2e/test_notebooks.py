@@ -20,7 +20,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NB_DIR = ROOT / "notebooks"
 NOTEBOOKS = [
     "01_network_tour.ipynb",
@@ -43,8 +43,11 @@ def test_committed_notebook_is_clean_and_small(name):
     assert size < MAX_BYTES, f"{name} is {size:,} bytes (limit {MAX_BYTES:,}); clear its outputs"
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    dirty = [i for i, c in enumerate(nb.cells)
-             if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
+    dirty = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)
+    ]
     assert not dirty, f"{name}: code cells {dirty} have outputs or execution counts; clear them before committing"
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
 
@@ -55,11 +58,15 @@ def kernel_env(tmp_path_factory):
     jpath = tmp_path_factory.mktemp("jupyter")
     spec = jpath / "kernels" / "python3"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (cztmap tests)",
-        "language": "python",
-    }))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3 (cztmap tests)",
+                "language": "python",
+            }
+        )
+    )
     saved = {k: os.environ.get(k) for k in ("JUPYTER_PATH", "JUPYTER_PLATFORM_DIRS", "MPLBACKEND")}
     os.environ["JUPYTER_PATH"] = os.pathsep.join([str(jpath), *filter(None, [saved["JUPYTER_PATH"]])])
     os.environ["JUPYTER_PLATFORM_DIRS"] = "1"  # silence jupyter_core's platformdirs DeprecationWarning
@@ -82,15 +89,17 @@ def test_notebook_runs(name, kernel_env, tmp_path, record_property):
     shutil.copytree(NB_DIR / "data", tmp_path / "data")
 
     t0 = time.perf_counter()
-    NotebookClient(nb, kernel_name="python3", timeout=300, allow_errors=False,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        nb, kernel_name="python3", timeout=300, allow_errors=False, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     elapsed = time.perf_counter() - t0
 
     record_property("runtime_s", round(elapsed, 2))
     print(f"\n{name}: executed in {elapsed:.1f} s")
     reported = "".join(o.get("text", "") for o in nb.cells[0].outputs if o.get("output_type") == "stream").split("\n")
     assert reported[:3] == [MARKER, sys.executable, sys.prefix], (
-        f"the notebook kernel runs {reported[1:3]}, not this interpreter ({sys.executable}, {sys.prefix})")
+        f"the notebook kernel runs {reported[1:3]}, not this interpreter ({sys.executable}, {sys.prefix})"
+    )
     # nothing was written next to the notebook sources: outputs go to a temporary folder
     assert not list(tmp_path.glob("*.html")) and not list(tmp_path.glob("*.png"))
 
@@ -107,5 +116,8 @@ def test_sample_data_is_fresh(tmp_path):
 
     fresh = export_gtfs(tmp_path / "sample.zip", as_of=mod.AS_OF, ds=mod.sample_dataset())
     assert fresh.read_bytes() == (NB_DIR / "data" / "czt_sample_gtfs.zip").read_bytes(), (
-        "notebooks/data/czt_sample_gtfs.zip is stale; run `python notebooks/data/make_sample_gtfs.py`")
-    assert (NB_DIR / "data" / "kouvola_tiny.osm").read_bytes() == (ROOT / "tests" / "data" / "kouvola_tiny.osm").read_bytes()
+        "notebooks/data/czt_sample_gtfs.zip is stale; run `python notebooks/data/make_sample_gtfs.py`"
+    )
+    assert (NB_DIR / "data" / "kouvola_tiny.osm").read_bytes() == (
+        ROOT / "tests" / "data" / "kouvola_tiny.osm"
+    ).read_bytes()

@@ -144,7 +144,9 @@ def test_online_map_with_cdn_stubs(tmp_path) -> None:
     with open_page(path, routes=routes, settle_ms=800) as page:
         cdn = [u for u in page.requests if "tile.openstreetmap.org" not in u]
         assert KNOWN_ASSETS["leaflet"] in cdn
-        page.assert_clean(allow_requests=lambda u: any(u == k or (k.endswith("*") and u.startswith(k[:-1])) for k in routes))
+        page.assert_clean(
+            allow_requests=lambda u: any(u == k or (k.endswith("*") and u.startswith(k[:-1])) for k in routes)
+        )
         assert page.count_shapes("cztmap-station") == 4
         assert page.count(".leaflet-tile") > 0
         page.screenshot("network_online_stubbed")
@@ -154,20 +156,34 @@ def test_other_maps_render(tmp_path) -> None:
     import geopandas as gpd
     from shapely.geometry import LineString, Point
 
-    iso = gpd.GeoDataFrame({"minutes": [15, 30, 45]},
-                           geometry=[Point(112.98, 28.2).buffer(r) for r in (0.03, 0.07, 0.12)], crs="EPSG:4326")
+    iso = gpd.GeoDataFrame(
+        {"minutes": [15, 30, 45]}, geometry=[Point(112.98, 28.2).buffer(r) for r in (0.03, 0.07, 0.12)], crs="EPSG:4326"
+    )
     legs = gpd.GeoDataFrame(
-        {"mode": ["walk", "metro", "metro"], "line_id": [None, "T1", "T2"], "colour": [None, "#ff0000", "#0000ff"],
-         "from_name": ["起点", "乙站", "丙站"], "to_name": ["乙站", "丙站", "丁站"], "minutes": [3.0, 12.0, 8.0]},
-        geometry=[LineString([(112.93, 28.21), (112.95, 28.22)]), LineString([(112.95, 28.22), (113.0, 28.2)]),
-                  LineString([(113.0, 28.2), (113.05, 28.18)])], crs="EPSG:4326")
+        {
+            "mode": ["walk", "metro", "metro"],
+            "line_id": [None, "T1", "T2"],
+            "colour": [None, "#ff0000", "#0000ff"],
+            "from_name": ["起点", "乙站", "丙站"],
+            "to_name": ["乙站", "丙站", "丁站"],
+            "minutes": [3.0, 12.0, 8.0],
+        },
+        geometry=[
+            LineString([(112.93, 28.21), (112.95, 28.22)]),
+            LineString([(112.95, 28.22), (113.0, 28.2)]),
+            LineString([(113.0, 28.2), (113.05, 28.18)]),
+        ],
+        crs="EPSG:4326",
+    )
     ds = make_ds()
     sec = ds.sections
     built = {
         "isochrones": maps.isochrone_map(iso, origin=(112.98, 28.2), offline=True),
         "route": maps.route_map(legs, summary={"Total 总计": "23 min", "Transfers 换乘": 1}, offline=True),
         "choropleth": maps.choropleth_map(ds.districts, "population", k=2, offline=True),
-        "diff": maps.diff_map(sec.iloc[:3], sec.iloc[1:], ds.districts.assign(delta=[-2.0, 4.0]), "delta", offline=True),
+        "diff": maps.diff_map(
+            sec.iloc[:3], sec.iloc[1:], ds.districts.assign(delta=[-2.0, 4.0]), "delta", offline=True
+        ),
     }
     expected = {"isochrones": 3 + 1, "route": 3 + 4, "choropleth": 2, "diff": 2 + 2 + 1 + 1}
     for name, m in built.items():

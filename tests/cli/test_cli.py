@@ -12,7 +12,7 @@ import pytest
 
 from cztmap.cli.app import main
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run(argv, capsys):
@@ -95,18 +95,28 @@ def test_data_build_into_folder(tmp_path, capsys):
 def test_main_job_from_another_directory(tmp_path):
     """README's main job: `cztmap map --offline -o FILE` works from any folder, offline."""
     env = {**os.environ, "no_proxy": "*", "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
-    r = subprocess.run([sys.executable, "-m", "cztmap.cli", "map", "--offline", "-o", "m.html"], cwd=tmp_path,
-                       capture_output=True, text=True, env=env, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "cztmap.cli", "map", "--offline", "-o", "m.html"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     html = (tmp_path / "m.html").read_text(encoding="utf-8")
-    assert "湘潭北站" in html and "<script src=\"http" not in html
+    assert "湘潭北站" in html and '<script src="http' not in html
     assert [p.name for p in tmp_path.iterdir()] == ["m.html"]
 
 
 def test_cli_has_no_traceback_for_internal_errors(tmp_path):
     """A corrupt embedded dataset copy is a data error (exit 1), never a traceback."""
-    r = subprocess.run([sys.executable, "-m", "cztmap.cli", "data", "validate", str(tmp_path / "missing")],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "cztmap.cli", "data", "validate", str(tmp_path / "missing")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 1 and "Traceback" not in r.stderr and "missing" in r.stderr
 
 
@@ -121,19 +131,38 @@ def test_readme_commands_are_the_ones_ci_runs():
 
 def test_analysis_commands_write_their_outputs(tmp_path, capsys):
     route_html = tmp_path / "route.html"
-    code, out, _ = run(["route", "湘潭北站", "五一广场", "--as-of", "2023-06-28", "--modes", "metro", "-o", str(route_html),
-                        "--offline"], capsys)
+    code, out, _ = run(
+        [
+            "route",
+            "湘潭北站",
+            "五一广场",
+            "--as-of",
+            "2023-06-28",
+            "--modes",
+            "metro",
+            "-o",
+            str(route_html),
+            "--offline",
+        ],
+        capsys,
+    )
     html = route_html.read_text(encoding="utf-8")
     assert code == 0 and "侯家塘" in html and "in vehicle" in html and "{&#x27;node" not in html
     iso = tmp_path / "iso.geojson"
-    code, out, _ = run(["isochrone", "湘潭北站", "--minutes", "30", "60", "-o", str(iso), "--as-of", "2023-06-28"], capsys)
+    code, out, _ = run(
+        ["isochrone", "湘潭北站", "--minutes", "30", "60", "-o", str(iso), "--as-of", "2023-06-28"], capsys
+    )
     doc = json.loads(iso.read_text(encoding="utf-8"))
     assert code == 0 and [f["properties"]["minutes"] for f in doc["features"]] == [30, 60]
-    code, out, _ = run(["reach", "--as-of", "2023-06-28", "--json", "-o", str(tmp_path / "reach.html"), "--offline"], capsys)
+    code, out, _ = run(
+        ["reach", "--as-of", "2023-06-28", "--json", "-o", str(tmp_path / "reach.html"), "--offline"], capsys
+    )
     rows = json.loads(out)["rows"]
     assert code == 0 and len(rows) == 6 and (tmp_path / "reach.html").stat().st_size > 50_000
     assert {r["origin_city"] for r in rows} == {"Changsha", "Zhuzhou", "Xiangtan"}
-    code, out, _ = run(["compare", "before_west_ring", "with_west_ring", "--json", "-o", str(tmp_path / "diff.html")], capsys)
+    code, out, _ = run(
+        ["compare", "before_west_ring", "with_west_ring", "--json", "-o", str(tmp_path / "diff.html")], capsys
+    )
     d = json.loads(out)
     assert code == 0 and len(d["added_sections"]) == 8 and d["removed_sections"] == []
     code, out, _ = run(["critical", "--top", "3", "--as-of", "2023-06-28", "--json"], capsys)
