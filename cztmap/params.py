@@ -67,13 +67,36 @@ class Params:
     walk_link_max_m: float = 600.0
     # --- roads ----------------------------------------------------------------------------------
     road_speed_kmh: dict[str, float] = field(
-        default_factory=lambda: {"expressway": 100.0, "arterial": 50.0, "national": 60.0}
+        default_factory=lambda: {"expressway": 100.0, "arterial": 50.0, "national": 60.0, "local": 30.0, "rural": 45.0}
     )
-    road_congestion_factor: dict[str, float] = field(default_factory=lambda: {"peak": 0.7, "offpeak": 0.9})
+    road_congestion_factor: dict[str, float] = field(default_factory=lambda: {"peak": 0.78, "offpeak": 1.0})
+    road_node_spacing_m: float = 2000.0
+    mesh_lattice_m: float = 6000.0
+    mesh_max_edge_m: float = 12000.0
+    local_detour: float = 1.3
+    corridor_detour: float = 1.15
+    car_terminal_s: float = 60.0
+    forecourt_walk_s: float = 120.0
+    # --- feeder buses ---------------------------------------------------------------------------
+    feeder_speed_kmh: dict[str, float] = field(
+        default_factory=lambda: {"motorway": 60.0, "trunk": 30.0, "primary": 25.0, "local": 18.0}
+    )
+    feeder_headway_min: dict[str, float] = field(
+        default_factory=lambda: {
+            "metro": 10.0,
+            "maglev": 15.0,
+            "art": 10.0,
+            "intercity": 15.0,
+            "hsr": 15.0,
+            "rail": 20.0,
+        }
+    )
+    feeder_headway_station_min: dict[str, float] = field(default_factory=dict)
     # --- access / egress between places and the network ------------------------------------
     access_speed_kmh: float = 20.0
     access_detour: float = 1.3
-    access_max_m: float = 6000.0
+    access_max_m: float = 10000.0
+    walk_access_max_m: float = 1500.0
     access_k: int = 3
 
     def replace(self, **changes: Any) -> Params:
@@ -85,6 +108,20 @@ class Params:
                 f"Unknown model parameter(s) {', '.join(unknown)}; known parameters are {', '.join(sorted(names))}."
             )
         return dataclasses.replace(self, **changes)
+
+    def feeder_headway(self, station_id: str, mode: str | None) -> float:
+        """Feeder-bus headway (minutes) at a station: its own entry, else the default of its main mode.
+
+        Examples
+        --------
+        >>> DEFAULTS.replace(feeder_headway_station_min={"zhuzhou": 6.0}).feeder_headway("zhuzhou", "hsr")
+        6.0
+        >>> DEFAULTS.feeder_headway("anything", "hsr")
+        15.0
+        """
+        if station_id in self.feeder_headway_station_min:
+            return float(self.feeder_headway_station_min[station_id])
+        return float(self.feeder_headway_min.get(mode or "", max(self.feeder_headway_min.values())))
 
     def headway_min(self, mode: str, period: str, peak: float | None, offpeak: float | None) -> tuple[float, str]:
         """Headway in minutes for a line, and where it came from (``published`` or ``default``)."""
@@ -128,14 +165,36 @@ SOURCES: dict[str, str] = {
     "walk_speed_mps": "m/s pedestrian speed (1.2 m/s, the common planning value, e.g. HCM).",
     "walk_detour": "street-network distance ÷ straight distance for walking links (assumption 1.3).",
     "walk_link_max_m": "m; separate stations closer than this get a walking transfer link (assumption).",
-    "road_speed_kmh": "km/h free-flow speed by road class where roads.csv gives none: expressway 100 "
-    "(Chinese expressways post 100–120), arterial 50, national road 60 (assumptions).",
-    "road_congestion_factor": "speed multiplier by period (assumption: 0.7 peak, 0.9 off-peak).",
-    "access_speed_kmh": "km/h door-to-station speed for places away from stations (feeder bus/taxi mix; assumption).",
+    "road_speed_kmh": "km/h free-flow speed by road class where roads.csv gives no design speed: expressway 100 "
+    "(Chinese expressways post 100–120; the corridors that publish one use it: 120 长株高速, 80 快速化 connector "
+    "roads, 60 主干路), arterial 50, national road 60, local 30 for the schematic street mesh (assumptions, "
+    "checked against the drive-time facts of data/sources/drive_times.csv).",
+    "road_congestion_factor": "speed multiplier by period: off-peak 1.0 fitted (network.drive_times.calibrate_roads, "
+    "grid search) to the 4 calibration facts of data/sources/drive_times.csv (all inside their published ranges; "
+    "5 held-out validation facts reported by `cztmap calibrate`); peak 0.78 keeps the earlier assumed "
+    "peak/off-peak ratio 0.7/0.9 (no published peak drive time was found).",
+    "road_node_spacing_m": "m; corridor polylines get a road node at least this often (places join the road there).",
+    "mesh_lattice_m": "m; spacing of the lattice of model points of the local street mesh (not features: they stand "
+    "for the village roads and streets no source gives; 0 switches the lattice off).",
+    "mesh_max_edge_m": "m; longest local-street mesh edge kept (plus the spanning tree that keeps the mesh connected).",
+    "local_detour": "street distance ÷ straight distance on the local street mesh and on place/station links to it "
+    "(assumption 1.3, as access_detour).",
+    "corridor_detour": "road length ÷ schematic polyline length of a corridor without a usable published length "
+    "(assumption 1.15: expressways between towns are close to straight).",
+    "car_terminal_s": "s at each end of a car trip from a place (to and from the parked car; assumption).",
+    "forecourt_walk_s": "s between a station's entrance and its forecourt (drop-off or feeder stop; assumption).",
+    "feeder_speed_kmh": "km/h feeder-bus speed by OSM highway class including stops (assumption: urban bus operating "
+    "speeds of 15–25 km/h; coaches on expressways 60).",
+    "feeder_headway_min": "minutes between feeder buses at a station, by its main mode (assumption: no per-station "
+    "figure was found; HSR/CZT 15, conventional rail 20, metro 10 = the city bus network).",
+    "feeder_headway_station_min": "per-station feeder headways (station_id → minutes) overriding feeder_headway_min; "
+    "a scenario adds or densifies feeders here.",
+    "access_speed_kmh": "km/h for the short link between a place and its nearest feeder stop beyond walking "
+    "distance (local bus/e-bike/taxi mix; assumption).",
     "access_detour": "street distance ÷ straight distance for access links (assumption 1.3).",
-    "access_max_m": "m; a place connects to every station within this straight distance, to the nearest station "
-    "of each line with none within it (flagged long_access), and to its access_k nearest road nodes within it "
-    "(assumption).",
-    "access_k": "road nodes linked per place; a place with none within access_max_m links to its access_k nearest "
-    "road nodes, flagged long_access (assumption).",
+    "access_max_m": "m; place links longer than this are flagged long_access (none exists in the default "
+    "analyses: tests/analysis).",
+    "walk_access_max_m": "m; a place walks to every station and feeder stop within this straight distance "
+    "(assumption: 1.5 km ≈ 20 min at walk_speed_mps × walk_detour).",
+    "access_k": "road nodes (feeder stops, car access) linked per place (assumption).",
 }

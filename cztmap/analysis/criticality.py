@@ -42,6 +42,8 @@ from typing import Any, Literal
 import networkx as nx
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
 
 from cztmap.analysis.integration import CITIES, GRID_SIZE_M, TAU_MIN, analysis_units
 from cztmap.errors import UsageError
@@ -163,21 +165,25 @@ def criticality(
     if w.sum() <= 0:
         raise UsageError("No populated zones in two different cities; criticality needs district populations.")
 
+    base = compile_graph(H)
+    src = base.positions(orig)
+    tgt = base.positions(dest)
+    mat = base.matrix
+
     def run(closed: set[tuple[Any, Any, Any]] | None) -> np.ndarray:
+        # a closure changes only the entries of the (u, v) pairs it touches: patch those (inf = no edge)
         if closed is None:
-            cg = compile_graph(H)
+            m_ = mat
         else:
-
-            def weight(u: Any, v: Any, data: dict[Any, dict[str, Any]]) -> float | None:
-                best = None
-                for k, d in data.items():
-                    if (u, v, k) not in closed:
-                        t = d["travel_time"]
-                        best = t if best is None or t < best else best
-                return best
-
-            cg = compile_graph(H, weight, cache=False)
-        m = cg.distances(orig, dest) / 60.0
+            data = mat.data.copy()
+            for u, v in {(u, v) for u, v, _ in closed}:
+                left = [d["travel_time"] for k, d in H[u][v].items() if (u, v, k) not in closed]
+                i, j = base.index[u], base.index[v]
+                lo, hi = mat.indptr[i], mat.indptr[i + 1]
+                at = lo + np.flatnonzero(mat.indices[lo:hi] == j)
+                data[at] = min(left) if left else np.inf
+            m_ = sp.csr_array((data, mat.indices, mat.indptr), shape=mat.shape)
+        m = dijkstra(m_, directed=True, indices=src)[:, tgt] / 60.0
         np.fill_diagonal(m, 0.0)
         return m
 

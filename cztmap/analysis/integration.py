@@ -59,8 +59,9 @@ import pandas as pd
 from cztmap.analysis.isochrones import check_budgets
 from cztmap.analysis.matrix import hex_grid, zone_matrix
 from cztmap.errors import UsageError
-from cztmap.network.build import add_point, sink
+from cztmap.network.build import add_points, build_graph, sink
 from cztmap.network.engine import travel_time_matrix
+from cztmap.params import DEFAULTS, Params
 
 __all__ = [
     "CITIES",
@@ -71,6 +72,8 @@ __all__ = [
     "cross_city_from_matrix",
     "cross_city_table",
     "grid_population",
+    "reach_table",
+    "station_coverage",
     "zone_table",
 ]
 
@@ -115,6 +118,7 @@ def zone_table(G: nx.MultiDiGraph, zones: Iterable[str] | None = None) -> pd.Dat
         rows.append(
             {
                 "adcode": n[2:],
+                "kind": d.get("district_kind", ""),
                 "name_zh": d.get("name_zh", ""),
                 "name_en": d.get("name_en", ""),
                 "city": d.get("city", ""),
@@ -202,6 +206,7 @@ def analysis_units(
     level: Literal["zone", "grid"] = "zone",
     zones: Iterable[str] | None = None,
     grid_size_m: float = GRID_SIZE_M,
+    params: Params = DEFAULTS,
 ) -> tuple[nx.MultiDiGraph, list[str], list[str], pd.DataFrame]:
     """The units of the integration measures: ``(graph, origin nodes, arrival nodes, table)``.
 
@@ -218,7 +223,9 @@ def analysis_units(
     grid = _cached_grid(float(grid_size_m))
     grid = grid[grid["adcode"].isin(set(zt["adcode"]))]
     H = G.copy()
-    nodes = [add_point(H, p.x, p.y, name=f"grid:{u}") for u, p in zip(grid["unit_id"], grid.geometry, strict=True)]
+    nodes = add_points(
+        H, [(p.x, p.y) for p in grid.geometry], names=[f"grid:{u}" for u in grid["unit_id"]], params=params
+    )
     names = zt.set_index("adcode")
     tab = pd.DataFrame(
         {
@@ -227,6 +234,7 @@ def analysis_units(
             "name_zh": grid["adcode"].map(names["name_zh"]).to_numpy(),
             "name_en": grid["adcode"].map(names["name_en"]).to_numpy(),
             "city": grid["city"].to_numpy(),
+            "kind": grid["adcode"].map(names["kind"]).to_numpy(),
             "population": grid["population"].to_numpy(),
         }
     )
@@ -463,4 +471,145 @@ def accessibility(
         as_of=G.graph.get("as_of"),
         period=G.graph.get("period"),
     )
+    return out
+
+
+#: The urban core: the urban districts (``kind == "district"``) of the three cities.
+CORE_KIND = "district"
+#: Modes of :func:`reach_table`: what each label builds.
+REACH_MODES: dict[str, str | None] = {"transit": "transit", "car": "car", "both": None}
+
+
+def reach_table(
+    *,
+    as_of: str | None = "today",
+    period: str = "peak",
+    modes: Sequence[str] = ("transit", "car", "both"),
+    budgets: Sequence[float] = (30, 45, 60, 90),
+    tau_min: float = TAU_MIN,
+    level: Literal["zone", "grid"] = "zone",
+    grid_size_m: float = GRID_SIZE_M,
+    params: Params = DEFAULTS,
+    graphs: Mapping[str, nx.MultiDiGraph] | None = None,
+) -> pd.DataFrame:
+    """Cross-city reach by mode (transit, car, both) for the urban core and for the whole region.
+
+    ``core`` keeps only units in the urban districts of the three cities (both ends); ``region`` keeps
+    every unit. ``transit`` is rail plus feeder buses and walking; ``car`` drives door to door; ``both``
+    is the graph with everything (the better of the two, and park-and-ride). Every median and mean is
+    population-weighted over (resident of A, resident of B) pairs, and labelled so: ``pop_median_min``,
+    ``pop_mean_min``.
+
+    Parameters
+    ----------
+    as_of, period : str
+        Network date and period (as :func:`cztmap.network.build.build_graph`).
+    modes : sequence of {"transit", "car", "both"}
+        Rows to compute.
+    budgets, tau_min, level, grid_size_m
+        As :func:`cross_city_table`.
+    params : Params
+        Model parameters.
+    graphs : mapping, optional
+        Prebuilt graphs by mode label (for scenarios); missing ones are built.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``mode``, ``area``, ``origin_city``, ``destination_city``, ``share_<T>min`` …, ``pop_median_min``,
+        ``pop_mean_min``, ``integration_index``, ``origin_pop``, ``destination_pop``, ``pairs``.
+
+    Raises
+    ------
+    UsageError
+        An unknown mode label.
+
+    Examples
+    --------
+    >>> tab = reach_table(as_of="2024-07-01", modes=["car"], budgets=[60])
+    >>> sorted(set(tab.area)), tab.columns[7]
+    (['core', 'region'], 'pop_median_min')
+    """
+    bad = sorted(set(modes) - set(REACH_MODES))
+    if bad or not modes:
+        raise UsageError(f"Unknown reach mode(s) {', '.join(bad) or '(none)'}; use transit, car or both.")
+    frames = []
+    G: nx.MultiDiGraph | None = None
+    for label in modes:
+        G = (graphs or {}).get(label)
+        if G is None:
+            G = build_graph(as_of=as_of, period=period, modes=REACH_MODES[label], params=params)
+        H, orig, dest, units = analysis_units(G, level=level, grid_size_m=grid_size_m, params=params)
+        m = unit_matrix(H, orig, dest)
+        core = (units["kind"] == CORE_KIND).to_numpy()
+        for area, sel in (("core", core), ("region", np.ones(len(units), dtype=bool))):
+            idx = np.flatnonzero(sel)
+            tab = cross_city_from_matrix(
+                m[np.ix_(idx, idx)], units.iloc[idx].reset_index(drop=True), budgets=budgets, tau_min=tau_min
+            )
+            tab.insert(0, "area", area)
+            tab.insert(0, "mode", label)
+            frames.append(tab)
+    out = pd.concat(frames, ignore_index=True).rename(
+        columns={"median_min": "pop_median_min", "mean_min": "pop_mean_min"}
+    )
+    assert G is not None
+    out.attrs.update(
+        as_of=G.graph.get("as_of"),
+        period=period,
+        level=level,
+        weighting="population-weighted over resident pairs (pop_i × pop_j)",
+        core="urban districts (kind = district) of Changsha, Zhuzhou and Xiangtan",
+        population_missing=_missing(zone_table(G)),
+    )
+    return out
+
+
+def station_coverage(
+    *,
+    as_of: str | None = "today",
+    distances_km: Sequence[float] = (5, 10, 20),
+    grid_size_m: float = 1000.0,
+    modes: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Share of each city's population with **no** rail station within each straight distance.
+
+    Population is spread over hexagons of ``grid_size_m`` (:func:`grid_population`, even spread per
+    district); a station counts if it is open on ``as_of`` (and of one of ``modes``, default any rail).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: the three cities and ``region``; columns ``no_station_within_<d>km`` (share 0..1) and
+        ``population``.
+
+    Examples
+    --------
+    >>> cov = station_coverage(as_of="2024-07-01", grid_size_m=3000)
+    >>> bool((cov["no_station_within_5km"] >= cov["no_station_within_20km"]).all())
+    True
+    """
+    from cztmap.data.dataset import load_dataset
+    from cztmap.data.services import RAIL_MODES
+    from cztmap.geo import haversine_m
+
+    ds = load_dataset().filter(as_of) if as_of is not None else load_dataset()
+    want = set(modes or RAIL_MODES)
+    lines = ds.sections[ds.sections["mode"].isin(want)]
+    used = set(lines["from_station"]) | set(lines["to_station"])
+    st = ds.stations[ds.stations["station_id"].isin(used)]
+    xs = np.array([g.x for g in st.geometry])
+    ys = np.array([g.y for g in st.geometry])
+    g = _cached_grid(float(grid_size_m))
+    pop = g["population"].to_numpy(dtype=float)
+    near = np.array([float(np.min(haversine_m(p.x, p.y, xs, ys))) if len(xs) else math.inf for p in g.geometry])
+    rows = {}
+    for name, sel in [*((c, (g["city"] == c).to_numpy()) for c in CITIES), ("region", np.ones(len(g), bool))]:
+        ok = sel & np.isfinite(pop)
+        tot = pop[ok].sum()
+        row = {f"no_station_within_{d:g}km": float(pop[ok & (near > d * 1000)].sum() / tot) for d in distances_km}
+        row["population"] = float(tot)
+        rows[name] = row
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.attrs.update(as_of=ds.as_of.isoformat() if ds.as_of else None, grid_size_m=grid_size_m)
     return out

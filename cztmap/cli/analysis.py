@@ -102,7 +102,7 @@ def _cmd_isochrone(args: argparse.Namespace) -> int:
 
 @command("reach")
 def _cmd_reach(args: argparse.Namespace) -> int:
-    from cztmap.analysis.integration import cross_city_table
+    from cztmap.analysis.integration import REACH_MODES, cross_city_table, reach_table, station_coverage
 
     budgets = parse_budgets(args.budgets, (30, 45, 60, 90), "--budgets")
     if args.output:
@@ -110,8 +110,18 @@ def _cmd_reach(args: argparse.Namespace) -> int:
         from cztmap._atomic import check_writable
 
         check_writable(args.output, argument="output")
-    G = graph(args)
-    tab = cross_city_table(G, budgets=budgets, level=args.level)
+    chosen = modes(args.modes)
+    if args.graph or (chosen and set(chosen) - set(REACH_MODES)):
+        G = graph(args)  # one given graph (a file or a custom mode set): one table, as before
+        tab = cross_city_table(G, budgets=budgets, level=args.level)
+        tab = tab.rename(columns={"median_min": "pop_median_min", "mean_min": "pop_mean_min"})
+    else:
+        from cztmap.network.build import build_graph
+
+        labels = chosen or list(REACH_MODES)
+        graphs = {m: build_graph(as_of=args.as_of, period=args.period, modes=REACH_MODES[m]) for m in labels}
+        G = graphs[labels[-1]]
+        tab = reach_table(period=args.period, modes=labels, budgets=budgets, level=args.level, graphs=graphs)
     if args.output:
         from cztmap.analysis.integration import accessibility
         from cztmap.data.dataset import load_dataset
@@ -130,12 +140,20 @@ def _cmd_reach(args: argparse.Namespace) -> int:
         )
         maps.save_map(m, args.output)
         info(f"wrote {args.output}")
-    extra = {
+    extra: dict[str, Any] = {
         "as_of": G.graph.get("as_of"),
         "period": G.graph.get("period"),
         "level": args.level,
+        "weighting": "shares, pop_median_min and pop_mean_min are population-weighted over resident pairs",
+        "areas": "core = urban districts of the three cities; region = all 23 districts and counties",
         "population_missing": tab.attrs.get("population_missing", []),
     }
+    if not args.graph:
+        cov = station_coverage(as_of=G.graph.get("as_of"))
+        extra["no_rail_station_within"] = {
+            c: {k.removeprefix("no_station_within_"): round(float(v), 3) for k, v in r.items() if k != "population"}
+            for c, r in cov.iterrows()
+        }
     print_table(tab, json_out=args.json, extra=extra)
     return 0
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 __all__ = [
     "ALL_MODES",
     "BRANCH_OF",
+    "MODE_GROUPS",
     "PERIODS",
     "RAIL_MODES",
     "THROUGH_END",
@@ -33,7 +34,17 @@ __all__ = [
 #: In-vehicle modes of the rail layers.
 RAIL_MODES = ("metro", "maglev", "intercity", "hsr", "art")
 #: Modes a user may select (``--modes``); ``walk``/``board``/``alight``/``access`` are always kept.
-ALL_MODES = (*RAIL_MODES, "road")
+#: ``car`` drives on the road graph; ``feeder`` is the feeder bus between places and stations (on the
+#: roads; always included with a rail mode, so places reach stations).
+ALL_MODES = (*RAIL_MODES, "car", "feeder")
+#: Names that stand for several modes: ``transit`` (rail and feeder buses), ``both`` (everything),
+#: ``road`` (the old name of ``car``).
+MODE_GROUPS: dict[str, tuple[str, ...]] = {
+    "transit": (*RAIL_MODES, "feeder"),
+    "both": ALL_MODES,
+    "all": ALL_MODES,
+    "road": ("car",),
+}
 #: Periods of the day with their own headways and road speeds.
 PERIODS = ("peak", "offpeak")
 

@@ -37,7 +37,9 @@ from urllib.parse import urlparse
 
 import networkx as nx
 
+from cztmap.data.services import RAIL_MODES
 from cztmap.errors import DataError, UsageError
+from cztmap.network.build import sink
 from cztmap.params import DEFAULTS, Params
 
 __all__ = [
@@ -603,7 +605,60 @@ def _haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * r * math.asin(math.sqrt(a))
 
 
-def merge_roads(  # noqa: C901  TODO(layout): split into named steps
+def _rid(n: Any) -> str:
+    return f"{ROAD_NODE_PREFIX}{n}"
+
+
+def _drop_skeleton(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy of ``G`` without its schematic road, mesh and feeder layers (their access links go with them)."""
+    H = G.copy()
+    H.graph.setdefault("crs", "EPSG:4326")
+    H.remove_edges_from([(u, v, k) for u, v, k, d in H.edges(keys=True, data=True) if d.get("mode") == "road"])
+    H.remove_nodes_from([n for n, d in list(H.nodes(data=True)) if d.get("kind") in ("road", "feeder")])
+    H.remove_edges_from([(u, v, k) for u, v, k, d in H.edges(keys=True, data=True) if d.get("mode") == "access"])
+    return H
+
+
+def _add_osm(H: nx.MultiDiGraph, roads: nx.MultiDiGraph) -> None:
+    for n, d in roads.nodes(data=True):
+        attrs = dict(d)
+        attrs["kind"] = "road"
+        attrs["osmid"] = n
+        for a in _CONTRACT_STR_ATTRS:
+            attrs.setdefault(a, "")
+        H.add_node(_rid(n), **attrs)
+    for u, v, d in roads.edges(data=True):
+        attrs = dict(d)
+        attrs["mode"] = "road"
+        H.add_edge(_rid(u), _rid(v), **attrs)
+
+
+def _relink(H: nx.MultiDiGraph, kinds: tuple[str, ...], params: Params) -> int:
+    """Feeder layer over the streets, stations on the streets, places linked again; return places linked."""
+    from cztmap.network.roads import add_feeder_layer, link_places, link_stations
+
+    modes = set(str(H.graph.get("modes", "")).split(",")) - {""}
+    rail = bool(modes & set(RAIL_MODES)) or not modes
+    car = "car" in modes or not modes
+    if rail:
+        add_feeder_layer(H, params)
+    stations = 0
+    if "station" in kinds or "platform" in kinds:
+        stations = link_stations(H, params, car=car, feeder=rail, car_from_station=not rail)
+    places = [
+        (n, sink(n), float(d["x"]), float(d["y"]))
+        for n, d in H.nodes(data=True)
+        if d.get("kind") in kinds and d.get("kind") in ("zone", "point") and d.get("role", "origin") == "origin"
+    ]
+    for n, arrive, _, _ in places:  # a place given as one node gets its arrival node (no route passes through it)
+        if arrive not in H:
+            H.add_node(arrive, **{**H.nodes[n], "role": "destination"})
+            H.nodes[n]["role"] = "origin"
+    link_places(H, places, params)
+    return stations + len(places)
+
+
+def merge_roads(
     G: nx.MultiDiGraph,
     roads: nx.MultiDiGraph,
     *,
@@ -612,16 +667,15 @@ def merge_roads(  # noqa: C901  TODO(layout): split into named steps
 ) -> nx.MultiDiGraph:
     """Return a new graph: transit graph ``G`` with its schematic roads replaced by the street network ``roads``.
 
-    Steps: copy ``G``; drop its schematic road layer (edges ``mode="road"``, nodes ``kind="road"``); add every
-    node of ``roads`` as ``O:<osmid>`` (attributes kept, ``kind="road"``, empty ``name_zh``/``name_en``/``city``/
-    ``adcode``) and every edge (``mode="road"``; speeds added by :func:`add_china_speeds` if missing); then link
-    each node whose ``kind`` is in ``connect`` to its nearest street node (:func:`osmnx.distance.nearest_nodes`,
-    needs scikit-learn for unprojected graphs) by two directed ``access`` edges, unless it is farther than
-    ``params.access_max_m``. Access ``length`` = haversine distance × ``params.access_detour``; ``travel_time``
-    at ``params.walk_speed_mps`` for stations (people walk from the street to the station) and at
-    ``params.access_speed_kmh`` for zones and points (door-to-network trip, the same speed used for
-    zone/point ↔ station access). Road edges carry free-flow speeds; period congestion
-    (``params.road_congestion_factor``) is for the caller to apply.
+    Steps (:func:`_drop_skeleton`, :func:`_add_osm`, :func:`_relink`): copy ``G`` without its schematic road,
+    local-mesh and feeder layers (edges ``mode="road"``/``"feeder"``, nodes ``kind="road"``/``"feeder"``, and
+    every ``access`` edge); add every node of ``roads`` as ``O:<osmid>`` (attributes kept, ``kind="road"``)
+    and every edge (``mode="road"``; speeds added by :func:`add_china_speeds` if missing); then build the
+    feeder-bus layers over the streets (:func:`cztmap.network.roads.add_feeder_layer`), put every station on
+    its nearest streets (:func:`~cztmap.network.roads.link_stations`) and link every place again
+    (:func:`~cztmap.network.roads.link_places`: walk to stations within ``walk_access_max_m``, join the
+    streets at the ``access_k`` nearest street nodes). So the same commands work on real streets. Road
+    edges carry free-flow speeds; period congestion (``params.road_congestion_factor``) is for the caller.
 
     Parameters
     ----------
@@ -665,64 +719,9 @@ def merge_roads(  # noqa: C901  TODO(layout): split into named steps
         roads = roads.copy()
         nx.set_node_attributes(roads, ox.stats.count_streets_per_node(roads), name="street_count")
 
-    H = G.copy()
-    H.graph.setdefault("crs", "EPSG:4326")
-    H.remove_edges_from([(u, v, k) for u, v, k, d in H.edges(keys=True, data=True) if d.get("mode") == "road"])
-    H.remove_nodes_from([n for n, d in list(H.nodes(data=True)) if d.get("kind") == "road"])
-
-    def rid(n: Any) -> str:
-        return f"{ROAD_NODE_PREFIX}{n}"
-
-    for n, d in roads.nodes(data=True):
-        attrs = dict(d)
-        attrs["kind"] = "road"
-        attrs["osmid"] = n
-        for a in _CONTRACT_STR_ATTRS:
-            attrs.setdefault(a, "")
-        H.add_node(rid(n), **attrs)
-    for u, v, d in roads.edges(data=True):
-        attrs = dict(d)
-        attrs["mode"] = "road"
-        H.add_edge(rid(u), rid(v), **attrs)
-
-    todo = [n for n, d in H.nodes(data=True) if d.get("kind") in kinds]
-    linked = 0
-    if todo:
-        try:
-            xs = [float(H.nodes[n]["x"]) for n in todo]
-            ys = [float(H.nodes[n]["y"]) for n in todo]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise DataError(
-                f"A node of the transit graph has no numeric x/y ({exc}); rebuild it with build_graph."
-            ) from exc
-        try:
-            near = ox.distance.nearest_nodes(roads, xs, ys)
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise DataError(
-                "Linking places to OSM roads needs scikit-learn; run `pip install 'osmnx[neighbors]'`."
-            ) from exc
-        walk = params.walk_speed_mps
-        drive = params.access_speed_kmh / 3.6
-        for n, x, y, r in zip(todo, xs, ys, near, strict=True):
-            rn = roads.nodes[r]
-            dist = _haversine_m(x, y, float(rn["x"]), float(rn["y"]))
-            if dist > params.access_max_m:
-                continue
-            length = dist * params.access_detour
-            speed = walk if H.nodes[n].get("kind") in ("station", "platform") else drive
-            tt = length / speed
-            # places are origin/arrival node pairs (network.sink): link each side in its own direction only
-            role = H.nodes[n].get("role")
-            pairs = (
-                [(n, rid(r))]
-                if role == "origin"
-                else [(rid(r), n)]
-                if role == "destination"
-                else [(n, rid(r)), (rid(r), n)]
-            )
-            for a, b in pairs:
-                H.add_edge(a, b, mode="access", length=length, travel_time=tt, access_speed_mps=speed)
-            linked += 1
+    H = _drop_skeleton(G)
+    _add_osm(H, roads)
+    linked = _relink(H, kinds, params)
 
     missing = [n for n, d in H.nodes(data=True) if "street_count" not in d]
     if missing:

@@ -35,9 +35,8 @@ True
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import networkx as nx
@@ -46,9 +45,10 @@ from shapely.geometry import LineString
 
 from cztmap.data.dataset import Dataset, load_dataset, parse_date
 from cztmap.data.scenario import Scenario, apply_scenario
-from cztmap.data.services import ALL_MODES, PERIODS, RAIL_MODES, service_of
+from cztmap.data.services import ALL_MODES, MODE_GROUPS, PERIODS, RAIL_MODES, service_of
 from cztmap.errors import UsageError
 from cztmap.geo import haversine_m
+from cztmap.network.roads import add_road_layer, link_places, link_stations
 from cztmap.network.runtime import section_time_s
 from cztmap.params import DEFAULTS, Params
 
@@ -57,6 +57,7 @@ __all__ = [
     "PERIODS",
     "RAIL_MODES",
     "add_point",
+    "add_points",
     "build_graph",
     "is_place",
     "service_of",
@@ -89,16 +90,24 @@ def is_place(node: Any) -> bool:
 
 
 def _check_modes(modes: Iterable[str] | None) -> set[str]:
+    """The selected modes, with groups (``transit``, ``both``, ``road``) expanded; feeder joins any rail mode."""
     if modes is None:
         return set(ALL_MODES)
     if isinstance(modes, str):
         modes = [m.strip() for m in modes.split(",") if m.strip()]
-    chosen = set(modes)
+    chosen: set[str] = set()
+    for m in modes:
+        chosen.update(MODE_GROUPS.get(m, (m,)))
     unknown = sorted(chosen - set(ALL_MODES))
     if unknown:
-        raise UsageError(f"Unknown mode(s) {', '.join(unknown)}; choose from {', '.join(ALL_MODES)}.")
+        raise UsageError(
+            f"Unknown mode(s) {', '.join(unknown)}; choose from {', '.join(ALL_MODES)} "
+            f"or a group ({', '.join(MODE_GROUPS)})."
+        )
     if not chosen:
         raise UsageError(f"No mode selected; choose one or more of {', '.join(ALL_MODES)}.")
+    if chosen & set(RAIL_MODES):
+        chosen.add("feeder")  # places reach stations by walking or by feeder bus
     return chosen
 
 
@@ -123,7 +132,7 @@ def node_attrs(kind: str, x: float, y: float, **kw: Any) -> dict[str, Any]:
     return base
 
 
-def build_graph(  # noqa: C901  TODO(layout): split into named steps
+def build_graph(
     ds: Dataset | None = None,
     *,
     as_of: str | dt.date | None = "today",
@@ -144,7 +153,9 @@ def build_graph(  # noqa: C901  TODO(layout): split into named steps
     period : {"peak", "offpeak"}
         Selects headways (waits) and road congestion factors.
     modes : iterable of str, optional
-        Keep only these of ``metro, maglev, intercity, hsr, art, road`` (default: all).
+        Keep only these of ``metro, maglev, intercity, hsr, art, car, feeder`` or the groups ``transit``
+        (rail and feeder buses), ``both`` (everything), ``road`` (= ``car``). Default: all. Any rail mode
+        brings the feeder buses with it (places reach stations by walking or by feeder).
     params : Params
         Model parameters (see :mod:`cztmap.params`).
     scenario : str
@@ -170,7 +181,23 @@ def build_graph(  # noqa: C901  TODO(layout): split into named steps
     day = parse_date(as_of) if as_of is not None else None
     if day is not None:
         ds = ds.filter(day)
-    G = nx.MultiDiGraph(
+    G = _new_graph(ds, day, period, chosen, scenario)
+    _add_stations(G, ds)
+    _add_rail_services(G, ds, chosen, period, params)
+    _add_walk_links(G, ds, params)
+    car, feeder = "car" in chosen, "feeder" in chosen
+    if car or feeder:
+        add_road_layer(G, ds, period, params, car=car, feeder=feeder)
+        link_stations(G, params, car=car, feeder=feeder, car_from_station=not (chosen & set(RAIL_MODES)))
+    if zones:
+        _add_zones(G, ds, params)
+    for n in G.nodes:
+        G.nodes[n]["street_count"] = len(set(G.successors(n)) | set(G.predecessors(n)))
+    return G
+
+
+def _new_graph(ds: Dataset, day: dt.date | None, period: str, chosen: set[str], scenario: str) -> nx.MultiDiGraph:
+    return nx.MultiDiGraph(
         crs="EPSG:4326",
         as_of=(day or ds.as_of or dt.date.today()).isoformat() if (day or ds.as_of) else None,
         period=period,
@@ -179,11 +206,10 @@ def build_graph(  # noqa: C901  TODO(layout): split into named steps
         modes=",".join(sorted(chosen)),
         name=f"cztmap {scenario} {period}",
     )
-    lines = _line_attrs(ds)
-    st = ds.stations.set_index("station_id", drop=False)
 
-    # ---------- stations -------------------------------------------------------------------
-    for r in st.itertuples(index=False):
+
+def _add_stations(G: nx.MultiDiGraph, ds: Dataset) -> None:
+    for r in ds.stations.itertuples(index=False):
         G.add_node(
             station_node(r.station_id),
             **node_attrs(
@@ -201,31 +227,26 @@ def build_graph(  # noqa: C901  TODO(layout): split into named steps
             ),
         )
 
-    # ---------- rail services ----------------------------------------------------------------
+
+def _add_rail_services(G: nx.MultiDiGraph, ds: Dataset, chosen: set[str], period: str, params: Params) -> None:
+    """In-vehicle edges of every open section of a chosen mode, per service, and the platforms they call at."""
+    lines = _line_attrs(ds)
+    st = ds.stations.set_index("station_id", drop=False)
     platforms: set[tuple[str, str]] = set()
-    headway_cache: dict[str, tuple[float, str]] = {}
-
-    def headway(service: str, mode: str) -> tuple[float, str]:
-        if service not in headway_cache:
-            la = lines.get(service) or lines.get(service.split("-")[0], {})
-            headway_cache[service] = params.headway_min(mode, period, la.get("peak"), la.get("offpeak"))
-        return headway_cache[service]
-
+    line_ids = set(ds.sections["line_id"])
     for r in ds.sections.itertuples(index=False):
         if r.mode not in chosen or r.status != "open":
             continue  # sections under construction or planned are not in service
         for svc in service_of(r.line_id):
-            if r.line_id == "CZT" and svc != "CZT" and svc not in set(ds.sections["line_id"]):
+            if r.line_id == "CZT" and svc != "CZT" and svc not in line_ids:
                 continue  # branch service without its branch (date before it opened)
             t = section_time_s(r.length_m, r.speed_kmh, r.mode, params)
             a_st, b_st = r.from_station, r.to_station
             for u_st, v_st, geom in ((a_st, b_st, r.geometry), (b_st, a_st, LineString(list(r.geometry.coords)[::-1]))):
-                u, v = f"P:{u_st}:{svc}", f"P:{v_st}:{svc}"
-                for node_st in (u_st, v_st):
-                    platforms.add((node_st, svc))
+                platforms.update(((u_st, svc), (v_st, svc)))
                 G.add_edge(
-                    u,
-                    v,
+                    f"P:{u_st}:{svc}",
+                    f"P:{v_st}:{svc}",
                     mode=r.mode,
                     line_id=r.line_id,
                     service_id=svc,
@@ -239,7 +260,8 @@ def build_graph(  # noqa: C901  TODO(layout): split into named steps
     for sid, svc in sorted(platforms):
         s = st.loc[sid]
         mode = next(d["mode"] for _, _, d in G.out_edges(f"P:{sid}:{svc}", data=True))
-        hw, hw_src = headway(svc, mode)
+        la = lines.get(svc) or lines.get(svc.split("-")[0], {})
+        hw, hw_src = params.headway_min(mode, period, la.get("peak"), la.get("offpeak"))
         add_platform(
             G,
             sid,
@@ -256,8 +278,10 @@ def build_graph(  # noqa: C901  TODO(layout): split into named steps
             adcode=s.adcode,
         )
 
-    # ---------- walking links between nearby stations ---------------------------------------
-    good = st[st["position_quality"].isin(["sourced", "proxy"])]
+
+def _add_walk_links(G: nx.MultiDiGraph, ds: Dataset, params: Params) -> None:
+    """Walking transfers between separate stations closer than ``walk_link_max_m`` (sourced/proxy positions)."""
+    good = ds.stations[ds.stations["position_quality"].isin(["sourced", "proxy"])]
     ids = list(good["station_id"])
     xs = np.array([g.x for g in good.geometry])
     ys = np.array([g.y for g in good.geometry])
@@ -269,34 +293,30 @@ def build_graph(  # noqa: C901  TODO(layout): split into named steps
             length = float(d[j]) * params.walk_detour
             add_walk_link(G, a, ids[j], length, length / params.walk_speed_mps)
 
-    # ---------- roads ---------------------------------------------------------------------------
-    if "road" in chosen:
-        _add_roads(G, ds, period, params)
 
-    # ---------- zones ---------------------------------------------------------------------------
-    if zones:
-        for r in ds.districts.itertuples(index=False):
-            z = f"Z:{r.adcode}"
-            for node, role in ((z, "origin"), (sink(z), "destination")):
-                G.add_node(
-                    node,
-                    **node_attrs(
-                        "zone",
-                        r.seat_lon,
-                        r.seat_lat,
-                        name_zh=r.name_zh,
-                        name_en=r.name_en,
-                        city=r.city,
-                        adcode=r.adcode,
-                        population=r.population,
-                        role=role,
-                    ),
-                )
-            _connect_place(G, z, r.seat_lon, r.seat_lat, params)
-
-    for n in G.nodes:
-        G.nodes[n]["street_count"] = len(set(G.successors(n)) | set(G.predecessors(n)))
-    return G
+def _add_zones(G: nx.MultiDiGraph, ds: Dataset, params: Params) -> None:
+    """A place per district at its government seat (origin ``Z:<adcode>``, arrival ``Z:<adcode>:in``)."""
+    places = []
+    for r in ds.districts.itertuples(index=False):
+        z = f"Z:{r.adcode}"
+        for node, role in ((z, "origin"), (sink(z), "destination")):
+            G.add_node(
+                node,
+                **node_attrs(
+                    "zone",
+                    r.seat_lon,
+                    r.seat_lat,
+                    name_zh=r.name_zh,
+                    name_en=r.name_en,
+                    city=r.city,
+                    adcode=r.adcode,
+                    population=r.population,
+                    district_kind=r.kind,
+                    role=role,
+                ),
+            )
+        places.append((z, sink(z), float(r.seat_lon), float(r.seat_lat)))
+    link_places(G, places, params)
 
 
 def add_platform(
@@ -356,97 +376,7 @@ def add_walk_link(G: nx.MultiDiGraph, a: str, b: str, length: float, travel_time
     )
 
 
-def _add_roads(G: nx.MultiDiGraph, ds: Dataset, period: str, params: Params) -> None:
-    factor = params.road_congestion_factor[period]
-    for r in ds.roads.itertuples(index=False):
-        g = r.geometry
-        if g is None or g.is_empty:
-            continue
-        coords = list(g.coords)
-        seg = [haversine_m(x1, y1, x2, y2) for (x1, y1), (x2, y2) in itertools.pairwise(coords)]
-        total = sum(seg)
-        if total <= 0:
-            continue
-        # published length spread over the schematic segments, else the schematic length × detour
-        scale = (r.length_km * 1000 / total) if (r.length_km == r.length_km and r.length_km) else params.access_detour
-        speed = r.speed_kmh if r.speed_kmh == r.speed_kmh and r.speed_kmh else params.road_speed_kmh[r.road_class]
-        v = speed * factor / 3.6
-        nodes = []
-        for x, y in coords:
-            n = f"R:{x:.5f},{y:.5f}"
-            if n not in G:
-                G.add_node(n, **node_attrs("road", x, y))
-            nodes.append(n)
-        for (u, v_), (p, q), s in zip(itertools.pairwise(nodes), itertools.pairwise(coords), seg, strict=True):
-            length = s * scale
-            for a, b, line in ((u, v_, [p, q]), (v_, u, [q, p])):
-                G.add_edge(
-                    a,
-                    b,
-                    mode="road",
-                    highway=r.highway,
-                    road_id=r.road_id,
-                    line_id=r.road_id,
-                    length=length,
-                    travel_time=length / v,
-                    speed_kph=speed * factor,
-                    geometry=LineString(line),
-                    name=r.name_zh,
-                )
-
-
-def _connect_place(G: nx.MultiDiGraph, node: str, lon: float, lat: float, params: Params) -> int:
-    """Access edges (both ways) from a place to its nearest stations and road nodes."""
-    cands: list[tuple[str, float]] = []
-    for kind, k in (("station", params.access_k), ("road", params.access_k)):
-        ids = [n for n, d in G.nodes(data=True) if d.get("kind") == kind]
-        if not ids:
-            continue
-        xs = np.array([G.nodes[n]["x"] for n in ids])
-        ys = np.array([G.nodes[n]["y"] for n in ids])
-        d = np.atleast_1d(haversine_m(lon, lat, xs, ys))
-        order = np.argsort(d, kind="stable")
-        if kind == "station":
-            # every station within reach, and for each line with none within reach its nearest station
-            # (flagged long_access). Opening a line only adds links, never replaces one, so a new line
-            # never lengthens a trip (a "k nearest stations" rule would break that).
-            near = [int(i) for i in order if d[i] <= params.access_max_m]
-            covered = {ln for i in near for ln in str(G.nodes[ids[i]].get("lines") or "").split(";")}
-            for i in order:
-                lines_here = [ln for ln in str(G.nodes[ids[i]].get("lines") or "").split(";") if ln]
-                fresh = [ln for ln in lines_here if ln not in covered]
-                if fresh:
-                    near.append(int(i))
-                    covered.update(fresh)
-        else:
-            near = [int(i) for i in order[:k] if d[i] <= params.access_max_m]
-            if not near:  # remote place: still reachable through its nearest road nodes, flagged long_access
-                near = [int(i) for i in order[:k]]
-        cands.extend((ids[i], float(d[i])) for i in near)
-    speed = params.access_speed_kmh / 3.6
-    arrive = sink(node)
-    for target, dist in cands:
-        length = max(dist, 1.0) * params.access_detour
-        t = length / speed
-        long = dist > params.access_max_m
-        G.add_edge(node, target, mode="access", length=length, travel_time=t, access_time=t, long_access=long)
-        G.add_edge(target, arrive, mode="access", length=length, travel_time=t, access_time=t, long_access=long)
-    return len(cands)
-
-
-def add_point(G: nx.MultiDiGraph, lon: float, lat: float, *, name: str | None = None, params: Params = DEFAULTS) -> str:
-    """Add a place (lon, lat, WGS-84) to ``G`` with access links; return its node id ``X:<name>``.
-
-    Trips leave from ``X:<name>`` and arrive at ``X:<name>:in`` (see :func:`sink`); routing functions
-    take care of that.
-
-    Examples
-    --------
-    >>> from cztmap.network.build import build_graph, add_point
-    >>> G = build_graph(as_of="2024-01-01", zones=False)
-    >>> add_point(G, 112.9388, 28.2282, name="home")
-    'X:home'
-    """
+def _check_point(lon: float, lat: float) -> None:
     hint = " (longitude and latitude look swapped)" if (111.0 <= lat <= 115.0 and 25.5 <= lon <= 29.5) else ""
     if not (-180 <= lon <= 180 and -90 <= lat <= 90) or lon != lon or lat != lat:
         raise UsageError(
@@ -457,16 +387,58 @@ def add_point(G: nx.MultiDiGraph, lon: float, lat: float, *, name: str | None = 
         raise UsageError(
             f"Point ({lon}, {lat}) is outside the Chang-Zhu-Tan region{hint}; give (longitude, latitude) in WGS-84."
         )
-    node = f"X:{name or f'{lon:.6f},{lat:.6f}'}"
-    if node in G:
-        return node
-    label = name or f"({lon:.5f}, {lat:.5f})"
-    for n, role in ((node, "origin"), (sink(node), "destination")):
-        G.add_node(n, **node_attrs("point", lon, lat, name_zh=label, name_en=label, role=role))
-    _connect_place(G, node, lon, lat, params)
-    G.nodes[node]["street_count"] = len(set(G.successors(node)))
-    G.nodes[sink(node)]["street_count"] = len(set(G.predecessors(sink(node))))
-    return node
+
+
+def add_point(G: nx.MultiDiGraph, lon: float, lat: float, *, name: str | None = None, params: Params = DEFAULTS) -> str:
+    """Add a place (lon, lat, WGS-84) to ``G`` with access links; return its node id ``X:<name>``.
+
+    Trips leave from ``X:<name>`` and arrive at ``X:<name>:in`` (see :func:`sink`); routing functions
+    take care of that. The place walks to stations within ``walk_access_max_m`` and joins the feeder and
+    car layers at its nearest road nodes (:func:`cztmap.network.roads.link_places`).
+
+    Examples
+    --------
+    >>> from cztmap.network.build import build_graph, add_point
+    >>> G = build_graph(as_of="2024-01-01", zones=False)
+    >>> add_point(G, 112.9388, 28.2282, name="home")
+    'X:home'
+    """
+    return add_points(G, [(lon, lat)], names=[name], params=params)[0]
+
+
+def add_points(
+    G: nx.MultiDiGraph,
+    points: Sequence[tuple[float, float]],
+    *,
+    names: Sequence[str | None] | None = None,
+    params: Params = DEFAULTS,
+) -> list[str]:
+    """Add many places at once (as :func:`add_point`, one node search for all); return their node ids.
+
+    Examples
+    --------
+    >>> G = build_graph(as_of="2024-01-01", zones=False)
+    >>> add_points(G, [(112.9388, 28.2282), (113.13, 27.83)], names=["a", "b"])
+    ['X:a', 'X:b']
+    """
+    names = list(names) if names is not None else [None] * len(points)
+    out, todo = [], []
+    for (lon, lat), name in zip(points, names, strict=True):
+        lon, lat = float(lon), float(lat)
+        _check_point(lon, lat)
+        node = f"X:{name or f'{lon:.6f},{lat:.6f}'}"
+        out.append(node)
+        if node in G:
+            continue
+        label = name or f"({lon:.5f}, {lat:.5f})"
+        for n, role in ((node, "origin"), (sink(node), "destination")):
+            G.add_node(n, **node_attrs("point", lon, lat, name_zh=label, name_en=label, role=role))
+        todo.append((node, sink(node), lon, lat))
+    link_places(G, todo, params)
+    for node, arrive, _, _ in todo:
+        G.nodes[node]["street_count"] = len(set(G.successors(node)))
+        G.nodes[arrive]["street_count"] = len(set(G.predecessors(arrive)))
+    return out
 
 
 def summary(G: nx.MultiDiGraph) -> dict[str, Any]:
@@ -481,7 +453,12 @@ def summary(G: nx.MultiDiGraph) -> dict[str, Any]:
 
 
 def scenario_graph(
-    scn: Scenario, ds: Dataset | None = None, *, params: Params = DEFAULTS, period: str | None = None
+    scn: Scenario,
+    ds: Dataset | None = None,
+    *,
+    params: Params = DEFAULTS,
+    period: str | None = None,
+    modes: Iterable[str] | str | None = None,
 ) -> nx.MultiDiGraph:
     """The graph of a scenario (``build_graph`` on :func:`apply_scenario`'s dataset).
 
@@ -493,4 +470,4 @@ def scenario_graph(
     ('2023-06-28', 'base')
     """
     d = apply_scenario(scn, ds, params=params)
-    return build_graph(d, as_of=None, period=period or scn.period, params=params, scenario=scn.name)
+    return build_graph(d, as_of=None, period=period or scn.period, params=params, scenario=scn.name, modes=modes)

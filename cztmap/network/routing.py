@@ -33,7 +33,7 @@ from cztmap.network.build import add_point, sink
 
 __all__ = ["Itinerary", "Leg", "in_vehicle_time", "resolve_node", "route", "station_index"]
 
-_RIDE_MODES = {"metro", "maglev", "intercity", "hsr", "art"}
+_RIDE_MODES = {"metro", "maglev", "intercity", "hsr", "art", "rail", "feeder"}
 
 
 def _norm(text: str) -> str:
@@ -397,9 +397,10 @@ def _legs(G: nx.MultiDiGraph, path: list[str], weight: str) -> list[Leg]:
             cur.coords.extend(list(geom.coords)[1:] if geom is not None else [xy_v])
             t += float(e["travel_time"])
             continue
-        if mode == "alight":
+        if mode in ("alight", "feeder_alight"):  # a feeder's wait is booked where it meets the station
             if cur is not None:
-                cur.walk_s += float(e["travel_time"])
+                cur.wait_s += float(e.get("wait_time", 0.0))
+                cur.walk_s += float(e["travel_time"]) - float(e.get("wait_time", 0.0))
                 t += float(e["travel_time"])
             cur = None
             continue

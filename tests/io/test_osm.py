@@ -281,34 +281,40 @@ def test_merge_roads_routes_through_streets(xml_roads):
     for n, d in M.nodes(data=True):
         for a in ("x", "y", "kind", "name_zh", "name_en", "city", "adcode", "street_count"):
             assert a in d, (n, a)
-    # access: stations and the zone linked, platforms not (not in connect), far point skipped
+    # access: stations, the zone and the far point linked (the far one flagged long_access), platforms not
     acc = [(u, v, d) for u, v, d in M.edges(data=True) if d["mode"] == "access"]
-    linked = {u for u, v, _ in acc if not u.startswith("O:")}
-    assert linked == {"S:a", "S:b", "Z:000001"} and M.graph["road_access"] == 3
+    linked = {x.removesuffix(":in") for u, v, _ in acc for x in (u, v) if not x.startswith(("O:", "Fi:", "Fo:"))}
+    assert linked == {"S:a", "S:b", "Z:000001", "X:far"} and M.graph["road_access"] == 4
+    speeds = {
+        "walk": DEFAULTS.walk_speed_mps,
+        "feeder_access": DEFAULTS.access_speed_kmh / 3.6,
+    }
     for u, v, d in acc:
-        place = u if not u.startswith("O:") else v
-        speed = DEFAULTS.walk_speed_mps if place.startswith("S:") else DEFAULTS.access_speed_kmh / 3.6
-        assert d["travel_time"] == pytest.approx(d["length"] / speed)
-        assert d["length"] <= DEFAULTS.access_max_m * DEFAULTS.access_detour
+        if d["access_mode"] in speeds:
+            assert d["travel_time"] == pytest.approx(d["length"] / speeds[d["access_mode"]])
+        assert d["long_access"] == any(str(x).startswith("X:far") for x in (u, v))  # 60 km from the streets
+    assert {d["access_mode"] for _, _, d in acc} >= {"forecourt", "car"}
 
     # osmnx treats a str orig/dest as an iterable of characters: wrap string node ids in lists
-    path = ox.routing.shortest_path(M, ["S:a"], ["S:b"], weight="travel_time", cpus=1)[0]
-    assert path is not None and path[0] == "S:a" and path[-1] == "S:b"
-    inner = path[1:-1]
-    assert inner and all(n.startswith("O:") for n in inner)  # by road, faster than the 960-s metro leg
+    path = ox.routing.shortest_path(M, ["Z:000001"], ["S:b"], weight="travel_time", cpus=1)[0]
+    assert path is not None and path[0] == "Z:000001" and path[-1] == "S:b"
+    assert all(n.startswith("O:") for n in path[1:-1])  # walked, or driven over the streets
     tt = sum(min(d["travel_time"] for d in M.get_edge_data(u, v).values()) for u, v in itertools.pairwise(path))
-    straight = osm._haversine_m(*A_XY, *B_XY)
-    assert straight / (120 / 3.6) < tt < 600, (tt, straight)  # ~400 m apart: a minute or few, not hours
+    straight = osm._haversine_m(M.nodes["Z:000001"]["x"], M.nodes["Z:000001"]["y"], *B_XY)
+    assert straight / (120 / 3.6) < tt < 1200, (tt, straight)  # minutes, not hours
+    # a station reaches another by metro or by feeder bus over the streets
+    assert ox.routing.shortest_path(M, ["S:a"], ["S:b"], weight="travel_time", cpus=1)[0][-1] == "S:b"
 
     nodes, edges = ox.graph_to_gdfs(M)
     assert len(nodes) == M.number_of_nodes() and len(edges) == M.number_of_edges()
-    assert set(edges["mode"]) == {"road", "access", "board", "metro", "alight"}
+    assert set(edges["mode"]) == {"road", "access", "board", "metro", "alight", "feeder", "feeder_alight"}
 
 
 def test_merge_roads_connect_and_params(xml_roads):
     M = osm.merge_roads(_transit_graph(), xml_roads, connect=("station",), params=DEFAULTS.replace(access_max_m=1.0))
-    assert M.graph["road_access"] == 0
-    assert not any(d["mode"] == "access" for _, _, d in M.edges(data=True))
+    assert M.graph["road_access"] == 2  # the two stations; the zone and the point are not in `connect`
+    acc = [d for _, _, d in M.edges(data=True) if d["mode"] == "access"]
+    assert acc and all(d["long_access"] for d in acc)  # every street node is farther than 1 m
     with pytest.raises(UsageError, match="connect"):
         osm.merge_roads(_transit_graph(), xml_roads, connect=("bus",))
     with pytest.raises(DataError, match="empty"):

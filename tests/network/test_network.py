@@ -24,11 +24,11 @@ def test_graph_contract(G_2024):
         assert {"x", "y", "kind", "name_zh", "name_en", "city", "adcode", "street_count"} <= set(d), n
         assert 111.8 < d["x"] < 114.3 and 26 < d["y"] < 28.8
     kinds = summary(G)["nodes"]
-    assert set(kinds) == {"station", "platform", "road", "zone"}
+    assert set(kinds) == {"station", "platform", "road", "feeder", "zone"}
     for u, v, d in G.edges(data=True):
         assert d["travel_time"] >= 0 and d["length"] >= 0 and d["mode"], (u, v)
         if d["mode"] == "road":
-            assert d["highway"] in {"motorway", "trunk", "primary"}
+            assert d["highway"] in {"motorway", "trunk", "primary", "local"}
     modes = summary(G)["edges"]
     assert {"metro", "maglev", "intercity", "hsr", "walk", "board", "alight", "road", "access"} <= set(modes)
 
@@ -85,7 +85,13 @@ def test_waits_are_half_the_headway():
 
 def test_modes_filter_and_errors():
     G = build_graph(as_of="2024-07-01", modes="metro,maglev")
-    assert {d["mode"] for _, _, d in G.edges(data=True)} <= {"metro", "maglev", "board", "alight", "walk", "access"}
+    rail = {"metro", "maglev", "board", "alight", "walk", "access"}
+    assert {d["mode"] for _, _, d in G.edges(data=True)} <= rail | {"feeder", "feeder_alight"}  # feeders come along
+    C = build_graph(as_of="2024-07-01", modes="car")
+    assert {d["mode"] for _, _, d in C.edges(data=True)} <= {"road", "access", "walk"}
+    assert build_graph(as_of="2024-07-01", modes="road").graph["modes"] == "car"  # the old name still works
+    T = build_graph(as_of="2024-07-01", modes="transit")
+    assert "road" not in {d["mode"] for _, _, d in T.edges(data=True)}
     with pytest.raises(UsageError, match="Unknown mode"):
         build_graph(modes=["bus"])
     with pytest.raises(UsageError, match="period"):

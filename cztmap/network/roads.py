@@ -1,0 +1,544 @@
+"""The road layer: corridors, a local street mesh, car and feeder-bus layers, and how places reach the network.
+
+Three things live on the roads:
+
+* **car** -- ``road`` edges between road nodes ``R:<lon>,<lat>``: the sourced corridors of ``roads.csv``
+  (expressways, national roads, connector roads; schematic polylines through sourced anchors, densified to a
+  node every ``road_node_spacing_m``) plus a **local street mesh** (``highway="local"``): a Delaunay
+  triangulation over every corridor node, every station of the embedded dataset, every district seat and a
+  regular lattice of points (``mesh_lattice_m`` apart, inside the three cities). The mesh stands for the
+  streets and village roads no source gives: its edges are straight lines × ``local_detour`` at
+  ``road_speed_kmh["local"]``. It is schematic (expected error: about ± 30 % on local legs) and is
+  replaced by OpenStreetMap streets with :func:`cztmap.io.osm.merge_roads`.
+* **feeder buses** -- two copies of the road graph at bus speeds (``feeder_speed_kmh`` by road class):
+  ``Fi:<road node>`` (towards a station) and ``Fo:<road node>`` (away from a station). A feeder ride
+  always touches a station: ``Fi:<stop> → S:<station>`` (``feeder_alight``) and ``S:<station> → Fo:<stop>``
+  (``board``, service ``feeder``) each cost the station's feeder wait (``wait_fraction`` × its feeder
+  headway, :meth:`cztmap.params.Params.feeder_headway`), so a scenario densifies feeders at a station by
+  setting ``feeder_headway_station_min``. The inbound wait is booked at the station end so that the
+  station's own headway applies.
+* **places** (zones, user points, grid cells) reach the network over these layers: a walk to every
+  station within ``walk_access_max_m``; a short link to the ``access_k`` nearest road nodes (walking up to
+  ``walk_access_max_m``, beyond at ``access_speed_kmh``, flagged ``long_access`` beyond ``access_max_m``)
+  that joins the feeder layer (transit) and the car layer (car). There is no straight place → station leg
+  beyond walking distance any more.
+
+The mesh is built once from the **embedded** dataset (all dates and statuses), so it does not depend on
+the date, the scenario or the modes: opening a line or a road only *adds* edges, never removes one, and
+no trip gets longer (monotonicity; ``tests/properties``).
+
+Examples
+--------
+>>> from cztmap.network.roads import road_node_id
+>>> road_node_id(112.98, 28.19)
+'R:112.98000,28.19000'
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import networkx as nx
+import numpy as np
+from shapely.geometry import LineString
+
+from cztmap.data.dataset import Dataset, load_dataset
+from cztmap.geo import haversine_m
+from cztmap.params import DEFAULTS, Params
+
+__all__ = [
+    "FEEDER_IN",
+    "FEEDER_OUT",
+    "RoadMesh",
+    "add_feeder_layer",
+    "add_road_layer",
+    "link_places",
+    "link_stations",
+    "road_mesh",
+    "road_node_id",
+]
+
+FEEDER_IN = "Fi:"
+FEEDER_OUT = "Fo:"
+#: Road-class → OSM-style highway of the corridors (as in the dataset build).
+_LOCAL = "local"
+_STATION_MODE_ORDER = ("hsr", "intercity", "rail", "maglev", "metro", "art")
+
+
+def road_node_id(x: float, y: float) -> str:
+    """Id of the road node at (lon, lat): ``R:<lon>,<lat>`` with 5 decimals (about 1 m)."""
+    return f"R:{x:.5f},{y:.5f}"
+
+
+def _densify(coords: Sequence[tuple[float, float]], spacing_m: float) -> list[tuple[float, float]]:
+    """The polyline's vertices plus points interpolated so that no gap exceeds ``spacing_m``."""
+    out = [(float(coords[0][0]), float(coords[0][1]))]
+    for (x1, y1), (x2, y2) in itertools.pairwise(coords):
+        d = float(haversine_m(x1, y1, x2, y2))
+        n = max(1, math.ceil(d / spacing_m))
+        for i in range(1, n + 1):
+            f = i / n
+            out.append((round(x1 + (x2 - x1) * f, 5), round(y1 + (y2 - y1) * f, 5)))
+    return out
+
+
+def _xy_m(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Equirectangular metres around the region's centre latitude (good to < 0.5 % here)."""
+    k = math.cos(math.radians(27.8))
+    return np.column_stack([np.asarray(lon) * 111_320.0 * k, np.asarray(lat) * 110_540.0])
+
+
+@dataclass(frozen=True)
+class RoadMesh:
+    """Nodes and local-street edges of the fixed road skeleton (see the module docstring).
+
+    ``nodes`` maps node id → (lon, lat); ``source`` maps node id → ``corridor``, ``station``, ``seat`` or
+    ``lattice``; ``edges`` are (u, v, straight metres) pairs of the local street mesh (one per pair) and
+    ``urban`` tells for each edge whether its mid-point lies in an urban district (streets at
+    ``road_speed_kmh["local"]``) or in a county (county and village roads at ``road_speed_kmh["rural"]``).
+    """
+
+    nodes: dict[str, tuple[float, float]]
+    source: dict[str, str]
+    edges: tuple[tuple[str, str, float], ...]
+    urban: tuple[bool, ...] = ()
+
+
+def _lattice(ds: Dataset, spacing_m: float) -> list[tuple[float, float]]:
+    """Points of a triangular lattice ``spacing_m`` apart inside the districts (model points, not features)."""
+    import shapely
+
+    union = shapely.union_all(list(ds.districts.geometry))
+    w, s, e, n = union.bounds
+    dy = spacing_m * math.sqrt(3) / 2 / 110_540.0
+    dx = spacing_m / (111_320.0 * math.cos(math.radians(27.8)))
+    pts: list[tuple[float, float]] = []
+    for row, lat in enumerate(np.arange(s, n, dy)):
+        lons = np.arange(w + (dx / 2 if row % 2 else 0.0), e, dx)
+        inside = shapely.contains_xy(union, lons, np.full_like(lons, lat))
+        pts.extend((round(float(x), 5), round(float(lat), 5)) for x in lons[inside])
+    return pts
+
+
+def _corridor_points(ds: Dataset, spacing_m: float) -> dict[str, tuple[float, float]]:
+    out: dict[str, tuple[float, float]] = {}
+    for g in ds.roads.geometry:
+        if g is None or g.is_empty:
+            continue
+        for x, y in _densify(list(g.coords), spacing_m):
+            out.setdefault(road_node_id(x, y), (x, y))
+    return out
+
+
+def _mesh_edges(ids: list[str], xy: np.ndarray, max_m: float) -> list[tuple[str, str, float]]:
+    """Delaunay edges no longer than ``max_m`` plus the minimum spanning tree (so the mesh is connected)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import minimum_spanning_tree
+    from scipy.spatial import Delaunay
+
+    tri = Delaunay(xy)
+    pairs = set()
+    for a, b, c in tri.simplices:
+        for u, v in ((a, b), (b, c), (a, c)):
+            pairs.add((min(u, v), max(u, v)))
+    pu = np.array([p[0] for p in pairs])
+    pv = np.array([p[1] for p in pairs])
+    dist = np.hypot(*(xy[pu] - xy[pv]).T)
+    n = len(ids)
+    mst = minimum_spanning_tree(coo_matrix((dist + 1e-9, (pu, pv)), shape=(n, n))).tocoo()
+    keep = {(min(int(u), int(v)), max(int(u), int(v))) for u, v in zip(mst.row, mst.col, strict=True)}
+    keep |= {(int(u), int(v)) for u, v, d in zip(pu, pv, dist, strict=True) if d <= max_m}
+    out = []
+    for u, v in sorted(keep):
+        d = float(np.hypot(*(xy[u] - xy[v])))
+        out.append((ids[u], ids[v], d))
+    return out
+
+
+@lru_cache(maxsize=4)
+def _mesh_cached(version: str, spacing_m: float, lattice_m: float, max_m: float) -> RoadMesh:
+    ds = load_dataset()
+    nodes: dict[str, tuple[float, float]] = {}
+    source: dict[str, str] = {}
+    for nid, xy in _corridor_points(ds, spacing_m).items():
+        nodes[nid], source[nid] = xy, "corridor"
+    for g in ds.stations.geometry:
+        nid = road_node_id(g.x, g.y)
+        if nid not in nodes:
+            nodes[nid], source[nid] = (round(g.x, 5), round(g.y, 5)), "station"
+    for r in ds.districts.itertuples(index=False):
+        nid = road_node_id(r.seat_lon, r.seat_lat)
+        if nid not in nodes:
+            nodes[nid], source[nid] = (round(float(r.seat_lon), 5), round(float(r.seat_lat), 5)), "seat"
+    if lattice_m > 0:
+        for x, y in _lattice(ds, lattice_m):
+            nid = road_node_id(x, y)
+            if nid not in nodes:
+                nodes[nid], source[nid] = (x, y), "lattice"
+    ids = sorted(nodes)
+    pos = _xy_m(np.array([nodes[i][0] for i in ids]), np.array([nodes[i][1] for i in ids]))
+    edges = _mesh_edges(ids, pos, max_m)
+    import shapely
+
+    urban = shapely.union_all(list(ds.districts[ds.districts["kind"] == "district"].geometry))
+    mx = np.array([(nodes[u][0] + nodes[v][0]) / 2 for u, v, _ in edges])
+    my = np.array([(nodes[u][1] + nodes[v][1]) / 2 for u, v, _ in edges])
+    inside = shapely.contains_xy(urban, mx, my)
+    return RoadMesh(
+        nodes=nodes,
+        source=source,
+        edges=tuple((u, v, d) for u, v, d in edges),
+        urban=tuple(bool(b) for b in inside),
+    )
+
+
+def road_mesh(params: Params = DEFAULTS) -> RoadMesh:
+    """The fixed road skeleton of the embedded dataset (cached per dataset version and parameters).
+
+    Examples
+    --------
+    >>> m = road_mesh()
+    >>> sorted(set(m.source.values()))
+    ['corridor', 'lattice', 'seat', 'station']
+    """
+    ds = load_dataset()
+    return _mesh_cached(
+        ds.version, float(params.road_node_spacing_m), float(params.mesh_lattice_m), float(params.mesh_max_edge_m)
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# the car layer
+# ----------------------------------------------------------------------------------------------
+
+
+def _road_attrs(x: float, y: float, source: str) -> dict[str, Any]:
+    return {
+        "x": float(x),
+        "y": float(y),
+        "kind": "road",
+        "name_zh": "",
+        "name_en": "",
+        "city": "",
+        "adcode": "",
+        "node_source": source,
+    }
+
+
+def _corridor_edges(ds: Dataset, period: str, params: Params) -> list[tuple[str, str, dict[str, Any]]]:
+    """Directed car edges of the open corridors of ``ds`` (published length spread over the polyline)."""
+    factor = params.road_congestion_factor[period]
+    out = []
+    for r in ds.roads.itertuples(index=False):
+        g = r.geometry
+        if g is None or g.is_empty or r.status != "open":
+            continue
+        pts = _densify(list(g.coords), params.road_node_spacing_m)
+        seg = [float(haversine_m(x1, y1, x2, y2)) for (x1, y1), (x2, y2) in itertools.pairwise(pts)]
+        total = sum(seg)
+        if total <= 0:
+            continue
+        # a published length is spread over the polyline when it describes the drawn piece (0.9–1.6 × its
+        # straight length); otherwise (a length of a longer or shorter section) schematic length × detour
+        published = r.length_km == r.length_km and r.length_km and 0.9 <= r.length_km * 1000 / total <= 1.6
+        scale = (r.length_km * 1000 / total) if published else params.corridor_detour
+        speed = r.speed_kmh if r.speed_kmh == r.speed_kmh and r.speed_kmh else params.road_speed_kmh[r.road_class]
+        v = speed * factor / 3.6
+        for (p, q), s in zip(itertools.pairwise(pts), seg, strict=True):
+            if s <= 0:
+                continue
+            u, w = road_node_id(*p), road_node_id(*q)
+            length = s * scale
+            for a, b, line in ((u, w, [p, q]), (w, u, [q, p])):
+                out.append(
+                    (
+                        a,
+                        b,
+                        {
+                            "mode": "road",
+                            "osmid": f"cztmap:{r.road_id}",
+                            "highway": r.highway,
+                            "road_id": r.road_id,
+                            "line_id": r.road_id,
+                            "name": r.name_zh,
+                            "length": length,
+                            "travel_time": length / v,
+                            "speed_kph": speed * factor,
+                            "geometry": LineString(line),
+                            "geometry_quality": "schematic",
+                            "geometry_error_m": r.geometry_error_m,
+                        },
+                    )
+                )
+    return out
+
+
+def add_road_layer(
+    G: nx.MultiDiGraph, ds: Dataset, period: str, params: Params = DEFAULTS, *, car: bool = True, feeder: bool = True
+) -> None:
+    """Add the road skeleton's nodes, the car edges (``car``) and the feeder-bus layers (``feeder``) to ``G``."""
+    mesh = road_mesh(params)
+    for nid, (x, y) in mesh.nodes.items():
+        G.add_node(nid, **_road_attrs(x, y, mesh.source[nid]))
+    edges = _corridor_edges(ds, period, params)
+    for u, _, _ in edges:  # corridor points of roads absent from the embedded dataset (a custom Dataset)
+        if u not in G:
+            lon, lat = (float(t) for t in u[2:].split(","))
+            G.add_node(u, **_road_attrs(lon, lat, "corridor"))
+    factor = params.road_congestion_factor[period]
+    for (u, v, d), urban in zip(mesh.edges, mesh.urban, strict=True):
+        local_v = params.road_speed_kmh[_LOCAL if urban else "rural"] * factor / 3.6
+        length = d * params.local_detour
+        for a, b in ((u, v), (v, u)):
+            edges.append(
+                (
+                    a,
+                    b,
+                    {
+                        "mode": "road",
+                        "osmid": "cztmap:local",
+                        "highway": _LOCAL,
+                        "road_id": None,
+                        "name": "local streets (schematic mesh)" if urban else "county roads (schematic mesh)",
+                        "length": length,
+                        "travel_time": length / local_v,
+                        "speed_kph": local_v * 3.6,
+                        "geometry_quality": "schematic_mesh",
+                    },
+                )
+            )
+    if car:
+        for a, b, attrs in edges:
+            G.add_edge(a, b, **attrs)
+    if feeder:
+        add_feeder_layer(G, params, edges=edges)
+
+
+def _feeder_speed_mps(highway: Any, params: Params) -> float:
+    h = str(highway[0] if isinstance(highway, list) and highway else highway or _LOCAL)
+    h = h.removesuffix("_link")
+    table = params.feeder_speed_kmh
+    return float(table.get(h, table[_LOCAL])) / 3.6
+
+
+def add_feeder_layer(
+    G: nx.MultiDiGraph, params: Params = DEFAULTS, *, edges: list[tuple[str, str, dict[str, Any]]] | None = None
+) -> int:
+    """Add the two feeder-bus copies (``Fi:``/``Fo:``) of the road edges; return the number of ride edges.
+
+    ``edges`` defaults to every ``mode="road"`` edge of ``G`` (e.g. OpenStreetMap streets).
+    """
+    if edges is None:
+        edges = [(u, v, d) for u, v, d in G.edges(data=True) if d.get("mode") == "road"]
+    count = 0
+    for a, b, d in edges:
+        v = _feeder_speed_mps(d.get("highway"), params)
+        length = float(d.get("length", 0.0))
+        for pre in (FEEDER_IN, FEEDER_OUT):
+            for n in (a, b):
+                if pre + n not in G:
+                    nd = G.nodes[n] if n in G else {}
+                    G.add_node(
+                        pre + n,
+                        x=float(nd.get("x", 0.0)),
+                        y=float(nd.get("y", 0.0)),
+                        kind="feeder",
+                        name_zh="",
+                        name_en="",
+                        city="",
+                        adcode="",
+                        road_node=n,
+                    )
+            extra = {"geometry": d["geometry"]} if d.get("geometry") is not None else {}
+            G.add_edge(
+                pre + a,
+                pre + b,
+                mode="feeder",
+                service_id="feeder",
+                line_id="feeder",
+                osmid=f"feeder:{d.get('osmid', '')}",
+                highway=d.get("highway"),
+                length=length,
+                travel_time=length / v,
+                in_vehicle_time=length / v,
+                **extra,
+            )
+            count += 1
+    return count
+
+
+# ----------------------------------------------------------------------------------------------
+# stations and places
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Index:
+    ids: list[str]
+    xs: np.ndarray
+    ys: np.ndarray
+
+    def near(self, lon: float, lat: float, k: int) -> list[tuple[str, float]]:
+        if not self.ids:
+            return []
+        d = np.atleast_1d(haversine_m(lon, lat, self.xs, self.ys))
+        order = np.argsort(d, kind="stable")[:k]
+        return [(self.ids[i], float(d[i])) for i in order]
+
+    def within(self, lon: float, lat: float, radius: float) -> list[tuple[str, float]]:
+        if not self.ids:
+            return []
+        d = np.atleast_1d(haversine_m(lon, lat, self.xs, self.ys))
+        hit = np.flatnonzero(d <= radius)
+        return [(self.ids[i], float(d[i])) for i in hit[np.argsort(d[hit], kind="stable")]]
+
+
+def _index(G: nx.MultiDiGraph, kind: str) -> _Index:
+    ids = [
+        n
+        for n, d in G.nodes(data=True)
+        if d.get("kind") == kind and (kind != "road" or G.degree(n) > 0 or (FEEDER_IN + str(n)) in G)
+    ]
+    xs = np.array([float(G.nodes[n]["x"]) for n in ids])
+    ys = np.array([float(G.nodes[n]["y"]) for n in ids])
+    return _Index(ids, xs, ys)
+
+
+def _station_mode(G: nx.MultiDiGraph, st: str) -> str | None:
+    modes = {d.get("mode") for _, p in G.out_edges(st) for _, _, d in G.out_edges(p, data=True)}
+    for m in _STATION_MODE_ORDER:
+        if m in modes:
+            return m
+    return None
+
+
+def link_stations(
+    G: nx.MultiDiGraph,
+    params: Params = DEFAULTS,
+    *,
+    car: bool = True,
+    feeder: bool = True,
+    car_from_station: bool = True,
+) -> int:
+    """Put every station on the road graph: car forecourt links and feeder stops; return stations linked.
+
+    A station whose position is a road node links to it with ``forecourt_walk_s``; other stations (for
+    example added by a scenario, or on OpenStreetMap streets) link to their ``access_k`` nearest road
+    nodes over local streets. ``car_from_station=False`` keeps only road → station car links (drive or be
+    driven to the station, then ride): in a graph with both cars and trains nobody leaves a train and
+    drives on from the station.
+    """
+    roads = _index(G, "road")
+    feeder = feeder and bool(roads.ids) and (FEEDER_IN + roads.ids[0]) in G
+    linked = 0
+    factor = params.road_congestion_factor.get(str(G.graph.get("period", "peak")), 1.0)
+    local_v = params.road_speed_kmh[_LOCAL] * factor / 3.6
+    for st, d in list(G.nodes(data=True)):
+        if d.get("kind") != "station":
+            continue
+        x, y = float(d["x"]), float(d["y"])
+        own = road_node_id(x, y)
+        targets = [(own, 0.0)] if own in G and G.degree(own) > 0 else roads.near(x, y, params.access_k)
+        if not targets:
+            continue
+        mode = _station_mode(G, st)
+        wait = params.wait_fraction * params.feeder_headway(st.removeprefix("S:"), mode) * 60.0
+        for r, dist in targets:
+            length = dist * params.local_detour
+            t = params.forecourt_walk_s + length / local_v
+            attrs = {"length": length, "long_access": dist > params.access_max_m, "access_mode": "forecourt"}
+            if car:
+                G.add_edge(r, st, mode="access", travel_time=t, access_time=t, **attrs)
+                if car_from_station:
+                    G.add_edge(st, r, mode="access", travel_time=t, access_time=t, **attrs)
+            if feeder and mode is not None:
+                G.add_edge(
+                    FEEDER_IN + r,
+                    st,
+                    mode="feeder_alight",
+                    service_id="feeder",
+                    line_id="feeder",
+                    travel_time=t + wait,
+                    wait_time=wait,
+                    walk_time=t,
+                    headway_min=wait / 60.0 / params.wait_fraction if params.wait_fraction else 0.0,
+                    **attrs,
+                )
+                G.add_edge(
+                    st,
+                    FEEDER_OUT + r,
+                    mode="board",
+                    service_id="feeder",
+                    line_id="feeder",
+                    travel_time=t + wait,
+                    wait_time=wait,
+                    walk_time=t,
+                    headway_min=wait / 60.0 / params.wait_fraction if params.wait_fraction else 0.0,
+                    headway_source="feeder",
+                    **attrs,
+                )
+        linked += 1
+    return linked
+
+
+def link_places(
+    G: nx.MultiDiGraph,
+    places: Sequence[tuple[str, str, float, float]],
+    params: Params = DEFAULTS,
+) -> int:
+    """Link places ``(origin node, arrival node, lon, lat)`` to stations, feeder stops and roads.
+
+    Returns the number of access edges added. See the module docstring for the rules.
+    """
+    stations = _index(G, "station")
+    roads = _index(G, "road")
+    feeder = bool(roads.ids) and (FEEDER_IN + roads.ids[0]) in G
+    car = any(d.get("mode") == "road" for r in roads.ids[:50] for _, _, d in G.out_edges(r, data=True))
+    walk_v = params.walk_speed_mps
+    feed_v = params.access_speed_kmh / 3.6
+    car_v = params.road_speed_kmh[_LOCAL] * params.road_congestion_factor.get(G.graph.get("period", "peak"), 1.0) / 3.6
+    added = 0
+
+    def edge(a: str, b: str, length: float, t: float, how: str, long: bool) -> None:
+        nonlocal added
+        G.add_edge(a, b, mode="access", length=length, travel_time=t, access_time=t, access_mode=how, long_access=long)
+        added += 1
+
+    for origin, arrive, lon, lat in places:
+        for st, dist in stations.within(lon, lat, params.walk_access_max_m):
+            length = max(dist, 1.0) * params.walk_detour
+            edge(origin, st, length, length / walk_v, "walk", False)
+            edge(st, arrive, length, length / walk_v, "walk", False)
+        near = roads.near(lon, lat, params.access_k)
+        near = [(r, d) for i, (r, d) in enumerate(near) if i == 0 or d <= params.access_max_m]
+        for r, dist in near:
+            long = dist > params.access_max_m
+            if feeder:
+                walking = dist <= params.walk_access_max_m
+                length = max(dist, 1.0) * (params.walk_detour if walking else params.access_detour)
+                t = length / (walk_v if walking else feed_v)
+                edge(origin, FEEDER_IN + r, length, t, "walk" if walking else "feeder_access", long)
+                edge(FEEDER_OUT + r, arrive, length, t, "walk" if walking else "feeder_access", long)
+            if car:
+                length = max(dist, 1.0) * params.local_detour
+                t = params.car_terminal_s + length / car_v
+                edge(origin, r, length, t, "car", long)
+                edge(r, arrive, length, t, "car", long)
+        if not near and not stations.ids:
+            continue
+        if not near:  # a graph without roads (rail modes only on a custom graph): nearest station per line
+            covered: set[str] = set()
+            for st, dist in stations.near(lon, lat, len(stations.ids)):
+                lines = [ln for ln in str(G.nodes[st].get("lines") or "").split(";") if ln]
+                if any(ln not in covered for ln in lines) or not covered:
+                    covered.update(lines)
+                    length = max(dist, 1.0) * params.access_detour
+                    long = dist > params.access_max_m
+                    edge(origin, st, length, length / feed_v, "feeder_access", long)
+                    edge(st, arrive, length, length / feed_v, "feeder_access", long)
+    return added
