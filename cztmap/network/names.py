@@ -142,7 +142,7 @@ class PlaceOverlay(nx.MultiDiGraph):
         ebunch = list(ebunch_to_add)
         for e in ebunch:
             self._own(e[0], e[1])
-        return super().add_edges_from(ebunch, **attr)  # type: ignore[no-any-return]
+        return super().add_edges_from(ebunch, **attr)
 
     def remove_edge(self, u: Any, v: Any, key: Any = None) -> None:
         self._own(u, v)
