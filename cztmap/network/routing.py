@@ -49,7 +49,7 @@ def station_index(G: nx.MultiDiGraph) -> dict[str, str]:
     """
     cache = G.graph.get("_station_index")
     if cache is not None and cache[0] == G.number_of_nodes():
-        return cache[1]  # type: ignore[no-any-return]
+        return cache[1]
     idx: dict[str, str] = {}
     for n, d in G.nodes(data=True):
         if d.get("kind") != "station":
@@ -93,7 +93,7 @@ def resolve_node(G: nx.MultiDiGraph, place: Any, *, argument: str = "place", add
         except TypeError:  # unhashable (a list of three numbers, a dict, ...)
             present = False
         if present:
-            return place  # type: ignore[no-any-return]
+            return place
         raise UsageError(
             f"The {argument} {place!r} is not a node of this graph; give a station name (中文 or pinyin), "
             "a station id, a node id or lon,lat."
