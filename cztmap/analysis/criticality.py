@@ -105,6 +105,27 @@ def _elements(G: nx.MultiDiGraph, kinds: Iterable[str]) -> dict[tuple[str, str],
     return out
 
 
+def _path_edges(pred: np.ndarray, tgt: np.ndarray, n: int) -> list[np.ndarray]:
+    """Per source, the edges on its shortest paths to the targets, as sorted codes ``pred * n + node``.
+
+    A closure that cuts none of them leaves that source's times to the targets exactly as they are, so
+    :func:`criticality` recomputes only the sources whose paths it cuts.
+    """
+    trees = []
+    for row in pred:
+        used: set[int] = set()
+        for t in tgt:
+            v = int(t)
+            while row[v] >= 0:
+                code = int(row[v]) * n + v
+                if code in used:
+                    break
+                used.add(code)
+                v = int(row[v])
+        trees.append(np.array(sorted(used), dtype=np.int64) if used else np.array([-1], dtype=np.int64))
+    return trees
+
+
 def criticality(
     G: nx.MultiDiGraph,
     *,
@@ -169,21 +190,31 @@ def criticality(
     src = base.positions(orig)
     tgt = base.positions(dest)
     mat = base.matrix
+    n = mat.shape[0]
+    dist0, pred0 = dijkstra(mat, directed=True, indices=src, return_predecessors=True)
+    trees = _path_edges(pred0, tgt, n)
 
     def run(closed: set[tuple[Any, Any, Any]] | None) -> np.ndarray:
         # a closure changes only the entries of the (u, v) pairs it touches: patch those (inf = no edge)
-        if closed is None:
-            m_ = mat
-        else:
-            data = mat.data.copy()
-            for u, v in {(u, v) for u, v, _ in closed}:
-                left = [d["travel_time"] for k, d in H[u][v].items() if (u, v, k) not in closed]
-                i, j = base.index[u], base.index[v]
-                lo, hi = mat.indptr[i], mat.indptr[i + 1]
-                at = lo + np.flatnonzero(mat.indices[lo:hi] == j)
-                data[at] = min(left) if left else np.inf
-            m_ = sp.csr_array((data, mat.indices, mat.indptr), shape=mat.shape)
-        m = dijkstra(m_, directed=True, indices=src)[:, tgt] / 60.0
+        d = dist0
+        if closed is not None:
+            pairs = {(u, v) for u, v, _ in closed}
+            codes = np.array([base.index[u] * n + base.index[v] for u, v in pairs], dtype=np.int64)
+            hit = [
+                i for i, t in enumerate(trees) if (t[np.minimum(np.searchsorted(t, codes), len(t) - 1)] == codes).any()
+            ]
+            if hit:
+                data = mat.data.copy()
+                for u, v in pairs:
+                    left = [e["travel_time"] for k, e in H[u][v].items() if (u, v, k) not in closed]
+                    i, j = base.index[u], base.index[v]
+                    lo, hi = mat.indptr[i], mat.indptr[i + 1]
+                    at = lo + np.flatnonzero(mat.indices[lo:hi] == j)
+                    data[at] = min(left) if left else np.inf
+                m_ = sp.csr_array((data, mat.indices, mat.indptr), shape=mat.shape)
+                d = dist0.copy()
+                d[hit] = dijkstra(m_, directed=True, indices=src[hit])
+        m = d[:, tgt] / 60.0
         np.fill_diagonal(m, 0.0)
         return m
 
