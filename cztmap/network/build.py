@@ -143,6 +143,7 @@ def build_graph(
     params: Params = DEFAULTS,
     scenario: str = "base",
     zones: bool = True,
+    roads: bool = True,
 ) -> nx.MultiDiGraph:
     """Build the multimodal graph of the network open on ``as_of``.
 
@@ -164,6 +165,9 @@ def build_graph(
         Name stored in ``G.graph["scenario"]``.
     zones : bool
         Add a zone node per district (``Z:<adcode>``) with access links.
+    roads : bool
+        Add the road skeleton (car and feeder layers) when ``car``/``feeder`` are selected; ``False``
+        gives the rail-only graph (GTFS export, round trips).
 
     Returns
     -------
@@ -187,7 +191,7 @@ def build_graph(
     _add_stations(G, ds)
     _add_rail_services(G, ds, chosen, period, params)
     _add_walk_links(G, ds, params)
-    car, feeder = "car" in chosen, "feeder" in chosen
+    car, feeder = roads and "car" in chosen, roads and "feeder" in chosen
     if car or feeder:
         add_road_layer(G, ds, period, params, car=car, feeder=feeder)
         link_stations(G, params, car=car, feeder=feeder, car_from_station=not (chosen & set(RAIL_MODES)))

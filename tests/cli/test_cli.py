@@ -157,9 +157,15 @@ def test_analysis_commands_write_their_outputs(tmp_path, capsys):
     code, out, _ = run(
         ["reach", "--as-of", "2023-06-28", "--json", "-o", str(tmp_path / "reach.html"), "--offline"], capsys
     )
-    rows = json.loads(out)["rows"]
-    assert code == 0 and len(rows) == 6 and (tmp_path / "reach.html").stat().st_size > 50_000
-    assert {r["origin_city"] for r in rows} == {"Changsha", "Zhuzhou", "Xiangtan"}
+    doc = json.loads(out)
+    rows = doc["rows"]
+    # 3 modes × 2 areas × 6 ordered city pairs, population-weighted, with the station coverage
+    assert code == 0 and len(rows) == 36 and (tmp_path / "reach.html").stat().st_size > 50_000
+    assert {(r["mode"], r["area"]) for r in rows} == {
+        (m, a) for m in ("transit", "car", "both") for a in ("core", "region")
+    }
+    assert {r["origin_city"] for r in rows} == {"Changsha", "Zhuzhou", "Xiangtan"} and "pop_median_min" in rows[0]
+    assert set(doc["no_rail_station_within"]) == {"Changsha", "Zhuzhou", "Xiangtan", "region"}
     code, out, _ = run(
         ["compare", "before_west_ring", "with_west_ring", "--json", "-o", str(tmp_path / "diff.html")], capsys
     )

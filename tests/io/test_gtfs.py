@@ -127,7 +127,7 @@ def _service_subgraph(G: nx.MultiDiGraph, svc: str) -> nx.MultiDiGraph:
 
 @pytest.mark.parametrize("period", ["peak", "offpeak"])
 def test_round_trip(feed: Path, period: str) -> None:
-    G = build_graph(as_of=AS_OF, period=period, modes=RAIL_MODES, zones=False)
+    G = build_graph(as_of=AS_OF, period=period, modes=RAIL_MODES, zones=False, roads=False)
     H = graph_from_gtfs(feed, period=period)
     assert H.graph["as_of"] == AS_OF and H.graph["scenario"] == "gtfs:czt" and H.graph["period"] == period
     assert set(G.nodes) == set(H.nodes)

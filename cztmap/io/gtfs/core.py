@@ -255,7 +255,10 @@ def gtfs_tables(  # noqa: C901  TODO(layout): split into named steps
         ds = load_dataset()
     day = parse_date(as_of) or ds.as_of or dt.date.today()
     ds = ds.filter(day)
-    graphs = {p: build_graph(ds, as_of=None, period=p, modes=RAIL_MODES, params=params, zones=False) for p in PERIODS}
+    graphs = {
+        p: build_graph(ds, as_of=None, period=p, modes=RAIL_MODES, params=params, zones=False, roads=False)
+        for p in PERIODS
+    }
     G = graphs["peak"]
     lines = {r.line_id: r for r in ds.lines.itertuples(index=False)}
     st = {r.station_id: r for r in ds.stations.itertuples(index=False)}
