@@ -10,10 +10,9 @@ import pytest
 
 from cztmap import geo as coords
 from cztmap._paths import geo_dir, sources_dir
-from cztmap.data.validate import POSITION_QUALITIES
 from cztmap.data.build import LAYERS, build_dataset, haversine_m
 from cztmap.data.dataset import load_dataset
-from cztmap.data.validate import validate_dataset
+from cztmap.data.validate import POSITION_QUALITIES, validate_dataset
 from cztmap.errors import DataError, UsageError
 
 

@@ -84,7 +84,13 @@ def test_fit_residuals_are_within_three_sigma_of_the_used_constraints():
     worst = max((r for r in fit.residuals if r["used"]), key=lambda r: abs(r["normalised"]))
     assert abs(worst["normalised"]) < 3.5, worst
     assert fit.chi2_reduced < 3.0
-    assert joins == {"观沙岭": "L4 观沙岭", "开福寺": "L1 开福寺", "长沙": "L2 锦泰广场", "树木岭": "L4 树木岭", "先锋": "L1 中信广场"}
+    assert joins == {
+        "观沙岭": "L4 观沙岭",
+        "开福寺": "L1 开福寺",
+        "长沙": "L2 锦泰广场",
+        "树木岭": "L4 树木岭",
+        "先锋": "L1 中信广场",
+    }
 
 
 def test_changsha_czt_platforms_are_east_of_the_china_railway_building():
