@@ -92,6 +92,7 @@ class Params:
         }
     )
     feeder_headway_station_min: dict[str, float] = field(default_factory=dict)
+    feeder_max_min: float = 30.0
     # --- access / egress between places and the network ------------------------------------
     access_speed_kmh: float = 20.0
     access_detour: float = 1.3
@@ -202,6 +203,9 @@ SOURCES: dict[str, str] = {
     "figure was found; HSR/CZT 15, conventional rail 20, metro 10 = the city bus network).",
     "feeder_headway_station_min": "per-station feeder headways (station_id → minutes) overriding feeder_headway_min; "
     "a scenario adds or densifies feeders here.",
+    "feeder_max_min": "minutes; a place gets a feeder edge to every station it reaches within this (link to the "
+    "stop, ride, forecourt; assumption: feeders serve a station's catchment); a place with none reaches its two "
+    "nearest stations, flagged long_feeder.",
     "access_speed_kmh": "km/h for the short link between a place and its nearest feeder stop beyond walking "
     "distance (local bus/e-bike/taxi mix; assumption).",
     "access_detour": "street distance ÷ straight distance for access links (assumption 1.3).",

@@ -615,7 +615,10 @@ def _drop_skeleton(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     H.graph.setdefault("crs", "EPSG:4326")
     H.remove_edges_from([(u, v, k) for u, v, k, d in H.edges(keys=True, data=True) if d.get("mode") == "road"])
     H.remove_nodes_from([n for n, d in list(H.nodes(data=True)) if d.get("kind") in ("road", "feeder")])
-    H.remove_edges_from([(u, v, k) for u, v, k, d in H.edges(keys=True, data=True) if d.get("mode") == "access"])
+    H.remove_edges_from(
+        [(u, v, k) for u, v, k, d in H.edges(keys=True, data=True) if d.get("mode") in ("access", "feeder")]
+    )
+    H.graph.pop("feeder_net", None)
     return H
 
 

@@ -10,17 +10,17 @@ Three things live on the roads:
   streets and village roads no source gives: its edges are straight lines × ``local_detour`` at
   ``road_speed_kmh["local"]``. It is schematic (expected error: about ± 30 % on local legs) and is
   replaced by OpenStreetMap streets with :func:`cztmap.io.osm.merge_roads`.
-* **feeder buses** -- two copies of the road graph at bus speeds (``feeder_speed_kmh`` by road class):
-  ``Fi:<road node>`` (towards a station) and ``Fo:<road node>`` (away from a station). A feeder ride
-  always touches a station: ``Fi:<stop> → S:<station>`` (``feeder_alight``) and ``S:<station> → Fo:<stop>``
-  (``board``, service ``feeder``) each cost the station's feeder wait (``wait_fraction`` × its feeder
-  headway, :meth:`cztmap.params.Params.feeder_headway`), so a scenario densifies feeders at a station by
-  setting ``feeder_headway_station_min``. The inbound wait is booked at the station end so that the
-  station's own headway applies.
+* **feeder buses** -- the road graph at bus speeds (``feeder_speed_kmh`` by road class), compiled once
+  per graph (:class:`FeederNet`, ``G.graph["_feeder"]``). A place gets one ``feeder`` edge to each
+  station it reaches within ``feeder_max_min`` (stop link + ride + forecourt) plus that station's feeder
+  wait (``wait_fraction`` × its feeder headway, :meth:`cztmap.params.Params.feeder_headway`), so a
+  scenario densifies feeders at a station by setting ``feeder_headway_station_min``. A feeder ride
+  always ends at a station: there is no bus ride from place to place, and no feeder ride longer than
+  ``feeder_max_min`` except for a place with no station that close (flagged ``long_feeder``).
 * **places** (zones, user points, grid cells) reach the network over these layers: a walk to every
   station within ``walk_access_max_m``; a short link to the ``access_k`` nearest road nodes (walking up to
   ``walk_access_max_m``, beyond at ``access_speed_kmh``, flagged ``long_access`` beyond ``access_max_m``)
-  that joins the feeder layer (transit) and the car layer (car). There is no straight place → station leg
+  where the feeder ride starts (transit) or the car joins the roads (car). There is no straight place → station leg
   beyond walking distance any more.
 
 The mesh is built once from the **embedded** dataset (all dates and statuses), so it does not depend on
@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -52,8 +53,7 @@ from cztmap.geo import haversine_m
 from cztmap.params import DEFAULTS, Params
 
 __all__ = [
-    "FEEDER_IN",
-    "FEEDER_OUT",
+    "FeederNet",
     "RoadMesh",
     "add_feeder_layer",
     "add_road_layer",
@@ -63,8 +63,6 @@ __all__ = [
     "road_node_id",
 ]
 
-FEEDER_IN = "Fi:"
-FEEDER_OUT = "Fo:"
 #: Road-class → OSM-style highway of the corridors (as in the dataset build).
 _LOCAL = "local"
 _STATION_MODE_ORDER = ("hsr", "intercity", "rail", "maglev", "metro", "art")
@@ -326,50 +324,73 @@ def _feeder_speed_mps(highway: Any, params: Params) -> float:
     return float(table.get(h, table[_LOCAL])) / 3.6
 
 
+class FeederNet:
+    """The road graph at feeder-bus speeds (compiled) and where each station's feeders stop.
+
+    Kept in a registry under the token ``G.graph["feeder_net"]`` (a short string, so ``G.copy()``
+    shares it and GraphML exports carry only the token; a graph read back in another process finds no
+    network and rebuilds it from its road edges, see :func:`cztmap.io.osm.merge_roads`).
+    """
+
+    __slots__ = ("ids", "index", "matrix", "stations")
+
+    def __init__(self, ids: list[str], matrix: Any) -> None:
+        self.ids = ids
+        self.index = {n: i for i, n in enumerate(ids)}
+        self.matrix = matrix
+        #: station node → (road indices, forecourt seconds, wait seconds)
+        self.stations: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
+
+    def __repr__(self) -> str:
+        return f"<cztmap feeder network: {len(self.ids)} road nodes, {len(self.stations)} stations>"
+
+    __str__ = __repr__
+
+
 def add_feeder_layer(
     G: nx.MultiDiGraph, params: Params = DEFAULTS, *, edges: list[tuple[str, str, dict[str, Any]]] | None = None
-) -> int:
-    """Add the two feeder-bus copies (``Fi:``/``Fo:``) of the road edges; return the number of ride edges.
+) -> FeederNet:
+    """Compile the road edges at feeder-bus speeds into ``G.graph["_feeder"]`` and return it.
 
     ``edges`` defaults to every ``mode="road"`` edge of ``G`` (e.g. OpenStreetMap streets).
     """
+    import scipy.sparse as sp
+
     if edges is None:
         edges = [(u, v, d) for u, v, d in G.edges(data=True) if d.get("mode") == "road"]
-    count = 0
+    ids = sorted({n for u, v, _ in edges for n in (u, v)}, key=str)
+    index = {n: i for i, n in enumerate(ids)}
+    best: dict[tuple[int, int], float] = {}
     for a, b, d in edges:
-        v = _feeder_speed_mps(d.get("highway"), params)
-        length = float(d.get("length", 0.0))
-        for pre in (FEEDER_IN, FEEDER_OUT):
-            for n in (a, b):
-                if pre + n not in G:
-                    nd = G.nodes[n] if n in G else {}
-                    G.add_node(
-                        pre + n,
-                        x=float(nd.get("x", 0.0)),
-                        y=float(nd.get("y", 0.0)),
-                        kind="feeder",
-                        name_zh="",
-                        name_en="",
-                        city="",
-                        adcode="",
-                        road_node=n,
-                    )
-            extra = {"geometry": d["geometry"]} if d.get("geometry") is not None else {}
-            G.add_edge(
-                pre + a,
-                pre + b,
-                mode="feeder",
-                service_id="feeder",
-                line_id="feeder",
-                osmid=f"feeder:{d.get('osmid', '')}",
-                highway=d.get("highway"),
-                length=length,
-                travel_time=length / v,
-                in_vehicle_time=length / v,
-                **extra,
-            )
-            count += 1
-    return count
+        t = float(d.get("length", 0.0)) / _feeder_speed_mps(d.get("highway"), params)
+        key = (index[a], index[b])
+        if t < best.get(key, math.inf):
+            best[key] = t
+    rows = np.array([k[0] for k in best], dtype=np.int64)
+    cols = np.array([k[1] for k in best], dtype=np.int64)
+    vals = np.array(list(best.values()), dtype=float) + 1e-9  # keep zero-length edges as edges
+    net = FeederNet(ids, sp.csr_array((vals, (rows, cols)), shape=(len(ids), len(ids))))
+    token = f"feeder-{uuid.uuid4().hex}"
+    _REGISTRY[token] = net
+    while len(_REGISTRY) > _REGISTRY_SIZE:
+        _REGISTRY.pop(next(iter(_REGISTRY)))
+    G.graph["feeder_net"] = token
+    return net
+
+
+_REGISTRY: dict[str, FeederNet] = {}
+_REGISTRY_SIZE = 64
+
+
+def _feeder(G: nx.MultiDiGraph) -> FeederNet | None:
+    token = G.graph.get("feeder_net")
+    return _REGISTRY.get(token) if isinstance(token, str) else None
+
+
+@lru_cache(maxsize=4)
+def _fixed_station_nodes(version: str) -> tuple[str, ...]:
+    """Road nodes of every station of the embedded dataset (all dates): the fixed reference of feeder reach."""
+    return tuple(sorted({road_node_id(g.x, g.y) for g in load_dataset().stations.geometry}))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -399,10 +420,10 @@ class _Index:
 
 
 def _index(G: nx.MultiDiGraph, kind: str) -> _Index:
+    net = _feeder(G)
+    feeder = net.index if net is not None else {}
     ids = [
-        n
-        for n, d in G.nodes(data=True)
-        if d.get("kind") == kind and (kind != "road" or G.degree(n) > 0 or (FEEDER_IN + str(n)) in G)
+        n for n, d in G.nodes(data=True) if d.get("kind") == kind and (kind != "road" or G.degree(n) > 0 or n in feeder)
     ]
     xs = np.array([float(G.nodes[n]["x"]) for n in ids])
     ys = np.array([float(G.nodes[n]["y"]) for n in ids])
@@ -427,14 +448,15 @@ def link_stations(
 ) -> int:
     """Put every station on the road graph: car forecourt links and feeder stops; return stations linked.
 
-    A station whose position is a road node links to it with ``forecourt_walk_s``; other stations (for
-    example added by a scenario, or on OpenStreetMap streets) link to their ``access_k`` nearest road
-    nodes over local streets. ``car_from_station=False`` keeps only road → station car links (drive or be
+    A station whose position is a road node uses it with ``forecourt_walk_s``; other stations (for
+    example added by a scenario, or on OpenStreetMap streets) use their ``access_k`` nearest road nodes
+    over local streets. ``car_from_station=False`` keeps only road → station car links (drive or be
     driven to the station, then ride): in a graph with both cars and trains nobody leaves a train and
-    drives on from the station.
+    drives on from the station. Feeder stops are recorded in ``G.graph["_feeder"]`` with the station's
+    feeder wait (:meth:`cztmap.params.Params.feeder_headway`); :func:`link_places` turns them into edges.
     """
     roads = _index(G, "road")
-    feeder = feeder and bool(roads.ids) and (FEEDER_IN + roads.ids[0]) in G
+    net = _feeder(G) if feeder else None
     linked = 0
     factor = params.road_congestion_factor.get(str(G.graph.get("period", "peak")), 1.0)
     local_v = params.road_speed_kmh[_LOCAL] * factor / 3.6
@@ -443,44 +465,36 @@ def link_stations(
             continue
         x, y = float(d["x"]), float(d["y"])
         own = road_node_id(x, y)
-        targets = [(own, 0.0)] if own in G and G.degree(own) > 0 else roads.near(x, y, params.access_k)
+        has_own = own in G and (G.degree(own) > 0 or (net is not None and own in net.index))
+        targets = [(own, 0.0)] if has_own else roads.near(x, y, params.access_k)
         if not targets:
             continue
-        mode = _station_mode(G, st)
-        wait = params.wait_fraction * params.feeder_headway(st.removeprefix("S:"), mode) * 60.0
         for r, dist in targets:
             length = dist * params.local_detour
             t = params.forecourt_walk_s + length / local_v
-            attrs = {"length": length, "long_access": dist > params.access_max_m, "access_mode": "forecourt"}
+            attrs = {
+                "length": length,
+                "long_access": dist > params.access_max_m,
+                "access_mode": "forecourt",
+                "osmid": "cztmap:forecourt",
+            }
             if car:
                 G.add_edge(r, st, mode="access", travel_time=t, access_time=t, **attrs)
                 if car_from_station:
                     G.add_edge(st, r, mode="access", travel_time=t, access_time=t, **attrs)
-            if feeder and mode is not None:
-                G.add_edge(
-                    FEEDER_IN + r,
-                    st,
-                    mode="feeder_alight",
-                    service_id="feeder",
-                    line_id="feeder",
-                    travel_time=t + wait,
-                    wait_time=wait,
-                    walk_time=t,
-                    headway_min=wait / 60.0 / params.wait_fraction if params.wait_fraction else 0.0,
-                    **attrs,
-                )
-                G.add_edge(
-                    st,
-                    FEEDER_OUT + r,
-                    mode="board",
-                    service_id="feeder",
-                    line_id="feeder",
-                    travel_time=t + wait,
-                    wait_time=wait,
-                    walk_time=t,
-                    headway_min=wait / 60.0 / params.wait_fraction if params.wait_fraction else 0.0,
-                    headway_source="feeder",
-                    **attrs,
+        mode = _station_mode(G, st)
+        if net is not None and mode is not None:
+            idx = [
+                (net.index[r], params.forecourt_walk_s + dist * params.local_detour / local_v)
+                for r, dist in targets
+                if r in net.index
+            ]
+            if idx:
+                wait = params.wait_fraction * params.feeder_headway(st.removeprefix("S:"), mode) * 60.0
+                net.stations[st] = (
+                    np.array([i for i, _ in idx], dtype=np.int64),
+                    np.array([t for _, t in idx], dtype=float),
+                    wait,
                 )
         linked += 1
     return linked
@@ -491,24 +505,45 @@ def link_places(
     places: Sequence[tuple[str, str, float, float]],
     params: Params = DEFAULTS,
 ) -> int:
-    """Link places ``(origin node, arrival node, lon, lat)`` to stations, feeder stops and roads.
+    """Link places ``(origin node, arrival node, lon, lat)`` to stations (walk, feeder) and roads (car).
 
-    Returns the number of access edges added. See the module docstring for the rules.
+    * a walk to every station within ``walk_access_max_m``;
+    * a **feeder** edge (``mode="feeder"``) to every station whose feeders the place reaches within
+      ``feeder_max_min`` over the roads: the short link to the place's ``access_k`` nearest road nodes
+      (walking up to ``walk_access_max_m``, beyond at ``access_speed_kmh``), the ride along the road graph
+      at bus speeds, the forecourt walk and the station's feeder wait; a place with no station within
+      that reaches its two nearest stations this way, flagged ``long_feeder`` (a county coach, not a
+      feeder);
+    * a **car** link to the ``access_k`` nearest road nodes (local streets), if the graph has cars.
+
+    Returns the number of edges added.
     """
     stations = _index(G, "station")
     roads = _index(G, "road")
-    feeder = bool(roads.ids) and (FEEDER_IN + roads.ids[0]) in G
+    net = _feeder(G)
     car = any(d.get("mode") == "road" for r in roads.ids[:50] for _, _, d in G.out_edges(r, data=True))
     walk_v = params.walk_speed_mps
     feed_v = params.access_speed_kmh / 3.6
-    car_v = params.road_speed_kmh[_LOCAL] * params.road_congestion_factor.get(G.graph.get("period", "peak"), 1.0) / 3.6
+    factor = params.road_congestion_factor.get(str(G.graph.get("period", "peak")), 1.0)
+    car_v = params.road_speed_kmh[_LOCAL] * factor / 3.6
     added = 0
 
     def edge(a: str, b: str, length: float, t: float, how: str, long: bool) -> None:
         nonlocal added
-        G.add_edge(a, b, mode="access", length=length, travel_time=t, access_time=t, access_mode=how, long_access=long)
+        G.add_edge(
+            a,
+            b,
+            mode="access",
+            length=length,
+            travel_time=t,
+            access_time=t,
+            access_mode=how,
+            long_access=long,
+            osmid=f"cztmap:{how}",
+        )
         added += 1
 
+    starts: list[list[tuple[int, float, float]]] = []  # per place: (feeder road index, seconds, metres)
     for origin, arrive, lon, lat in places:
         for st, dist in stations.within(lon, lat, params.walk_access_max_m):
             length = max(dist, 1.0) * params.walk_detour
@@ -516,29 +551,111 @@ def link_places(
             edge(st, arrive, length, length / walk_v, "walk", False)
         near = roads.near(lon, lat, params.access_k)
         near = [(r, d) for i, (r, d) in enumerate(near) if i == 0 or d <= params.access_max_m]
+        mine = []
         for r, dist in near:
             long = dist > params.access_max_m
-            if feeder:
-                walking = dist <= params.walk_access_max_m
-                length = max(dist, 1.0) * (params.walk_detour if walking else params.access_detour)
-                t = length / (walk_v if walking else feed_v)
-                edge(origin, FEEDER_IN + r, length, t, "walk" if walking else "feeder_access", long)
-                edge(FEEDER_OUT + r, arrive, length, t, "walk" if walking else "feeder_access", long)
             if car:
                 length = max(dist, 1.0) * params.local_detour
                 t = params.car_terminal_s + length / car_v
                 edge(origin, r, length, t, "car", long)
                 edge(r, arrive, length, t, "car", long)
-        if not near and not stations.ids:
+            if net is not None and r in net.index:
+                walking = dist <= params.walk_access_max_m
+                length = max(dist, 1.0) * (params.walk_detour if walking else params.access_detour)
+                mine.append((net.index[r], length / (walk_v if walking else feed_v), length))
+        starts.append(mine)
+        if not near and not net:  # a graph without roads (e.g. GTFS import): nearest station of each line
+            added += _link_without_roads(G, origin, arrive, lon, lat, stations, params)
+    if net is not None and net.stations:
+        added += _link_feeders(G, net, places, starts, params)
+    return added
+
+
+def _link_without_roads(
+    G: nx.MultiDiGraph, origin: str, arrive: str, lon: float, lat: float, stations: _Index, params: Params
+) -> int:
+    covered: set[str] = set()
+    added = 0
+    v = params.access_speed_kmh / 3.6
+    for st, dist in stations.near(lon, lat, len(stations.ids)):
+        lines = [ln for ln in str(G.nodes[st].get("lines") or "").split(";") if ln]
+        if any(ln not in covered for ln in lines) or not covered:
+            covered.update(lines)
+            length = max(dist, 1.0) * params.access_detour
+            long = dist > params.access_max_m
+            for a, b in ((origin, st), (st, arrive)):
+                G.add_edge(
+                    a,
+                    b,
+                    mode="access",
+                    length=length,
+                    travel_time=length / v,
+                    access_time=length / v,
+                    access_mode="feeder_access",
+                    long_access=long,
+                )
+                added += 1
+    return added
+
+
+def _link_feeders(
+    G: nx.MultiDiGraph,
+    net: FeederNet,
+    places: Sequence[tuple[str, str, float, float]],
+    starts: list[list[tuple[int, float, float]]],
+    params: Params,
+) -> int:
+    """Feeder edges place ↔ station over the compiled feeder road graph (chunks of places)."""
+    from scipy.sparse.csgraph import dijkstra
+
+    st_nodes = list(net.stations)
+    att_road = np.concatenate([net.stations[s][0] for s in st_nodes])
+    att_fc = np.concatenate([net.stations[s][1] for s in st_nodes])
+    att_st = np.concatenate([np.full(len(net.stations[s][0]), i) for i, s in enumerate(st_nodes)])
+    waits = np.array([net.stations[s][2] for s in st_nodes])
+    limit = params.feeder_max_min * 60.0
+    # a place's feeder reach is max(feeder_max_min, its time to the nearest station of the embedded dataset
+    # on any date + feeder_max_min): fixed geography, so opening a station only ever adds feeder edges
+    fixed = np.array([net.index[n] for n in _fixed_station_nodes(load_dataset().version) if n in net.index])
+    added = 0
+    chunk = max(1, 2_000_000 // max(len(net.ids), 1))
+    for lo in range(0, len(places), chunk):
+        block = list(range(lo, min(lo + chunk, len(places))))
+        srcs = sorted({i for p in block for i, _, _ in starts[p]})
+        if not srcs:
             continue
-        if not near:  # a graph without roads (rail modes only on a custom graph): nearest station per line
-            covered: set[str] = set()
-            for st, dist in stations.near(lon, lat, len(stations.ids)):
-                lines = [ln for ln in str(G.nodes[st].get("lines") or "").split(";") if ln]
-                if any(ln not in covered for ln in lines) or not covered:
-                    covered.update(lines)
-                    length = max(dist, 1.0) * params.access_detour
-                    long = dist > params.access_max_m
-                    edge(origin, st, length, length / feed_v, "feeder_access", long)
-                    edge(st, arrive, length, length / feed_v, "feeder_access", long)
+        pos = {s: k for k, s in enumerate(srcs)}
+        dist = dijkstra(net.matrix, directed=True, indices=srcs)
+        for p in block:
+            if not starts[p]:
+                continue
+            t_road = np.min([dist[pos[i]] + t0 for i, t0, _ in starts[p]], axis=0)
+            best = np.full(len(st_nodes), np.inf)
+            np.minimum.at(best, att_st, t_road[att_road] + att_fc)
+            reach = limit
+            if len(fixed):
+                reach = max(limit, float(np.min(t_road[fixed])) + limit)
+            ok = np.flatnonzero(best <= reach)
+            if not len(ok):  # the stations of its reach are not open on this date: the two nearest
+                finite = np.flatnonzero(np.isfinite(best))
+                ok = finite[np.argsort(best[finite], kind="stable")[:2]]
+            origin, arrive = places[p][0], places[p][1]
+            for k in ok:
+                st = st_nodes[int(k)]
+                t = float(best[k] + waits[k])
+                for a, b in ((origin, st), (st, arrive)):
+                    G.add_edge(
+                        a,
+                        b,
+                        mode="feeder",
+                        service_id="feeder",
+                        line_id="feeder",
+                        length=0.0,
+                        travel_time=t,
+                        in_vehicle_time=float(best[k]),
+                        wait_time=float(waits[k]),
+                        long_feeder=bool(best[k] > limit),
+                        osmid="cztmap:feeder",
+                    )
+                    added += 1
     return added

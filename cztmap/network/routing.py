@@ -32,7 +32,7 @@ from cztmap.network.names import describe_place, resolve_node, resolve_places, s
 #: ``resolve_node`` and ``station_index`` live in :mod:`cztmap.network.names` (re-exported here).
 __all__ = ["Itinerary", "Leg", "in_vehicle_time", "resolve_node", "route", "station_index"]
 
-_RIDE_MODES = {"metro", "maglev", "intercity", "hsr", "art", "rail", "feeder"}
+_RIDE_MODES = {"metro", "maglev", "intercity", "hsr", "art", "rail"}
 
 
 @dataclass
@@ -259,11 +259,30 @@ def _legs(G: nx.MultiDiGraph, path: list[str], weight: str) -> list[Leg]:
             cur.coords.extend(list(geom.coords)[1:] if geom is not None else [xy_v])
             t += float(e["travel_time"])
             continue
-        if mode in ("alight", "feeder_alight"):  # a feeder's wait is booked where it meets the station
+        if mode == "alight":
             if cur is not None:
-                cur.wait_s += float(e.get("wait_time", 0.0))
-                cur.walk_s += float(e["travel_time"]) - float(e.get("wait_time", 0.0))
+                cur.walk_s += float(e["travel_time"])
                 t += float(e["travel_time"])
+            cur = None
+            continue
+        if mode == "feeder":  # one edge place ↔ station: stop link + ride over the roads + wait
+            wait = float(e.get("wait_time", 0.0))
+            leg = Leg(
+                "ride",
+                "feeder",
+                "feeder",
+                u,
+                v,
+                _label(G, u),
+                _label(G, v),
+                depart_s=t,
+                wait_s=wait,
+                stops=[_label(G, u), _label(G, v)],
+                coords=[xy_u, xy_v],
+            )
+            leg.in_vehicle_s = float(e["travel_time"]) - wait
+            legs.append(leg)
+            t += float(e["travel_time"])
             cur = None
             continue
         # walk, access, road

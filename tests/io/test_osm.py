@@ -283,7 +283,7 @@ def test_merge_roads_routes_through_streets(xml_roads):
             assert a in d, (n, a)
     # access: stations, the zone and the far point linked (the far one flagged long_access), platforms not
     acc = [(u, v, d) for u, v, d in M.edges(data=True) if d["mode"] == "access"]
-    linked = {x.removesuffix(":in") for u, v, _ in acc for x in (u, v) if not x.startswith(("O:", "Fi:", "Fo:"))}
+    linked = {x.removesuffix(":in") for u, v, _ in acc for x in (u, v) if not x.startswith("O:")}
     assert linked == {"S:a", "S:b", "Z:000001", "X:far"} and M.graph["road_access"] == 4
     speeds = {
         "walk": DEFAULTS.walk_speed_mps,
@@ -307,7 +307,7 @@ def test_merge_roads_routes_through_streets(xml_roads):
 
     nodes, edges = ox.graph_to_gdfs(M)
     assert len(nodes) == M.number_of_nodes() and len(edges) == M.number_of_edges()
-    assert set(edges["mode"]) == {"road", "access", "board", "metro", "alight", "feeder", "feeder_alight"}
+    assert set(edges["mode"]) == {"road", "access", "board", "metro", "alight", "feeder"}
 
 
 def test_merge_roads_connect_and_params(xml_roads):

@@ -24,7 +24,7 @@ def test_graph_contract(G_2024):
         assert {"x", "y", "kind", "name_zh", "name_en", "city", "adcode", "street_count"} <= set(d), n
         assert 111.8 < d["x"] < 114.3 and 26 < d["y"] < 28.8
     kinds = summary(G)["nodes"]
-    assert set(kinds) == {"station", "platform", "road", "feeder", "zone"}
+    assert set(kinds) == {"station", "platform", "road", "zone"}
     for u, v, d in G.edges(data=True):
         assert d["travel_time"] >= 0 and d["length"] >= 0 and d["mode"], (u, v)
         if d["mode"] == "road":
