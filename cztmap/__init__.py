@@ -181,8 +181,8 @@ if TYPE_CHECKING:  # static analysers and IDEs see the real names
     from cztmap.errors import CztmapError, DataError, NoRouteError, ScenarioError, StationNotFoundError, UsageError
     from cztmap.io.convert import from_osmnx, read_osmnx_graphml, street_view, to_osmnx, write_osmnx_graphml
     from cztmap.io.layers import read_graph, write_graph, write_layers
-    from cztmap.network.names import resolve_node
     from cztmap.network.build import add_point, build_graph, scenario_graph
     from cztmap.network.engine import CompiledGraph, compile_graph, travel_time_matrix
+    from cztmap.network.names import resolve_node
     from cztmap.network.routing import Itinerary, in_vehicle_time, route
     from cztmap.params import DEFAULTS, Params

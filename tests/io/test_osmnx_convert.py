@@ -3,6 +3,7 @@ on the embedded graph and on a graph with merged OpenStreetMap streets (tests/da
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import matplotlib
@@ -59,7 +60,7 @@ def test_shortest_path_scalar_and_list_with_station_names(embedded) -> None:
     assert len(paths) == 2 and paths[0] == path and paths[1][0] == c
     k = list(ox.routing.k_shortest_paths(H, a, b, 3, weight="travel_time"))
     assert len(k) == 3 and k[0] == path
-    costs = [sum(min(d["travel_time"] for d in H[u][v].values()) for u, v in zip(p[:-1], p[1:])) for p in k]
+    costs = [sum(min(d["travel_time"] for d in H[u][v].values()) for u, v in itertools.pairwise(p)) for p in k]
     assert costs == sorted(costs)
 
 
