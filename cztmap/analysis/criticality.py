@@ -45,6 +45,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
+from cztmap._progress import track
 from cztmap.analysis.integration import CITIES, GRID_SIZE_M, TAU_MIN, analysis_units
 from cztmap.errors import UsageError
 from cztmap.network.engine import compile_graph
@@ -220,7 +221,7 @@ def criticality(
 
     base_index, base_mean, base_disc = _measures(run(None), w, tau_min)
     rows = []
-    for (kind, eid), (name, edges) in _elements(H, kinds).items():
+    for (kind, eid), (name, edges) in track(_elements(H, kinds).items(), "criticality: closing elements"):
         idx, mean, disc = _measures(run(edges), w, tau_min)
         rows.append(
             {
