@@ -106,6 +106,17 @@ def _elements(G: nx.MultiDiGraph, kinds: Iterable[str]) -> dict[tuple[str, str],
     return out
 
 
+def _geometry_quality(H: nx.MultiDiGraph, kind: str, edges: set[tuple[Any, Any, Any]]) -> str:
+    """How far a road's result can be trusted: ``schematic ±<km> km`` for schematic corridors, else ``""``."""
+    if kind != "road":
+        return ""
+    errs = [H.edges[e].get("geometry_error_m") for e in edges]
+    errs = [float(x) for x in errs if x is not None and x == x]
+    q = {H.edges[e].get("geometry_quality") for e in edges} - {None}
+    label = "schematic" if "schematic" in q else ",".join(sorted(str(x) for x in q))
+    return f"{label} ±{max(errs) / 1000:.0f} km" if errs else label
+
+
 def _path_edges(pred: np.ndarray, tgt: np.ndarray, n: int) -> list[np.ndarray]:
     """Per source, the edges on its shortest paths to the targets, as sorted codes ``pred * n + node``.
 
@@ -158,7 +169,9 @@ def criticality(
     pandas.DataFrame
         ``rank``, ``kind``, ``element`` (station id, section id or road id), ``name``,
         ``index_before``, ``index_after``, ``index_loss``, ``index_loss_pct``,
-        ``mean_increase_min``, ``disconnected_share``, ``edges_removed``; sorted by rank.
+        ``mean_increase_min``, ``disconnected_share``, ``edges_removed``, ``geometry`` (for roads:
+        ``schematic ±<km> km`` -- a schematic corridor's loss partly reflects where its stand-in anchors
+        sit, so read it with that error; OpenStreetMap streets from ``cztmap roads`` remove it); sorted by rank.
         ``attrs["elapsed_s"]`` is the run time, ``attrs["tested"]`` the number of elements.
 
     Raises
@@ -235,6 +248,7 @@ def criticality(
                 "mean_increase_min": mean - base_mean,
                 "disconnected_share": disc - base_disc,
                 "edges_removed": len(edges),
+                "geometry": _geometry_quality(H, kind, edges),
             }
         )
     cols = [
@@ -249,6 +263,7 @@ def criticality(
         "mean_increase_min",
         "disconnected_share",
         "edges_removed",
+        "geometry",
     ]
     if not rows:
         out = pd.DataFrame(columns=cols)
