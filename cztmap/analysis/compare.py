@@ -125,28 +125,32 @@ class Comparison:
         }
 
 
-def _as_graph(x: Any, *, period: str | None, params: Params) -> tuple[nx.MultiDiGraph, str]:
+def _as_graph(x: Any, *, period: str | None, params: Params, modes: Any = None) -> tuple[nx.MultiDiGraph, str]:
     if isinstance(x, nx.MultiDiGraph):
         return x, str(x.graph.get("scenario") or x.graph.get("as_of"))
     if isinstance(x, Scenario):
-        return scenario_graph(x, params=params, period=period), x.name
+        return scenario_graph(x, params=params, period=period, modes=modes), x.name
     if isinstance(x, (dt.date, dt.datetime)):
         d = parse_date(x)
         assert d is not None
-        return build_graph(as_of=d, period=period or "peak", params=params, scenario=d.isoformat()), d.isoformat()
+        return build_graph(
+            as_of=d, period=period or "peak", params=params, scenario=d.isoformat(), modes=modes
+        ), d.isoformat()
     if isinstance(x, (str, Path)):
         p = Path(x)
         if p.suffix == ".toml" or p.is_file():
             scn = load_scenario(p)
-            return scenario_graph(scn, params=params, period=period), scn.name
+            return scenario_graph(scn, params=params, period=period, modes=modes), scn.name
         shipped = shipped_scenarios()
         if str(x) in shipped:
             scn = load_scenario(shipped[str(x)])
-            return scenario_graph(scn, params=params, period=period), scn.name
+            return scenario_graph(scn, params=params, period=period, modes=modes), scn.name
         d = parse_date(str(x), argument="compare")
         if d is None:
             raise UsageError(f"Cannot compare {x!r}; give a scenario, a .toml path or an ISO date.")
-        return build_graph(as_of=d, period=period or "peak", params=params, scenario=d.isoformat()), d.isoformat()
+        return build_graph(
+            as_of=d, period=period or "peak", params=params, scenario=d.isoformat(), modes=modes
+        ), d.isoformat()
     raise UsageError(
         f"Cannot compare {x!r}; give a Scenario, a .toml path, a shipped scenario name, a date or a graph."
     )
@@ -187,6 +191,7 @@ def compare(
     top: int = 5,
     period: str | None = None,
     params: Params = DEFAULTS,
+    modes: Any = None,
 ) -> Comparison:
     """Compare two networks: matrices, cross-city table, winners/losers, added/removed sections.
 
@@ -210,6 +215,9 @@ def compare(
     period : str, optional
         Override the scenarios' period.
     params : Params
+    modes : str or iterable of str, optional
+        Modes of both graphs built here (as ``build_graph``; default all). ``"transit"`` shows what a
+        rail scenario changes; with cars the car is faster door to door for most pairs.
 
     Returns
     -------
@@ -249,8 +257,8 @@ def compare(
             ),
             scn,
         )
-    Ga, na = _as_graph(base, period=period, params=params)
-    Gb, nb = _as_graph(other, period=period, params=params)
+    Ga, na = _as_graph(base, period=period, params=params, modes=modes)
+    Gb, nb = _as_graph(other, period=period, params=params, modes=modes)
     za, zb = zone_table(Ga), zone_table(Gb)
     zones = [a for a in za["adcode"] if a in set(zb["adcode"])]
     before, after = zone_matrix(Ga, zones), zone_matrix(Gb, zones)

@@ -93,6 +93,13 @@ def add_parsers(sub: Any) -> None:
         help="resolution of the cross-city table: district seats or 3-km population hexagons",
     )
     co.add_argument("--top", type=int, default=5, help="winners/losers to list (default: 5)")
+    co.add_argument(
+        "--modes",
+        nargs="+",
+        metavar="MODE",
+        help="modes of both networks (default: transit -- cars would hide what a rail scenario changes; "
+        "`both` for everything)",
+    )
     co.add_argument("-o", "--output", help="diff map (.html); '-' writes it to stdout")
     co.add_argument("--offline", action="store_true", help="self-contained HTML map (no tiles, no network requests)")
     co.add_argument("--json", action="store_true", help="print the full comparison as JSON")
@@ -289,7 +296,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         from cztmap._atomic import check_writable
 
         check_writable(args.output, argument="output")
-    res = compare(a, b, level=args.level, top=args.top)
+    res = compare(a, b, level=args.level, top=args.top, modes=modes(args.modes) or "transit")
     if args.output:
         from cztmap.data.dataset import load_dataset
         from cztmap.viz import maps

@@ -72,13 +72,33 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 @command("calibrate")
 def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from cztmap.network.drive_times import check_drive_times
     from cztmap.network.runtime import calibrate
 
     p, report = calibrate()
+    cars = check_drive_times()
+    car_rows = [
+        {
+            "fact_id": r.fact_id,
+            "role": r.role,
+            "from": r.origin_name,
+            "to": r.destination_name,
+            "published": r.published_min,
+            "low_min": float(r.low_min),
+            "high_min": float(r.high_min),
+            "model_min": round(float(r.model_min), 1),
+            "within": bool(r.within),
+            "error_min": round(float(r.error_min), 1),
+            "source": r.source,
+        }
+        for r in cars.itertuples()
+    ]
     if args.json:
         print(
             json.dumps(
-                {"cruise_fraction_metro": p.cruise_fraction["metro"], "facts": report}, ensure_ascii=False, indent=2
+                {"cruise_fraction_metro": p.cruise_fraction["metro"], "facts": report, "drive_times": car_rows},
+                ensure_ascii=False,
+                indent=2,
             )
         )
     else:
@@ -88,5 +108,12 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             print(
                 f"  {r['line_id']:3} {r['from']}–{r['to']} ({r['sections']} sections): published {r['published_min']} min, "
                 f"model {r['model_min']:.1f} min, error {r['error_min']:+.1f} min ({r['error_pct']:+.1f} %), {fit}"
+            )
+        print("car times (off-peak) against published drive times (data/sources/drive_times.csv):")
+        for c in car_rows:
+            ok = "inside" if c["within"] else f"outside by {c['error_min']:+.1f} min"
+            print(
+                f"  {c['fact_id']} {c['role']:11} {c['from']} → {c['to']}: published {c['published']} "
+                f"({c['low_min']:g}–{c['high_min']:g} min), model {c['model_min']:.1f} min, {ok}"
             )
     return 0

@@ -36,9 +36,9 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -133,6 +133,18 @@ def _corridor_points(ds: Dataset, spacing_m: float) -> dict[str, tuple[float, fl
     return out
 
 
+def _corridor_segments(ds: Dataset, spacing_m: float) -> set[tuple[str, str]]:
+    """Node pairs joined by a corridor segment (both orders): the mesh leaves them to the corridor."""
+    out: set[tuple[str, str]] = set()
+    for g in ds.roads.geometry:
+        if g is None or g.is_empty:
+            continue
+        pts = [road_node_id(x, y) for x, y in _densify(list(g.coords), spacing_m)]
+        for a, b in itertools.pairwise(pts):
+            out.update(((a, b), (b, a)))
+    return out
+
+
 def _mesh_edges(ids: list[str], xy: np.ndarray, max_m: float) -> list[tuple[str, str, float]]:
     """Delaunay edges no longer than ``max_m`` plus the minimum spanning tree (so the mesh is connected)."""
     from scipy.sparse import coo_matrix
@@ -178,9 +190,10 @@ def _mesh_cached(version: str, spacing_m: float, lattice_m: float, max_m: float)
             nid = road_node_id(x, y)
             if nid not in nodes:
                 nodes[nid], source[nid] = (x, y), "lattice"
+    segments = _corridor_segments(ds, spacing_m)
     ids = sorted(nodes)
     pos = _xy_m(np.array([nodes[i][0] for i in ids]), np.array([nodes[i][1] for i in ids]))
-    edges = _mesh_edges(ids, pos, max_m)
+    edges = [(u, v, d) for u, v, d in _mesh_edges(ids, pos, max_m) if (u, v) not in segments]
     import shapely
 
     urban = shapely.union_all(list(ds.districts[ds.districts["kind"] == "district"].geometry))
@@ -259,7 +272,6 @@ def _corridor_edges(ds: Dataset, period: str, params: Params) -> list[tuple[str,
                         b,
                         {
                             "mode": "road",
-                            "osmid": f"cztmap:{r.road_id}",
                             "highway": r.highway,
                             "road_id": r.road_id,
                             "line_id": r.road_id,
@@ -299,7 +311,6 @@ def add_road_layer(
                     b,
                     {
                         "mode": "road",
-                        "osmid": "cztmap:local",
                         "highway": _LOCAL,
                         "road_id": None,
                         "name": "local streets (schematic mesh)" if urban else "county roads (schematic mesh)",
@@ -311,7 +322,11 @@ def add_road_layer(
                 )
             )
     if car:
-        for a, b, attrs in edges:
+        fastest: dict[tuple[str, str], dict[str, Any]] = {}
+        for a, b, attrs in edges:  # one car edge per ordered pair (corridors sharing a segment: the faster)
+            if (a, b) not in fastest or attrs["travel_time"] < fastest[(a, b)]["travel_time"]:
+                fastest[(a, b)] = attrs
+        for (a, b), attrs in fastest.items():
             G.add_edge(a, b, **attrs)
     if feeder:
         add_feeder_layer(G, params, edges=edges)
@@ -370,16 +385,32 @@ def add_feeder_layer(
     cols = np.array([k[1] for k in best], dtype=np.int64)
     vals = np.array(list(best.values()), dtype=float) + 1e-9  # keep zero-length edges as edges
     net = FeederNet(ids, sp.csr_array((vals, (rows, cols)), shape=(len(ids), len(ids))))
-    token = f"feeder-{uuid.uuid4().hex}"
+    _register(G, net)
+    return net
+
+
+def _register(G: nx.MultiDiGraph, net: FeederNet) -> None:
+    """Store ``net`` under a digest of its content (deterministic: the same network gives the same token)."""
+    h = hashlib.sha256()
+    h.update("\n".join(map(str, net.ids)).encode())
+    for arr in (net.matrix.data, net.matrix.indices, net.matrix.indptr):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    for st in sorted(net.stations):
+        idx, fc, wait = net.stations[st]
+        h.update(st.encode())
+        h.update(idx.tobytes())
+        h.update(fc.tobytes())
+        h.update(np.float64(wait).tobytes())
+    token = f"feeder-{h.hexdigest()[:20]}"
+    _REGISTRY.pop(token, None)
     _REGISTRY[token] = net
     while len(_REGISTRY) > _REGISTRY_SIZE:
         _REGISTRY.pop(next(iter(_REGISTRY)))
     G.graph["feeder_net"] = token
-    return net
 
 
 _REGISTRY: dict[str, FeederNet] = {}
-_REGISTRY_SIZE = 64
+_REGISTRY_SIZE = 256
 
 
 def _feeder(G: nx.MultiDiGraph) -> FeederNet | None:
@@ -476,7 +507,6 @@ def link_stations(
                 "length": length,
                 "long_access": dist > params.access_max_m,
                 "access_mode": "forecourt",
-                "osmid": "cztmap:forecourt",
             }
             if car:
                 G.add_edge(r, st, mode="access", travel_time=t, access_time=t, **attrs)
@@ -497,6 +527,8 @@ def link_stations(
                     wait,
                 )
         linked += 1
+    if net is not None:
+        _register(G, net)  # its content changed: a new token
     return linked
 
 
@@ -539,16 +571,18 @@ def link_places(
             access_time=t,
             access_mode=how,
             long_access=long,
-            osmid=f"cztmap:{how}",
         )
         added += 1
 
     starts: list[list[tuple[int, float, float]]] = []  # per place: (feeder road index, seconds, metres)
+    walks: list[dict[str, tuple[float, float]]] = []  # per place: station → (metres, seconds) on foot
     for origin, arrive, lon, lat in places:
-        for st, dist in stations.within(lon, lat, params.walk_access_max_m):
-            length = max(dist, 1.0) * params.walk_detour
-            edge(origin, st, length, length / walk_v, "walk", False)
-            edge(st, arrive, length, length / walk_v, "walk", False)
+        walks.append(
+            {
+                st: (max(dist, 1.0) * params.walk_detour, max(dist, 1.0) * params.walk_detour / walk_v)
+                for st, dist in stations.within(lon, lat, params.walk_access_max_m)
+            }
+        )
         near = roads.near(lon, lat, params.access_k)
         near = [(r, d) for i, (r, d) in enumerate(near) if i == 0 or d <= params.access_max_m]
         mine = []
@@ -566,8 +600,30 @@ def link_places(
         starts.append(mine)
         if not near and not net:  # a graph without roads (e.g. GTFS import): nearest station of each line
             added += _link_without_roads(G, origin, arrive, lon, lat, stations, params)
-    if net is not None and net.stations:
-        added += _link_feeders(G, net, places, starts, params)
+    rides = _feeder_times(net, places, starts, params) if net is not None and net.stations else {}
+    for p, (origin, arrive, _, _) in enumerate(places):
+        # one edge per place and station: the faster of walking and the feeder
+        for st, (length, t) in walks[p].items():
+            if (p, st) not in rides or t <= rides[(p, st)][0]:
+                edge(origin, st, length, t, "walk", False)
+                edge(st, arrive, length, t, "walk", False)
+                rides.pop((p, st), None)
+    for (p, st), (t, ride, wait, long) in sorted(rides.items()):
+        origin, arrive = places[p][0], places[p][1]
+        for a, b in ((origin, st), (st, arrive)):
+            G.add_edge(
+                a,
+                b,
+                mode="feeder",
+                service_id="feeder",
+                line_id="feeder",
+                length=0.0,
+                travel_time=t,
+                in_vehicle_time=ride,
+                wait_time=wait,
+                long_feeder=long,
+            )
+            added += 1
     return added
 
 
@@ -598,14 +654,13 @@ def _link_without_roads(
     return added
 
 
-def _link_feeders(
-    G: nx.MultiDiGraph,
+def _feeder_times(
     net: FeederNet,
     places: Sequence[tuple[str, str, float, float]],
     starts: list[list[tuple[int, float, float]]],
     params: Params,
-) -> int:
-    """Feeder edges place ↔ station over the compiled feeder road graph (chunks of places)."""
+) -> dict[tuple[int, str], tuple[float, float, float, bool]]:
+    """(place index, station) → (seconds incl. wait, ride seconds, wait seconds, long_feeder) over the roads."""
     from scipy.sparse.csgraph import dijkstra
 
     st_nodes = list(net.stations)
@@ -617,7 +672,7 @@ def _link_feeders(
     # a place's feeder reach is max(feeder_max_min, its time to the nearest station of the embedded dataset
     # on any date + feeder_max_min): fixed geography, so opening a station only ever adds feeder edges
     fixed = np.array([net.index[n] for n in _fixed_station_nodes(load_dataset().version) if n in net.index])
-    added = 0
+    out: dict[tuple[int, str], tuple[float, float, float, bool]] = {}
     chunk = max(1, 2_000_000 // max(len(net.ids), 1))
     for lo in range(0, len(places), chunk):
         block = list(range(lo, min(lo + chunk, len(places))))
@@ -632,30 +687,16 @@ def _link_feeders(
             t_road = np.min([dist[pos[i]] + t0 for i, t0, _ in starts[p]], axis=0)
             best = np.full(len(st_nodes), np.inf)
             np.minimum.at(best, att_st, t_road[att_road] + att_fc)
-            reach = limit
-            if len(fixed):
-                reach = max(limit, float(np.min(t_road[fixed])) + limit)
+            reach = max(limit, float(np.min(t_road[fixed])) + limit) if len(fixed) else limit
             ok = np.flatnonzero(best <= reach)
             if not len(ok):  # the stations of its reach are not open on this date: the two nearest
                 finite = np.flatnonzero(np.isfinite(best))
                 ok = finite[np.argsort(best[finite], kind="stable")[:2]]
-            origin, arrive = places[p][0], places[p][1]
             for k in ok:
-                st = st_nodes[int(k)]
-                t = float(best[k] + waits[k])
-                for a, b in ((origin, st), (st, arrive)):
-                    G.add_edge(
-                        a,
-                        b,
-                        mode="feeder",
-                        service_id="feeder",
-                        line_id="feeder",
-                        length=0.0,
-                        travel_time=t,
-                        in_vehicle_time=float(best[k]),
-                        wait_time=float(waits[k]),
-                        long_feeder=bool(best[k] > limit),
-                        osmid="cztmap:feeder",
-                    )
-                    added += 1
-    return added
+                out[(p, st_nodes[int(k)])] = (
+                    float(best[k] + waits[k]),
+                    float(best[k]),
+                    float(waits[k]),
+                    bool(best[k] > limit),
+                )
+    return out
