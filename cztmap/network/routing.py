@@ -33,7 +33,7 @@ from cztmap.network.build import add_point, sink
 
 __all__ = ["Itinerary", "Leg", "in_vehicle_time", "resolve_node", "route", "station_index"]
 
-_RIDE_MODES = {"metro", "maglev", "intercity", "hsr", "art"}
+_RIDE_MODES = {"metro", "maglev", "intercity", "hsr", "rail", "art"}
 
 
 def _norm(text: str) -> str:
@@ -171,7 +171,7 @@ def _known_elsewhere(text: str) -> bool:
 class Leg:
     """One leg of an itinerary.
 
-    ``kind`` is ``ride`` (in a vehicle: metro, maglev, intercity, hsr, art), ``drive`` (road),
+    ``kind`` is ``ride`` (in a vehicle: metro, maglev, intercity, hsr, rail, art), ``drive`` (road),
     ``walk`` (between stations), ``access`` (between a place and the network) or ``transfer``.
     Times are seconds; ``depart_s`` is the offset from the start of the journey.
     """

@@ -26,6 +26,9 @@ __all__ = ["Complex", "group_complexes", "interpolate_unplaced", "station_featur
 Complex = dict[str, Any]
 #: Preference when several member rows place one complex (best first).
 QUALITY_RANK = {"sourced": 0, "fitted": 1, "proxy": 2, "estimated": 3}
+#: Position tables for rail_stations.csv rows without a coordinate: CZT intercity stations, and the
+#: China Railway county stations (``CR`` rows) placed from OSM extracts or estimated (same columns).
+POSITION_TABLES = ("czt_station_positions.csv", "cr_station_positions.csv")
 
 
 def station_rows(src: Path) -> list[dict[str, Any]]:
@@ -34,11 +37,12 @@ def station_rows(src: Path) -> list[dict[str, Any]]:
     Rows no source places get ``_skip`` (their reason) unless they can be interpolated along their line.
     """
     rows = read_csv(src / "rail_stations.csv")
-    extra_path = src / "czt_station_positions.csv"
     extra = {}
-    if extra_path.is_file():
-        for r in read_csv(extra_path):
-            extra[(r["line_id"], r["station_zh"])] = r
+    for name in POSITION_TABLES:
+        extra_path = src / name
+        if extra_path.is_file():
+            for r in read_csv(extra_path):
+                extra[(r["line_id"], r["station_zh"])] = r
     out = []
     for r in rows:
         rec: dict[str, Any] = dict(r)
@@ -60,7 +64,7 @@ def station_rows(src: Path) -> list[dict[str, Any]]:
             if e is None:
                 e = next((v for (lid, nm), v in extra.items() if nm == r["station_zh"] and lid.startswith("CZT")), None)
             if e is None or not e.get("lon") or not e.get("lat"):
-                rec["_skip"] = "no position in any source (czt_station_positions.csv)"
+                rec["_skip"] = "no position in any source (" + ", ".join(POSITION_TABLES) + ")"
                 out.append(rec)
                 continue
             lon, lat, datum = float(e["lon"]), float(e["lat"]), e["datum"]
