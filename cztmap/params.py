@@ -113,6 +113,7 @@ class Params:
             "maglev": ("07:00", "22:00"),
             "intercity": ("07:00", "22:00"),
             "hsr": ("07:00", "22:00"),
+            "rail": ("07:00", "22:00"),
             "art": ("07:00", "21:00"),
         }
     )
@@ -194,7 +195,7 @@ SOURCES: dict[str, str] = {
     "row: metro 06:30–23:00 (the 2019 network-wide hours, enghunan.gov.cn), maglev 07:00–22:00 (S2's sourced "
     "hours), intercity 07:00–22:00 (cztshq 2017), HSR 07:00–22:00 (assumption inside the 长沙南 board of "
     "github:thaddywu/RailwayVIS stations/长沙南.csv@116194c, first departure 06:50, last 23:23, which does not say "
-    "which trains call at 株洲西/湘潭北/韶山南), ART 07:00–21:00 (assumption).",
+    "which trains call at 株洲西/湘潭北/韶山南), conventional rail 07:00–22:00 (assumption, as HSR; the once-a-day RAIL-LC has its sourced 长沙站 departure in service_hours.csv), ART 07:00–21:00 (assumption).",
     "min_change_s": "s between arriving by one vehicle and boarding another at the same stop (platform) in the "
     "timetable router; 0 because changing platform is already a transfer with alight_walk_s + platform_walk_s.",
     "access_k": "road nodes linked per place; a place with none within access_max_m links to its access_k nearest "
