@@ -33,4 +33,3 @@ def test_city_sums_match_the_census_totals() -> None:
     for city, total in totals.items():
         # tcmap/maigoo figures are rounded to 100 persons; the Xiangtan yearbook list is 0.05 % off the census
         assert abs(sums[city] / total - 1) < 0.001, (city, int(sums[city]), total)
-
