@@ -274,7 +274,7 @@ def add_graph_options(p: argparse.ArgumentParser) -> None:
         "--modes",
         nargs="+",
         metavar="MODE",
-        help="keep only these modes: metro maglev intercity hsr art car feeder, or transit/both (space or comma separated)",
+        help="keep only these modes: metro maglev intercity hsr rail art car feeder, or transit/both (space or comma separated)",
     )
     p.add_argument(
         "--graph",

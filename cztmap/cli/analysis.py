@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cztmap._progress import status
 from cztmap.cli._common import (
     add_graph_options,
     command,
@@ -151,8 +152,7 @@ def _write_isochrones(G: Any, iso: Any, args: argparse.Namespace, fmt: str, out:
     elif fmt in ("png", "svg"):
         from cztmap.viz import plots
 
-        ax = plots.plot_isochrones(iso)
-        plots.save_figure(ax.figure, out)  # type: ignore[arg-type]
+        plots.save_figure(plots.plot_isochrones(iso), out)
     else:
         from cztmap.io.layers import write_frame
 
@@ -172,19 +172,22 @@ def _cmd_reach(args: argparse.Namespace) -> int:
     chosen = modes(args.modes)
     if args.graph or (chosen and set(chosen) - set(REACH_MODES)):
         G = graph(args)  # one given graph (a file or a custom mode set): one table, as before
-        tab = cross_city_table(G, budgets=budgets, level=args.level)
+        with status(f"cross-city table ({args.level} level)"):
+            tab = cross_city_table(G, budgets=budgets, level=args.level)
         tab = tab.rename(columns={"median_min": "pop_median_min", "mean_min": "pop_mean_min"})
     else:
         from cztmap.network.build import build_graph
 
         labels = chosen or list(REACH_MODES)
-        graphs = {m: build_graph(as_of=args.as_of, period=args.period, modes=REACH_MODES[m]) for m in labels}
-        G = graphs[labels[-1]]
-        tab = reach_table(period=args.period, modes=labels, budgets=budgets, level=args.level, graphs=graphs)
+        with status(f"cross-city tables by mode ({args.level} level)"):
+            graphs = {m: build_graph(as_of=args.as_of, period=args.period, modes=REACH_MODES[m]) for m in labels}
+            G = graphs[labels[-1]]
+            tab = reach_table(period=args.period, modes=labels, budgets=budgets, level=args.level, graphs=graphs)
     if args.output:
         from cztmap.viz import maps
 
-        zones, col = _reach_units(G, budgets, args.level)
+        with status("accessibility map"):
+            zones, col = _reach_units(G, budgets, args.level)
         unit_name = "district" if args.level == "zone" else "3-km hexagon"
         m = maps.choropleth_map(
             zones,
@@ -296,7 +299,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         from cztmap._atomic import check_writable
 
         check_writable(args.output, argument="output")
-    res = compare(a, b, level=args.level, top=args.top, modes=modes(args.modes) or "transit")
+    with status(f"building and comparing both networks ({args.level} level)"):
+        res = compare(a, b, level=args.level, top=args.top, modes=modes(args.modes) or "transit")
     if args.output:
         from cztmap.data.dataset import load_dataset
         from cztmap.viz import maps

@@ -31,8 +31,8 @@ __all__ = [
     "service_of",
 ]
 
-#: In-vehicle modes of the rail layers.
-RAIL_MODES = ("metro", "maglev", "intercity", "hsr", "art")
+#: In-vehicle modes of the rail layers (``rail`` = conventional China Railway trains).
+RAIL_MODES = ("metro", "maglev", "intercity", "hsr", "rail", "art")
 #: Modes a user may select (``--modes``); ``walk``/``board``/``alight``/``access`` are always kept.
 #: ``car`` drives on the road graph; ``feeder`` is the feeder bus between places and stations (on the
 #: roads; always included with a rail mode, so places reach stations).

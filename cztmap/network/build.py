@@ -156,9 +156,9 @@ def build_graph(
     period : {"peak", "offpeak"}
         Selects headways (waits) and road congestion factors.
     modes : iterable of str, optional
-        Keep only these of ``metro, maglev, intercity, hsr, art, car, feeder`` or the groups ``transit``
-        (rail and feeder buses), ``both`` (everything), ``road`` (= ``car``). Default: all. Any rail mode
-        brings the feeder buses with it (places reach stations by walking or by feeder).
+        Keep only these of ``metro, maglev, intercity, hsr, rail, art, car, feeder`` or the groups
+        ``transit`` (rail and feeder buses), ``both`` (everything), ``road`` (= ``car``). Default: all. Any
+        rail mode brings the feeder buses with it (places reach stations by walking or by feeder).
     params : Params
         Model parameters (see :mod:`cztmap.params`).
     scenario : str
