@@ -244,7 +244,7 @@ def compare(
     top: int = 5,
     period: str | None = None,
     params: Params = DEFAULTS,
-    modes: Any = None,
+    modes: Any = "transit",
 ) -> Comparison:
     """Compare two networks: matrices, cross-city table, winners/losers, added/removed sections.
 
@@ -269,8 +269,9 @@ def compare(
         Override the scenarios' period.
     params : Params
     modes : str or iterable of str, optional
-        Modes of both graphs built here (as ``build_graph``; default all). ``"transit"`` shows what a
-        rail scenario changes; with cars the car is faster door to door for most pairs.
+        Modes of the graphs built here (as ``build_graph``; graphs given as such are used as they are).
+        Default ``"transit"`` (rail, feeder buses, walking): what a rail scenario changes; with cars
+        (``None`` or ``"both"``) the car is faster door to door for most pairs and hides it.
 
     Returns
     -------

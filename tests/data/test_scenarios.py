@@ -184,13 +184,13 @@ def test_new_station_with_coordinates():
 
 
 def test_west_ring_before_after():
-    """The West Ring serves no district seat: seat-to-seat times are unchanged (zone level), while
-    on the population grid the Changsha <-> Xiangtan integration index rises and the mean time falls
-    in both directions (a new rail link between them; it removes no edge, so any loss can only come
-    from the access model re-linking places to a new nearest station)."""
+    """The West Ring (by transit): no seat-to-seat time gets longer (zone level), and on the population
+    grid the Changsha <-> Xiangtan integration index rises and the mean time falls in both directions
+    (a new rail link between them that removes no edge)."""
     res = compare("before_west_ring", "with_west_ring")
     assert set(res.added_sections.line_id) == {"WR"} and res.removed_sections.empty
-    assert np.allclose(res.diff.to_numpy(), 0.0)
+    # seats now reach the West Ring by feeder (30 min over the roads): seat-to-seat times never get longer
+    assert (res.diff.to_numpy() <= 1e-9).all()
     shipped = shipped_scenarios()
     before, after = (
         scenario_graph(load_scenario(shipped[n]), modes="transit") for n in ("before_west_ring", "with_west_ring")
