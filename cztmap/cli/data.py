@@ -39,15 +39,17 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
 def _cmd_data_validate(args: argparse.Namespace) -> int:
     from cztmap.data.validate import validate_dataset
 
-    problems = validate_dataset(args.path)
+    problems = validate_dataset(args.path, warnings=True)
+    errors = [p for p in problems if p.severity == "error"]
     if args.json:
         print(json.dumps([p.__dict__ for p in problems], ensure_ascii=False, indent=2))
     for p in problems if not args.json else []:
         print(p)
-    if problems:
-        info(f"cztmap: error: {len(problems)} problem(s) found; fix them or run `cztmap data build`.")
+    if errors:
+        info(f"cztmap: error: {len(errors)} problem(s) found; fix them or run `cztmap data build`.")
         return 1
-    info("dataset valid")
+    warned = len(problems) - len(errors)
+    info("dataset valid" + (f" ({warned} warning(s): statuses that may be stale)" if warned else ""))
     return 0
 
 

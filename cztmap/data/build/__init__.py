@@ -77,12 +77,14 @@ def build_stations_sections(
         for end in ("a", "b"):
             best = at[member_of[(s[end]["line_id"], s[end]["seq"])]]
             s[end] = dict(s[end], wlon=best["wlon"], wlat=best["wlat"])
-    sec_rows, sec_geoms = section_features(raw, lines, l5_chainage(all_rows), line_factors(all_rows, lines))
+    stretches = read_csv(src / "line_lengths.csv") if (src / "line_lengths.csv").is_file() else []
+    factors = line_factors(raw, all_rows, lines, stretches)
+    sec_rows, sec_geoms = section_features(raw, lines, l5_chainage(all_rows), factors)
     ids = complex_ids(complexes)
     for s in sec_rows:
         s["from_station"] = ids[member_of[s.pop("_a")]]
         s["to_station"] = ids[member_of[s.pop("_b")]]
-    st_rows, st_geoms = station_features(complexes, ids, sec_rows, districts, dgeoms)
+    st_rows, st_geoms = station_features(complexes, ids, sec_rows, districts, dgeoms, src)
     return st_rows, st_geoms, sec_rows, sec_geoms
 
 
