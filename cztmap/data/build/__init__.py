@@ -44,6 +44,7 @@ from cztmap.data.build._common import (
     feature_collection,
     read_csv,
 )
+from cztmap.data.build.checks import check_sources
 from cztmap.data.build.districts import build_districts
 from cztmap.data.build.lines import build_lines
 from cztmap.data.build.roads import build_roads
@@ -60,6 +61,24 @@ __all__ = [
     "build_dataset",
     "haversine_m",
 ]
+
+
+def _refuse_invalid(texts: dict[str, str], dst: Path) -> None:
+    """Run the layer checks of :mod:`cztmap.data.validate` on the built texts; raise on any error."""
+    import json
+
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import shape
+
+    from cztmap.data.validate import check_layers
+
+    layers = {}
+    for name, text in texts.items():
+        feats = json.loads(text)["features"]
+        geoms = gpd.GeoSeries([shape(f["geometry"]) if f["geometry"] else None for f in feats], crs="EPSG:4326")
+        layers[name] = gpd.GeoDataFrame(pd.DataFrame([f["properties"] for f in feats]), geometry=geoms)
+    check_layers(layers, dst, raise_errors=True)
 
 
 def build_stations_sections(
@@ -115,6 +134,9 @@ def build_dataset(
     """
     src = Path(sources) if sources else sources_dir()
     dst = Path(out) if out else geo_dir()
+    if not src.is_dir():
+        raise UsageError(f"Source folder {str(src)!r} does not exist; give a folder of source tables (data/sources).")
+    check_sources(src)
     districts, dgeoms = build_districts(src)
     stations, sgeoms, sections, secgeoms = build_stations_sections(src, districts, dgeoms)
     lines, lgeoms = build_lines(src, sections, secgeoms)
@@ -129,6 +151,7 @@ def build_dataset(
         "roads": feature_collection("roads", roads, rgeoms),
         "districts": feature_collection("districts", districts, dgeoms),
     }
+    _refuse_invalid(texts, dst)
     if write:
         try:
             dst.mkdir(parents=True, exist_ok=True)
