@@ -126,7 +126,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         for r in report:
             fit = "fit" if r["used_for_fit"] else "held out"
             print(
-                f"  {r['line_id']:3} {r['from']}–{r['to']} ({r['sections']} sections): published {r['published_min']} min, "
+                f"  {r['line_id']:3} {r['from']}–{r['to']} ({r['sections']} sections): "
+                f"published {r['published_min']} min, "
                 f"model {r['model_min']:.1f} min, error {r['error_min']:+.1f} min ({r['error_pct']:+.1f} %), {fit}"
             )
     return 0

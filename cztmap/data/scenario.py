@@ -639,10 +639,10 @@ def parse_scenario(doc: dict[str, Any], *, source: str = "<dict>", dataset: Data
     --------
     >>> parse_scenario({"name": "x", "as_of": "2023-06-28"}).is_empty
     True
-    >>> parse_scenario({"name": "x", "as_of": "2023-06-28", "colour": "red"})
+    >>> parse_scenario({"name": "x", "as_of": "2023-06-28", "colour": "red"})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    cztmap.errors.ScenarioError: Scenario <dict>, key `colour`: unknown key; valid keys here are name, description, as_of, period, add_line, close, headway.
+    cztmap.errors.ScenarioError: Scenario <dict>, key `colour`: unknown key; valid keys here are name, ...
     """
     ctx = _Ctx(source)
     name, day, period, description = _parse_header(ctx, doc)
@@ -747,7 +747,149 @@ def _close_station(sec: gpd.GeoDataFrame, sid: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(keep, crs=sec.crs)
 
 
-def apply_scenario(scn: Scenario, ds: Dataset | None = None, *, params: Params = DEFAULTS) -> Dataset:  # noqa: C901  TODO(layout): split into named steps
+def _apply_closures(base: Dataset, c: dict[str, tuple[str, ...]]) -> tuple[Any, Any, Any, Any]:
+    """Sections, stations, lines and roads of ``base`` without what the scenario closes."""
+    sec, st, ln, rd = base.sections.copy(), base.stations.copy(), base.lines.copy(), base.roads.copy()
+    sec = sec[~sec["section_id"].isin(c["sections"]) & ~sec["line_id"].isin(c["lines"])]
+    ln = ln[~ln["line_id"].isin(c["lines"])]
+    rd = rd[~rd["road_id"].isin(c["roads"])]
+    for sid in c["stations"]:
+        sec = _close_station(sec, sid)
+    st = st[~st["station_id"].isin(c["stations"])]
+    return sec, st, ln, rd
+
+
+def _apply_headways(ln: pd.DataFrame, headways: tuple[dict[str, Any], ...]) -> pd.DataFrame:
+    for h in headways:
+        m = ln["line_id"] == h["line"]
+        if h["peak"] is not None:
+            ln.loc[m, "headway_peak_min"] = h["peak"]
+        if h["offpeak"] is not None:
+            ln.loc[m, "headway_offpeak_min"] = h["offpeak"]
+    return ln
+
+
+def _new_station_row(scn: Scenario, s: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "station_id": s["id"],
+        "name_zh": s["name"],
+        "name_en": s["name_en"],
+        "city": s["city"],
+        "city_zh": s["city_zh"],
+        "adcode": s["adcode"],
+        "district_zh": s["district_zh"],
+        "lines": "",
+        "aliases": "",
+        "opened": scn.as_of.isoformat(),
+        "position_quality": "scenario",
+        "position_error_m": 0.0,
+        "position_method": "given by the scenario file",
+        "source_datum": "WGS-84",
+        "source": s["source"] or f"scenario {scn.source}",
+        "note": "",
+        "geometry": Point(s["lon"], s["lat"]),
+    }
+
+
+def _stops(
+    scn: Scenario, a: dict[str, Any], full: Dataset, st: pd.DataFrame, new_st: list[dict[str, Any]]
+) -> list[tuple[str, float, float, str]]:
+    """(id, lon, lat, name) of the added line's stops; reinstates or creates stations into ``new_st``."""
+    pts: list[tuple[str, float, float, str]] = []
+    for kind, s in a["stations"]:
+        if kind != "existing":
+            new_st.append(_new_station_row(scn, s))
+            pts.append((s["id"], s["lon"], s["lat"], s["name"]))
+            continue
+        row = full.stations[full.stations["station_id"] == s].iloc[0]
+        if s not in set(st["station_id"]) and not any(r["station_id"] == s for r in new_st):
+            rec = row.to_dict()
+            rec["note"] = f"scenario {scn.name}: reinstated (not open on {scn.as_of.isoformat()})"
+            new_st.append(rec)
+        pts.append((s, row.geometry.x, row.geometry.y, row["name_zh"]))
+    return pts
+
+
+def _added_sections(
+    scn: Scenario, a: dict[str, Any], pts: list[tuple[str, float, float, str]], speed: float, factor: float
+) -> list[dict[str, Any]]:
+    out = []
+    for k, ((fa, xa, ya, na), (fb, xb, yb, nb)) in enumerate(itertools.pairwise(pts), 1):
+        s_m = float(haversine_m(xa, ya, xb, yb))
+        out.append(
+            {
+                "section_id": f"{a['id']}-{k:02d}",
+                "line_id": a["extends"] or a["id"],
+                "seq": 1000 + k,
+                "from_station": fa,
+                "to_station": fb,
+                "from_name_zh": na,
+                "to_name_zh": nb,
+                "opened": scn.as_of.isoformat(),
+                "closed": None,
+                "status": "open",
+                "mode": a["mode"],
+                "length_m": round(s_m * factor, 1),
+                "length_source": f"scenario: straight × {factor:.3f}",
+                "straight_m": round(s_m, 1),
+                "speed_kmh": speed,
+                "speed_source": "scenario",
+                "colour": a["colour"],
+                "geometry_quality": "straight line between stations (schematic)",
+                "source": a["source"] or f"scenario {scn.source}",
+                "note": a["note"],
+                "geometry": LineString([(xa, ya), (xb, yb)]),
+            }
+        )
+    return out
+
+
+def _added_line_row(scn: Scenario, a: dict[str, Any], n_stops: int, length_m: float, speed: float) -> dict[str, Any]:
+    return {
+        "line_id": a["id"],
+        "name_zh": a["name"],
+        "name_en": a["name_en"],
+        "mode": a["mode"],
+        "colour": a["colour"],
+        "length_km": a["length_km"] or length_m / 1000,
+        "n_stations": n_stops,
+        "opened": scn.as_of.isoformat(),
+        "status": "open",
+        "headway_peak_min": a["headway_peak_min"],
+        "headway_offpeak_min": a["headway_offpeak_min"],
+        "speed_kmh": speed,
+        "source": a["source"] or f"scenario {scn.source}",
+        "note": a["note"],
+        "geometry": None,
+    }
+
+
+def _add_line(
+    scn: Scenario, a: dict[str, Any], full: Dataset, st: pd.DataFrame, ln: pd.DataFrame, new_st: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Sections of one added line and its lines row (None for an extension of an open line)."""
+    pts = _stops(scn, a, full, st, new_st)
+    straight = [float(haversine_m(x1, y1, x2, y2)) for (_, x1, y1, _), (_, x2, y2, _) in itertools.pairwise(pts)]
+    factor = (a["length_km"] * 1000 / sum(straight)) if a["length_km"] and sum(straight) > 0 else ROUTE_FACTOR
+    ext = ln[ln["line_id"] == a["extends"]].iloc[0] if a["extends"] else None
+    speed = a["speed_kmh"] if a["speed_kmh"] is not None else (ext["speed_kmh"] if ext is not None else math.nan)
+    secs = _added_sections(scn, a, pts, speed, factor)
+    row = None if a["extends"] else _added_line_row(scn, a, len(pts), sum(straight) * factor, speed)
+    return secs, row
+
+
+def _with_served_lines(st: pd.DataFrame, sec: pd.DataFrame) -> pd.DataFrame:
+    """Stations that a section serves, with their ``lines``."""
+    served: dict[str, set[str]] = {}
+    for fa, fb, lid in zip(sec["from_station"], sec["to_station"], sec["line_id"], strict=True):
+        served.setdefault(fa, set()).add(lid)
+        served.setdefault(fb, set()).add(lid)
+    st = st[st["station_id"].isin(served)].copy()
+    st["lines"] = [";".join(sorted(served[s])) for s in st["station_id"]]
+    return st
+
+
+def apply_scenario(scn: Scenario, ds: Dataset | None = None, *, params: Params = DEFAULTS) -> Dataset:
     """The network of ``scn``: the dataset open on ``scn.as_of`` with the scenario's edits applied.
 
     Parameters
@@ -773,120 +915,23 @@ def apply_scenario(scn: Scenario, ds: Dataset | None = None, *, params: Params =
     base = full.filter(scn.as_of)
     if scn.is_empty:
         return base
-    sec, st, ln, rd = base.sections.copy(), base.stations.copy(), base.lines.copy(), base.roads.copy()
-    c = scn.closures
-    sec = sec[~sec["section_id"].isin(c["sections"]) & ~sec["line_id"].isin(c["lines"])]
-    ln = ln[~ln["line_id"].isin(c["lines"])]
-    rd = rd[~rd["road_id"].isin(c["roads"])]
-    for sid in c["stations"]:
-        sec = _close_station(sec, sid)
-    st = st[~st["station_id"].isin(c["stations"])]
-    for h in scn.headways:
-        m = ln["line_id"] == h["line"]
-        if h["peak"] is not None:
-            ln.loc[m, "headway_peak_min"] = h["peak"]
-        if h["offpeak"] is not None:
-            ln.loc[m, "headway_offpeak_min"] = h["offpeak"]
+    sec, st, ln, rd = _apply_closures(base, scn.closures)
+    ln = _apply_headways(ln, scn.headways)
     new_st: list[dict[str, Any]] = []
     new_sec: list[dict[str, Any]] = []
     new_ln: list[dict[str, Any]] = []
     for a in scn.add_lines:
-        pts: list[tuple[str, float, float, str]] = []
-        for kind, s in a["stations"]:
-            if kind == "existing":
-                if s not in set(st["station_id"]) and not any(r["station_id"] == s for r in new_st):
-                    row = full.stations[full.stations["station_id"] == s].iloc[0].to_dict()
-                    row["note"] = f"scenario {scn.name}: reinstated (not open on {scn.as_of.isoformat()})"
-                    new_st.append(row)
-                geom = full.stations[full.stations["station_id"] == s].iloc[0].geometry
-                name = full.stations[full.stations["station_id"] == s].iloc[0]["name_zh"]
-                pts.append((s, geom.x, geom.y, name))
-            else:
-                new_st.append(
-                    {
-                        "station_id": s["id"],
-                        "name_zh": s["name"],
-                        "name_en": s["name_en"],
-                        "city": s["city"],
-                        "city_zh": s["city_zh"],
-                        "adcode": s["adcode"],
-                        "district_zh": s["district_zh"],
-                        "lines": "",
-                        "aliases": "",
-                        "opened": scn.as_of.isoformat(),
-                        "position_quality": "scenario",
-                        "position_error_m": 0.0,
-                        "position_method": "given by the scenario file",
-                        "source_datum": "WGS-84",
-                        "source": s["source"] or f"scenario {scn.source}",
-                        "note": "",
-                        "geometry": Point(s["lon"], s["lat"]),
-                    }
-                )
-                pts.append((s["id"], s["lon"], s["lat"], s["name"]))
-        straight = [float(haversine_m(x1, y1, x2, y2)) for (_, x1, y1, _), (_, x2, y2, _) in itertools.pairwise(pts)]
-        factor = (a["length_km"] * 1000 / sum(straight)) if a["length_km"] and sum(straight) > 0 else ROUTE_FACTOR
-        line_id = a["extends"] or a["id"]
-        ext = ln[ln["line_id"] == a["extends"]].iloc[0] if a["extends"] else None
-        speed = a["speed_kmh"] if a["speed_kmh"] is not None else (ext["speed_kmh"] if ext is not None else math.nan)
-        for k, ((fa, xa, ya, na), (fb, xb, yb, nb), s_m) in enumerate(zip(pts, pts[1:], straight, strict=False), 1):
-            new_sec.append(
-                {
-                    "section_id": f"{a['id']}-{k:02d}",
-                    "line_id": line_id,
-                    "seq": 1000 + k,
-                    "from_station": fa,
-                    "to_station": fb,
-                    "from_name_zh": na,
-                    "to_name_zh": nb,
-                    "opened": scn.as_of.isoformat(),
-                    "closed": None,
-                    "status": "open",
-                    "mode": a["mode"],
-                    "length_m": round(s_m * factor, 1),
-                    "length_source": f"scenario: straight × {factor:.3f}",
-                    "straight_m": round(s_m, 1),
-                    "speed_kmh": speed,
-                    "speed_source": "scenario",
-                    "colour": a["colour"],
-                    "geometry_quality": "straight line between stations (schematic)",
-                    "source": a["source"] or f"scenario {scn.source}",
-                    "note": a["note"],
-                    "geometry": LineString([(xa, ya), (xb, yb)]),
-                }
-            )
-        if a["extends"] is None:
-            new_ln.append(
-                {
-                    "line_id": a["id"],
-                    "name_zh": a["name"],
-                    "name_en": a["name_en"],
-                    "mode": a["mode"],
-                    "colour": a["colour"],
-                    "length_km": a["length_km"] or sum(straight) * factor / 1000,
-                    "n_stations": len(pts),
-                    "opened": scn.as_of.isoformat(),
-                    "status": "open",
-                    "headway_peak_min": a["headway_peak_min"],
-                    "headway_offpeak_min": a["headway_offpeak_min"],
-                    "speed_kmh": speed,
-                    "source": a["source"] or f"scenario {scn.source}",
-                    "note": a["note"],
-                    "geometry": None,
-                }
-            )
+        secs, row = _add_line(scn, a, full, st, ln, new_st)
+        new_sec += secs
+        if row is not None:
+            new_ln.append(row)
     if new_st:
         st = pd.concat([st, gpd.GeoDataFrame(new_st, geometry="geometry", crs=st.crs)], ignore_index=True)
     if new_sec:
         sec = pd.concat([sec, gpd.GeoDataFrame(new_sec, geometry="geometry", crs=sec.crs)], ignore_index=True)
     if new_ln:
         ln = pd.concat([ln, pd.DataFrame(new_ln)], ignore_index=True)
-    served: dict[str, set[str]] = {}
-    for fa, fb, lid in zip(sec["from_station"], sec["to_station"], sec["line_id"], strict=True):
-        served.setdefault(fa, set()).add(lid)
-        served.setdefault(fb, set()).add(lid)
-    st = st[st["station_id"].isin(served)].copy()
-    st["lines"] = [";".join(sorted(served[s])) for s in st["station_id"]]
+    st = _with_served_lines(st, sec)
     return replace(
         base,
         stations=gpd.GeoDataFrame(st, crs=base.stations.crs).reset_index(drop=True),
