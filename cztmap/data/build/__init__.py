@@ -134,8 +134,6 @@ def build_dataset(
     """
     src = Path(sources) if sources else sources_dir()
     dst = Path(out) if out else geo_dir()
-    if not src.is_dir():
-        raise UsageError(f"Source folder {str(src)!r} does not exist; give a folder of source tables (data/sources).")
     check_sources(src)
     districts, dgeoms = build_districts(src)
     stations, sgeoms, sections, secgeoms = build_stations_sections(src, districts, dgeoms)
