@@ -49,6 +49,7 @@ from cztmap.data.scenario import Scenario, apply_scenario
 from cztmap.data.services import ALL_MODES, PERIODS, RAIL_MODES, service_of
 from cztmap.errors import UsageError
 from cztmap.geo import haversine_m
+from cztmap.network._nodes import sink
 from cztmap.network.runtime import section_time_s
 from cztmap.params import DEFAULTS, Params
 
@@ -68,19 +69,6 @@ __all__ = [
 def station_node(station_id: str) -> str:
     """Node id of a station complex."""
     return f"S:{station_id}"
-
-
-def sink(node: Any) -> Any:
-    """Arrival node of a place (zone or point); other nodes are their own arrival node.
-
-    Examples
-    --------
-    >>> sink("Z:430302"), sink("S:wuyiguangchang")
-    ('Z:430302:in', 'S:wuyiguangchang')
-    """
-    if isinstance(node, str) and (node.startswith("Z:") or node.startswith("X:")) and not node.endswith(":in"):
-        return f"{node}:in"
-    return node
 
 
 def is_place(node: Any) -> bool:

@@ -29,7 +29,7 @@ from typing import Any
 import networkx as nx
 
 from cztmap.errors import NoRouteError, StationNotFoundError, UsageError
-from cztmap.network.build import add_point, sink
+from cztmap.network._nodes import sink
 
 __all__ = ["Itinerary", "Leg", "in_vehicle_time", "resolve_node", "route", "station_index"]
 
@@ -84,6 +84,8 @@ def resolve_node(G: nx.MultiDiGraph, place: Any, *, argument: str = "place", add
             lon, lat = float(place[0]), float(place[1])
         except (TypeError, ValueError):
             raise UsageError(f"The {argument} {place!r} is not a (longitude, latitude) pair of numbers.") from None
+        from cztmap.network.build import add_point  # lazy: pulls the dataset layer (geopandas)
+
         if not add_points:
             raise UsageError(f"The {argument} must be a station here, not a point.")
         return add_point(G, lon, lat)
