@@ -60,7 +60,7 @@ from cztmap.analysis.isochrones import check_budgets
 from cztmap.analysis.matrix import hex_grid, zone_matrix
 from cztmap.errors import UsageError
 from cztmap.network.build import add_point, sink
-from cztmap.network.engine import travel_time_matrix
+from cztmap.network.engine import compile_graph
 
 __all__ = [
     "CITIES",
@@ -246,7 +246,7 @@ def _cached_grid(size_m: float) -> Any:
 
 def unit_matrix(H: Any, origins: Sequence[str], arrivals: Sequence[str]) -> np.ndarray:
     """Minutes from every origin node to every arrival node (compiled engine), diagonal set to 0."""
-    m = travel_time_matrix(H, list(origins), list(arrivals)).to_numpy() / 60.0
+    m = compile_graph(H).distances(list(origins), list(arrivals)) / 60.0
     np.fill_diagonal(m, 0.0)
     return m
 

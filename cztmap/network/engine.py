@@ -49,10 +49,10 @@ Examples
 >>> cg = compile_graph(G)
 >>> cg.distances(["a"], ["b", "c"]).tolist()
 [[45.0, 45.0]]
->>> travel_time_matrix(G, ["a", "b"], ["c"])
+>>> travel_time_matrix(G, ["a", "b"], ["c"])   # minutes
       c
-a  45.0
-b   0.0
+a  0.75
+b  0.00
 """
 
 from __future__ import annotations
@@ -94,6 +94,10 @@ Weight = str | WeightFunc
 
 #: Largest ``rows × n_nodes`` block of distances materialised at once (float64 → 8 bytes each).
 _BLOCK_ELEMENTS = 8_000_000
+#: ``backend="auto"`` picks the contraction hierarchy from this many nodes ...
+CCH_MIN_NODES = 100_000
+#: ... and this many sources and targets (below, Dijkstra beats the CCH's build).
+CCH_MIN_PAIRS_SIDE = 200
 #: Below ``n_sources × n_edges`` this, a process pool costs more than it saves (≈ 2-3 s of work).
 _POOL_MIN_WORK = 60_000_000
 
@@ -123,6 +127,8 @@ class CompiledGraph:
         The attribute name the weights came from, or ``None`` for a callable.
     fingerprint : tuple
         ``(n_nodes, n_edges, weight, digest)`` used by the cache (see the module docstring).
+    coords : (numpy.ndarray, numpy.ndarray) or None
+        Node ``x``/``y`` (lon/lat) when every node has them; the CCH backend needs them.
 
     Examples
     --------
@@ -142,8 +148,10 @@ class CompiledGraph:
         "__weakref__",
         "_edge_w",
         "_frozen",
+        "_metric",
         "_topo",
         "_transpose",
+        "coords",
         "fingerprint",
         "index",
         "matrix",
@@ -159,6 +167,8 @@ class CompiledGraph:
     _transpose: sp.csr_array | None
     _topo: _Topology | None
     _edge_w: np.ndarray | None
+    _metric: Any
+    coords: tuple[np.ndarray, np.ndarray] | None
 
     def __init__(
         self,
@@ -169,6 +179,7 @@ class CompiledGraph:
         fingerprint: tuple[Any, ...],
         topo: _Topology | None = None,
         edge_w: np.ndarray | None = None,
+        coords: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         for arr in (matrix.data, matrix.indices, matrix.indptr):
             arr.setflags(write=False)
@@ -182,6 +193,8 @@ class CompiledGraph:
         object.__setattr__(self, "_transpose", None)
         object.__setattr__(self, "_topo", topo)
         object.__setattr__(self, "_edge_w", edge_w)
+        object.__setattr__(self, "coords", coords)
+        object.__setattr__(self, "_metric", None)
         object.__setattr__(self, "_frozen", True)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -193,12 +206,19 @@ class CompiledGraph:
     def __getstate__(self) -> dict[str, Any]:
         # The edit tables (per-edge weights) stay behind: a pickled graph (e.g. scattered to Dask
         # workers) answers queries; edits are made where the graph was compiled.
-        return {"nodes": self.nodes, "matrix": self.matrix, "weight": self.weight, "fingerprint": self.fingerprint}
+        return {
+            "nodes": self.nodes,
+            "matrix": self.matrix,
+            "weight": self.weight,
+            "fingerprint": self.fingerprint,
+            "coords": self.coords,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         nodes = state["nodes"]
         matrix = state["matrix"].copy()
-        self.__init__(nodes, {n: i for i, n in enumerate(nodes)}, matrix, state["weight"], state["fingerprint"])  # type: ignore[misc]
+        index = {n: i for i, n in enumerate(nodes)}
+        self.__init__(nodes, index, matrix, state["weight"], state["fingerprint"], coords=state.get("coords"))  # type: ignore[misc]
 
     # ---- sizes -----------------------------------------------------------------------------------
     @property
@@ -273,6 +293,8 @@ class CompiledGraph:
         *,
         cutoff: float | None = None,
         n_jobs: int = 1,
+        backend: str = "scipy",
+        search: Literal["auto", "forward", "backward"] = "auto",
     ) -> np.ndarray:
         """Shortest-path lengths from every source to every target.
 
@@ -288,6 +310,16 @@ class CompiledGraph:
             Processes to use. ``1`` (default) runs in this process; ``>1`` splits the work over a
             process pool, but only when it is big enough to pay for the pool (≈ 3 s of work).
             ``-1`` means one per CPU.
+        backend : {"scipy", "cch", "auto"}
+            ``"scipy"``: Dijkstra (exact floats). ``"cch"``: the contraction hierarchy of
+            :meth:`cch` (integer-millisecond weights, see :mod:`cztmap.network.cch`). ``"auto"``:
+            the CCH for graphs of at least ``CCH_MIN_NODES`` nodes with coordinates and at least
+            ``CCH_MIN_PAIRS_SIDE`` sources and targets, when pyroutingkit is installed (or once a
+            CCH exists for this graph); scipy otherwise.
+        search : {"auto", "forward", "backward"}
+            Dijkstra from the sources, or from the targets on the reversed graph; ``"auto"`` takes
+            the side with fewer unique nodes. Both give the same lengths up to floating-point
+            summation order (last bits), so callers that split a matrix fix it (as the Dask path does).
 
         Returns
         -------
@@ -326,9 +358,17 @@ class CompiledGraph:
             return np.full((src.size, self.n_nodes if tgt is None else tgt.size), np.inf)
 
         usrc, src_inv = np.unique(src, return_inverse=True)
+        if tgt is not None and self._backend(backend, usrc.size, tgt.size) == "cch":
+            utgt, tgt_inv = np.unique(tgt, return_inverse=True)
+            d = self.cch().distances(usrc, utgt)
+            if np.isfinite(limit):
+                d[d > limit] = np.inf
+            return d[np.ix_(src_inv, tgt_inv)]
+        if search not in ("auto", "forward", "backward"):
+            raise UsageError(f"`search` must be 'auto', 'forward' or 'backward', not {search!r}.")
         if tgt is not None:
             utgt, tgt_inv = np.unique(tgt, return_inverse=True)
-            if utgt.size < usrc.size:
+            if search == "backward" or (search == "auto" and utgt.size < usrc.size):
                 # Fewer targets: search backwards from them on the reversed graph.
                 back = self._search("bwd", utgt, usrc, limit, jobs)  # (n_utgt, n_usrc)
                 return np.ascontiguousarray(back.T[np.ix_(src_inv, tgt_inv)])
@@ -336,6 +376,62 @@ class CompiledGraph:
             return res[np.ix_(src_inv, tgt_inv)]
         res = _run_blocks(self.matrix, usrc, None, limit, jobs)
         return res[src_inv]
+
+    def cch(self) -> Any:
+        """This graph's customised contraction hierarchy (:mod:`cztmap.network.cch`), built on first use.
+
+        The metric-independent index is shared by every edit of the same compiled graph (and
+        cached on disk by topology); each edit gets its own customisation (≈ 1.5 s at 522k nodes).
+
+        Returns
+        -------
+        cztmap.network.cch.CCHMetric
+
+        Raises
+        ------
+        UsageError
+            pyroutingkit is not installed or the graph has no node coordinates.
+        """
+        if self._metric is None:
+            from cztmap.network import cch
+
+            if self.coords is None:
+                raise UsageError(
+                    "backend='cch' needs x/y coordinates on every node (the hierarchy is cut along them); "
+                    "use backend='scipy' for this graph."
+                )
+            topo = self._topo
+            if topo is not None and self._edge_w is not None:
+                if topo.cch_arcs is None:
+                    rows, cols = topo.slot_rows(), topo.indices
+                    topo.cch_arcs = np.flatnonzero(rows != cols)  # self-loops never shorten a path
+                arcs = topo.cch_arcs
+                if topo.cch is None:
+                    topo.cch = cch.CCHIndex(
+                        topo.slot_rows()[arcs], topo.indices[arcs], lon=self.coords[0], lat=self.coords[1]
+                    )
+                index, w = topo.cch, topo.reduce(self._edge_w)[arcs]
+            else:  # compiled from a callable: arcs are the stored entries
+                m = self.matrix
+                rows = np.repeat(np.arange(self.n_nodes), np.diff(m.indptr))
+                keep = rows != m.indices
+                index = cch.CCHIndex(rows[keep], m.indices[keep], lon=self.coords[0], lat=self.coords[1])
+                w = m.data[keep]
+            object.__setattr__(self, "_metric", index.customize(w))
+        return self._metric
+
+    def _backend(self, backend: str, n_src: int, n_tgt: int) -> str:
+        if backend == "scipy" or backend == "cch":
+            return backend
+        if backend != "auto":
+            raise UsageError(f"Unknown backend={backend!r}; use 'auto', 'scipy' or 'cch'.")
+        if self._metric is not None and min(n_src, n_tgt) >= 10:
+            return "cch"
+        if self.n_nodes < CCH_MIN_NODES or min(n_src, n_tgt) < CCH_MIN_PAIRS_SIDE or self.coords is None:
+            return "scipy"
+        from cztmap.network import cch
+
+        return "cch" if cch.available() else "scipy"
 
     def _search(self, direction: str, src: np.ndarray, tgt: np.ndarray, limit: float, jobs: int) -> np.ndarray:
         """Distances ``src × tgt`` on the forward (``"fwd"``) or reversed (``"bwd"``) matrix."""
@@ -564,7 +660,7 @@ class CompiledGraph:
             m = sp.csr_array((slot_w[keep], topo.indices[keep], c[topo.indptr]), shape=(topo.n, topo.n))
         m.has_sorted_indices = True
         fp = (self.n_nodes, int(w.size), self.weight, _digest(w))
-        return CompiledGraph(self.nodes, self.index, m, self.weight, fp, topo, w)
+        return CompiledGraph(self.nodes, self.index, m, self.weight, fp, topo, w, self.coords)
 
     def close_edges(self, edges: Iterable[int]) -> CompiledGraph:
         """A new compiled graph with the given input edges closed (a road closure, a station shut).
@@ -664,7 +760,7 @@ class CompiledGraph:
         # the structure must hold every pair, closed ones too, so that later edits can reopen them
         matrix, new_topo = _build_csr_topo(topo.n, ru, rv, np.zeros(ru.size), redge)
         return CompiledGraph(
-            self.nodes, self.index, matrix, self.weight, self.fingerprint, new_topo, all_w
+            self.nodes, self.index, matrix, self.weight, self.fingerprint, new_topo, all_w, self.coords
         ).with_edge_weights(all_w)
 
     def changed_pairs(self, other: CompiledGraph) -> tuple[np.ndarray, np.ndarray]:
@@ -778,7 +874,7 @@ class _Topology:
     (an undirected input edge gives two raw edges).
     """
 
-    __slots__ = ("_rows", "indices", "indptr", "n", "order", "raw_edge", "starts")
+    __slots__ = ("_rows", "cch", "cch_arcs", "indices", "indptr", "n", "order", "raw_edge", "starts")
 
     def __init__(
         self,
@@ -796,6 +892,8 @@ class _Topology:
         self.starts = starts
         self.raw_edge = raw_edge
         self._rows: np.ndarray | None = None
+        self.cch: Any = None  # the metric-independent CCH index, shared by every edit
+        self.cch_arcs: np.ndarray | None = None
 
     def reduce(self, w: np.ndarray) -> np.ndarray:
         """Minimum weight per CSR slot for per-input-edge weights ``w``."""
@@ -906,6 +1004,8 @@ def compile_arrays(
     n_nodes: int | None = None,
     nodes: Sequence[Any] | None = None,
     weight: str = "travel_time",
+    lon: np.ndarray | None = None,
+    lat: np.ndarray | None = None,
 ) -> CompiledGraph:
     """Compile a directed graph given as edge arrays (no NetworkX graph needed).
 
@@ -924,6 +1024,8 @@ def compile_arrays(
         Node ids by position (default ``0 .. n_nodes - 1``).
     weight : str
         Name recorded on the result.
+    lon, lat : array of float, optional
+        Node coordinates (WGS-84), needed by ``backend="cch"``.
 
     Returns
     -------
@@ -960,7 +1062,12 @@ def compile_arrays(
     ids = tuple(range(n)) if nodes is None else tuple(nodes)
     matrix, topo = _build_csr_topo(n, u, v, w, None)
     fp = (n, int(w.size), weight, _digest(w))
-    return CompiledGraph(ids, {x: i for i, x in enumerate(ids)}, matrix, weight, fp, topo, w)
+    coords = None
+    if lon is not None and lat is not None:
+        coords = (np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
+        if coords[0].shape != (n,) or coords[1].shape != (n,):
+            raise DataError(f"`lon` and `lat` must have one value per node ({n}).")
+    return CompiledGraph(ids, {x: i for i, x in enumerate(ids)}, matrix, weight, fp, topo, w, coords)
 
 
 def invalidate(G: nx.Graph, weight: str | None = None) -> None:
@@ -1055,7 +1162,19 @@ def _compile_named(G: nx.Graph, weight: str) -> CompiledGraph:
         raw_edge = np.concatenate([np.arange(u.size), np.arange(u.size)])
         u, v, w = np.concatenate([u, v]), np.concatenate([v, u]), np.concatenate([w, w])
     matrix, topo = _build_csr_topo(len(nodes), u, v, w, raw_edge)
-    return CompiledGraph(nodes, index, matrix, weight, fp, topo, w_in)
+    return CompiledGraph(nodes, index, matrix, weight, fp, topo, w_in, _node_coords(G))
+
+
+def _node_coords(G: nx.Graph) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(x, y)`` of every node (osmnx convention: lon/lat), or None if any is missing or not a number."""
+    try:
+        x = np.array([d for _n, d in G.nodes(data="x")], dtype=np.float64)
+        y = np.array([d for _n, d in G.nodes(data="y")], dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    if x.size and not (np.isfinite(x).all() and np.isfinite(y).all()):
+        return None
+    return x, y
 
 
 def _is_number(x: Any) -> bool:
@@ -1207,10 +1326,14 @@ def travel_time_matrix(
     destinations: Sequence[Any] | None = None,
     *,
     weight: Weight = "travel_time",
-    cutoff: float | None = None,
+    cutoff_min: float | None = None,
+    unit: Literal["min", "s"] = "min",
     n_jobs: int = 1,
+    backend: Literal["auto", "scipy", "cch"] = "auto",
+    client: Any = None,
+    cutoff: float | None = None,
 ) -> pd.DataFrame:
-    """Origin × destination shortest travel times as a DataFrame.
+    """Origin × destination shortest travel times as a DataFrame, in **minutes**.
 
     Parameters
     ----------
@@ -1221,15 +1344,31 @@ def travel_time_matrix(
     destinations : sequence of node ids, optional
         Defaults to ``origins`` (a square matrix).
     weight : str or callable
-    cutoff : float, optional
-        Times above this are reported as ``inf``.
+        Edge weight in seconds (default ``"travel_time"``).
+    cutoff_min : float, optional
+        Times above this many minutes are reported as ``inf``.
+    unit : {"min", "s"}
+        ``"min"`` (default, like :func:`cztmap.analysis.matrix.station_matrix`). ``"s"`` keeps the
+        seconds this function returned up to cztmap 0.1; deprecated, removed in 0.3 (use
+        :meth:`CompiledGraph.distances` for engine seconds).
     n_jobs : int
         Processes for big matrices (see :meth:`CompiledGraph.distances`).
+    backend : {"auto", "scipy", "cch"}
+        Search engine (see :meth:`CompiledGraph.distances`).
+    client : dask.distributed.Client, optional
+        Split the origins into tasks on this Dask cluster (:mod:`cztmap.network.distributed`).
+    cutoff : float, optional
+        Deprecated: the cut-off in seconds; use ``cutoff_min``.
 
     Returns
     -------
     pandas.DataFrame
-        Index ``origins``, columns ``destinations``, seconds (``inf`` = unreachable).
+        Index ``origins``, columns ``destinations``; minutes (or seconds), ``inf`` = unreachable.
+
+    Raises
+    ------
+    UsageError
+        Unknown node, bad unit or backend, or both ``cutoff`` and ``cutoff_min``.
 
     Examples
     --------
@@ -1238,13 +1377,44 @@ def travel_time_matrix(
     >>> G = nx.DiGraph()
     >>> G.add_weighted_edges_from([("A", "B", 60.0), ("B", "A", 90.0)], weight="travel_time")
     >>> travel_time_matrix(G, ["A", "B"])
-          A     B
-    A   0.0  60.0
-    B  90.0   0.0
+         A    B
+    A  0.0  1.0
+    B  1.5  0.0
     """
+    import warnings
+
+    if unit not in ("min", "s"):
+        raise UsageError(f"Unknown unit {unit!r}; use unit='min' (minutes) or unit='s' (seconds).")
+    if cutoff is not None:
+        if cutoff_min is not None:
+            raise UsageError("Give the cut-off once: `cutoff_min` (minutes); `cutoff` (seconds) is deprecated.")
+        warnings.warn(
+            "travel_time_matrix(cutoff=seconds) is deprecated and will be removed in cztmap 0.3; "
+            "pass cutoff_min=minutes instead.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        limit: float | None = cutoff
+    else:
+        limit = None if cutoff_min is None else float(cutoff_min) * 60.0
+    if unit == "s":
+        warnings.warn(
+            "travel_time_matrix(unit='s') is deprecated and will be removed in cztmap 0.3; the matrix is in "
+            "minutes by default (CompiledGraph.distances gives engine seconds).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
     origins = list(origins)
     destinations = origins if destinations is None else list(destinations)
-    d = _compiled(G, weight).distances(origins, destinations, cutoff=cutoff, n_jobs=n_jobs)
+    cg = _compiled(G, weight)
+    if client is not None:
+        from cztmap.network.distributed import distributed_distances
+
+        d = distributed_distances(cg, origins, destinations, client=client, cutoff=limit, backend=backend)
+    else:
+        d = cg.distances(origins, destinations, cutoff=limit, n_jobs=n_jobs, backend=backend)
+    if unit == "min":
+        d = d / 60.0
     return pd.DataFrame(d, index=pd.Index(origins), columns=pd.Index(destinations))
 
 
