@@ -131,6 +131,7 @@ def _write_part(
     backend: str,
     search: str,
     path: str,
+    labels: tuple[list[Any], list[Any]] | None = None,
 ) -> int:
     import pandas as pd
 
@@ -138,14 +139,19 @@ def _write_part(
 
     destinations = list(destinations)
     d = cg.distances(origins, destinations, cutoff=cutoff, backend=backend, search=search) / 60.0
+    o_lab, d_lab = (origins, destinations) if labels is None else labels
+    o_arr = np.asarray([*o_lab, None], dtype=object)[:-1]
+    d_arr = np.asarray([*d_lab, None], dtype=object)[:-1]
+    if labels is not None:  # a place to itself is 0 (its own arrival node is a round trip away)
+        d[o_arr[:, None] == d_arr[None, :]] = 0.0
     o = np.repeat(np.arange(len(origins)), len(destinations))
     t = np.tile(np.arange(len(destinations)), len(origins))
     flat = d.ravel()
     keep = np.isfinite(flat)
     frame = pd.DataFrame(
         {
-            "origin": pd.Series(np.asarray(origins, dtype=object)[o[keep]]).astype(str),
-            "destination": pd.Series(np.asarray(destinations, dtype=object)[t[keep]]).astype(str),
+            "origin": pd.Series(o_arr[o[keep]]).astype(str),
+            "destination": pd.Series(d_arr[t[keep]]).astype(str),
             "minutes": flat[keep],
         }
     )
@@ -164,6 +170,7 @@ def write_matrix_parquet(
     cutoff: float | None = None,
     backend: str = "auto",
     chunk_size: int | None = None,
+    labels: tuple[Sequence[Any], Sequence[Any]] | None = None,
 ) -> Path:
     """Write a matrix as a partitioned Parquet dataset of ``origin, destination, minutes`` rows.
 
@@ -186,6 +193,9 @@ def write_matrix_parquet(
     backend : {"auto", "scipy", "cch"}
     chunk_size : int, optional
         Origins per file (default: about four per worker, or 1000 without a client).
+    labels : (sequence, sequence), optional
+        Names written instead of the origin and destination node ids (e.g. adcodes for
+        ``Z:<adcode>`` → ``Z:<adcode>:in``); a pair with equal labels is a place to itself: 0.
 
     Returns
     -------
@@ -217,11 +227,17 @@ def write_matrix_parquet(
     for old in folder.glob("part-*.parquet"):
         old.unlink()
     search = _direction(origins, destinations)
+    if labels is not None and (len(labels[0]) != len(origins) or len(labels[1]) != len(destinations)):
+        raise UsageError("`labels` must give one origin label per origin and one destination label per destination.")
+
+    def lab(s: slice) -> tuple[list[Any], list[Any]] | None:
+        return None if labels is None else (list(labels[0])[s], list(labels[1]))
+
     if client is None:
         size = chunk_size or 1000
         for k, s in enumerate(range(0, len(origins), size)):
             part = str(folder / f"part-{k:05d}.parquet")
-            _write_part(cg, origins[s : s + size], destinations, cutoff, backend, search, part)
+            _write_part(cg, origins[s : s + size], destinations, cutoff, backend, search, part, lab(slice(s, s + size)))
         return folder
     graph, dest = _scatter(client, cg, destinations)
     futures = [
@@ -234,6 +250,7 @@ def write_matrix_parquet(
             backend,
             search,
             str(folder / f"part-{k:05d}.parquet"),
+            lab(s),
             pure=False,
         )
         for k, s in enumerate(_chunks(len(origins), client, chunk_size))
