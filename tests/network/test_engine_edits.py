@@ -133,3 +133,15 @@ def test_compile_arrays_equals_compile_graph() -> None:
         G.add_edge(a, b, travel_time=x)
     ca = compile_arrays(u, v, w, n_nodes=30)
     assert np.array_equal(ca.distances(range(30)), compile_graph(G, cache=False).distances(range(30)))
+
+
+def test_reached_arrays_equal_the_dict_form() -> None:
+    import pandas as pd
+
+    from cztmap.network.engine import single_source
+
+    a = compile_arrays(np.array([0, 1, 2, 0]), np.array([1, 2, 3, 3]), np.array([1.0, 1.0, 1.0, 5.0]))
+    pos, sec = a.reached(0, cutoff=2.0)
+    assert pos.tolist() == [0, 1, 2] and sec.tolist() == [0.0, 1.0, 2.0]
+    ser = single_source(a, 0, as_series=True)
+    assert isinstance(ser, pd.Series) and ser.to_dict() == single_source(a, 0) == {0: 0.0, 1: 1.0, 2: 2.0, 3: 3.0}
