@@ -61,9 +61,9 @@ def modes(values: Sequence[str] | None) -> list[str] | None:
 def graph(args: argparse.Namespace) -> Any:
     """The graph a command works on: a saved GraphML (``--graph``) or the embedded network."""
     if getattr(args, "graph", None):
-        from cztmap.io.layers import load_graph
+        from cztmap.io.layers import read_graph
 
-        return load_graph(args.graph)
+        return read_graph(args.graph)
     as_of, period, mode_list = args.as_of, getattr(args, "period", "peak"), modes(getattr(args, "modes", None))
     cached = _graph_cache_path(as_of, period, mode_list)
     if cached is not None and cached.is_file():
@@ -85,8 +85,8 @@ def graph(args: argparse.Namespace) -> Any:
 def _graph_cache_path(as_of: Any, period: Any, mode_list: list[str] | None) -> Path | None:
     """Where the embedded network's graph for these options is cached (None: caching is off).
 
-    The key is a digest of everything the graph depends on: the layer files, the source of the
-    data and network packages and the parameters (so an edit of either invalidates it), the
+    The key is a digest of everything the graph depends on: the layer and source-table files, the
+    source code of the data and network packages and the parameters (so an edit of either invalidates it), the
     package version and the options, with ``today`` resolved to the date. The cache lives in
     ``$CZTMAP_CACHE_DIR`` (default ``$XDG_CACHE_HOME/cztmap`` or ``~/.cache/cztmap``) and holds
     only files this command wrote; ``CZTMAP_NO_CACHE=1`` turns it off.
@@ -98,7 +98,7 @@ def _graph_cache_path(as_of: Any, period: Any, mode_list: list[str] | None) -> P
     if os.environ.get("CZTMAP_NO_CACHE"):
         return None
     import cztmap
-    from cztmap._paths import geo_dir
+    from cztmap._paths import geo_dir, sources_dir
 
     root = Path(cztmap.__file__).parent
     h = hashlib.blake2b(digest_size=16)
@@ -106,8 +106,8 @@ def _graph_cache_path(as_of: Any, period: Any, mode_list: list[str] | None) -> P
     h.update(repr((cztmap.__version__, day, period, mode_list)).encode())
     try:
         files = sorted(
-            [*root.glob("data/*.py"), *root.glob("network/*.py"), root / "params.py", root / "geo.py"]
-        ) + sorted(geo_dir().glob("*.geojson"))
+            [*root.rglob("data/**/*.py"), *root.rglob("network/**/*.py"), root / "params.py", root / "geo.py"]
+        ) + sorted(p for folder in (geo_dir(), sources_dir()) for p in folder.rglob("*") if p.is_file())
         for f in files:
             h.update(f.name.encode())
             h.update(f.read_bytes())

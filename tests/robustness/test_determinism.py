@@ -79,7 +79,7 @@ def test_data_build_equals_the_committed_layers(tmp_path: Path, capsys: pytest.C
     capsys.readouterr()
     committed = _digests(geo_dir())
     # the layers and their validation record (validated.json, written by the build) are byte-identical
-    assert _digests(tmp_path / "geo") == committed
+    assert _digests(tmp_path / "geo") == {k: v for k, v in committed.items() if "/" not in k}  # basemap/: own builder
 
 
 @pytest.mark.parametrize("name", ["map-offline", "graphml"])
