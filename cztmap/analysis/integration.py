@@ -59,7 +59,7 @@ import pandas as pd
 from cztmap.analysis.isochrones import check_budgets
 from cztmap.analysis.matrix import hex_grid, zone_matrix
 from cztmap.errors import UsageError
-from cztmap.network.build import add_point, sink
+from cztmap.network.build import add_points, sink
 from cztmap.network.engine import compile_graph
 
 __all__ = [
@@ -218,7 +218,7 @@ def analysis_units(
     grid = _cached_grid(float(grid_size_m))
     grid = grid[grid["adcode"].isin(set(zt["adcode"]))]
     H = G.copy()
-    nodes = [add_point(H, p.x, p.y, name=f"grid:{u}") for u, p in zip(grid["unit_id"], grid.geometry, strict=True)]
+    nodes = add_points(H, grid.geometry.x, grid.geometry.y, names=[f"grid:{u}" for u in grid["unit_id"]])
     names = zt.set_index("adcode")
     tab = pd.DataFrame(
         {

@@ -45,6 +45,9 @@ def add_parsers(sub: Any) -> None:
     cr.add_argument("--top", type=int, default=10, help="rows to show (default: 10)")
     cr.add_argument("--kinds", nargs="+", metavar="KIND", help="station section road (default: all)")
     cr.add_argument("--level", choices=["zone", "grid"], default="zone")
+    cr.add_argument(
+        "--jobs", type=int, metavar="N", help="processes for the closures (default: 1 at zone level, all CPUs at grid)"
+    )
     cr.add_argument("--json", action="store_true")
 
     mx = sub.add_parser("matrix", help="travel-time matrix (minutes) between zones, stations or all graph nodes")
@@ -205,15 +208,35 @@ def _reach_units(G: Any, budgets: list[float], level: str) -> tuple[Any, str]:
     return zones[np.isfinite(zones[col].to_numpy(dtype=float))], col
 
 
+def _progress_hook(what: str) -> Any:
+    """A ``progress(done, total)`` callback: a one-line counter on an interactive stderr, else None.
+
+    Hook for the shared progress bar (``cztmap/_progress.py``, maps issue) once it lands.
+    """
+    import sys
+
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        print(f"\r{what}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
 @command("critical")
 def _cmd_critical(args: argparse.Namespace) -> int:
     from cztmap.analysis.criticality import criticality
 
     if args.top is not None and args.top < 1:
         raise UsageError(f"--top {args.top} must be a positive whole number, e.g. --top 10.")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs} must be a positive whole number, e.g. --jobs 2.")
     G = graph(args)
     kinds = modes(args.kinds) or ["station", "section", "road"]
-    tab = criticality(G, kinds=kinds, top=args.top, level=args.level)
+    jobs = args.jobs or (1 if args.level == "zone" else -1)
+    tab = criticality(G, kinds=kinds, top=args.top, level=args.level, n_jobs=jobs, progress=_progress_hook("closures"))
     print_table(
         tab,
         json_out=args.json,

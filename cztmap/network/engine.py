@@ -864,18 +864,17 @@ class PathTrees:
             d, p = dijkstra(cg.matrix, directed=True, indices=src[s : s + rows], return_predecessors=True)
             dist[s : s + rows] = d
             pred[s : s + rows] = p
+        # mark every node on a tree path to a target: walk all (source, target) paths up at once
         on = np.zeros((src.size, n), dtype=bool)
-        on[:, tgt] = True
-        # push the "leads to a target" flag from the leaves up: farthest nodes first
-        d_sort = np.where(np.isfinite(dist), dist, -1.0)
-        order = np.argsort(-d_sort, axis=1, kind="stable")
-        r = np.arange(src.size)
-        for k in range(n):
-            v = order[:, k]
-            p = pred[r, v]
-            ok = (p >= 0) & on[r, v]
-            if ok.any():
-                on[r[ok], p[ok]] = True
+        who = np.repeat(np.arange(src.size), tgt.size)
+        cur = np.tile(tgt, src.size).astype(np.intp)
+        while cur.size:
+            on[who, cur] = True
+            cur = pred[who, cur].astype(np.intp)
+            live = cur >= 0
+            who, cur = who[live], cur[live]
+            fresh = ~on[who, cur]  # a path joining one already walked is done
+            who, cur = who[fresh], cur[fresh]
         self.dist = dist[:, tgt]
         self._pred = pred
         self._on = on

@@ -63,3 +63,24 @@ def test_progress_callback_counts_every_element(graph: Any) -> None:
     calls: list[tuple[int, int]] = []
     out = crit.criticality(graph, kinds=("road",), progress=lambda d, t: calls.append((d, t)))
     assert calls and calls[-1][0] == calls[-1][1] == out.attrs["tested"]
+
+
+def test_grid_level_row_equals_slow_path(graph: Any) -> None:
+    # the top-ranked grid closure (benchmarks/bench_perf.py checks more): screening by weighted pairs
+    H, orig, dest, units = analysis_units(graph, level="grid")
+    w = crit._cross_weights(units)
+    elements = crit._elements(H, crit.KINDS)
+    sample = {("section", "CZT-07"): elements[("section", "CZT-07")]}
+    rows = crit._closure_rows(H, orig, dest, sample, w, crit.TAU_MIN, None)
+    for row, (_name, edges) in zip(rows, sample.values(), strict=True):
+        idx, _mean, _disc = crit._measures(_slow_row(H, orig, dest, edges), w, crit.TAU_MIN)
+        assert row["index_after"] == idx and row["index_loss"] > 0
+
+
+def test_parallel_closures_give_the_same_table(graph: Any) -> None:
+    one = crit.criticality(graph, kinds=("road", "section"))
+    two = crit.criticality(graph, kinds=("road", "section"), n_jobs=2)
+    cols = [c for c in one.columns]
+    assert one[cols].equals(two[cols])
+    with pytest.raises(crit.UsageError, match="n_jobs"):
+        crit.criticality(graph, n_jobs=0)
