@@ -125,6 +125,10 @@ def bench_cli(before: Path | None, repeat: int) -> None:
                 ratio = statistics.median(walls["before"]) / statistics.median(walls["after"])
                 line += f" | before {fmt(walls['before'])} wall, {fmt(cpus['before'])} CPU | {ratio:.1f}x"
             print(line, flush=True)
+        # the long one, once and only on this tree (before: 3 min 39 s on main, issue 15)
+        w, c = _run_cli(ROOT, ["critical", "--level", "grid"], tmp, caches["after"])
+        rows.append({"case": "critical --level grid", "after_wall": [w], "after_cpu": [c]})
+        print(f"  {'critical --level grid':<22} after {w:.3g} s wall, {c:.3g} s CPU (1 run)", flush=True)
     RESULTS["cli"] = rows
 
 
