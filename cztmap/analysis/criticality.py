@@ -50,6 +50,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from cztmap._progress import track
 from cztmap.analysis.integration import CITIES, GRID_SIZE_M, TAU_MIN, analysis_units
 from cztmap.errors import UsageError
 from cztmap.network.engine import PathTrees, compile_graph, edge_index
@@ -218,7 +219,7 @@ def _run_closures(
     jobs = min(n_jobs, total)
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         out = []
-        for done, ids in enumerate(work, start=1):
+        for done, ids in enumerate(track(work, "criticality: closing elements"), start=1):
             out.append(_closure_measures(ids))
             if progress is not None:
                 progress(done, total)
@@ -228,7 +229,8 @@ def _run_closures(
     ctx = multiprocessing.get_context("fork")  # workers inherit _STATE (the compiled graph and trees)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         out = []
-        for done, res in enumerate(pool.map(_closure_measures, work, chunksize=max(1, total // (8 * jobs))), start=1):
+        results = pool.map(_closure_measures, work, chunksize=max(1, total // (8 * jobs)))
+        for done, res in enumerate(track(results, "criticality: closing elements", total=total), start=1):
             out.append(res)
             if progress is not None:
                 progress(done, total)
