@@ -392,7 +392,7 @@ def bench_dask(n: int, pairs: int) -> None:
     print(f"  local (1 process): {t_local:.1f} s", flush=True)
     for workers in (1, 2):
         with (
-            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cl,
+            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cl,
             Client(cl) as client,
         ):
             t, got = timed(lambda client=client: travel_time_matrix(cg, src, dst, backend="scipy", client=client))

@@ -21,7 +21,8 @@ Examples
 >>> from cztmap.network.engine import travel_time_matrix
 >>> G = nx.DiGraph()
 >>> G.add_weighted_edges_from([(0, 1, 60.0), (1, 2, 60.0), (2, 0, 60.0)], weight="travel_time")
->>> with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster, Client(cluster) as client:
+>>> # ":0": any free port for the scheduler's HTTP endpoint (8787 may be taken by another cluster)
+>>> with LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster, Client(cluster) as client:
 ...     travel_time_matrix(G, [0, 1, 2], client=client).to_numpy().tolist()
 [[0.0, 1.0, 2.0], [2.0, 0.0, 1.0], [1.0, 2.0, 0.0]]
 """

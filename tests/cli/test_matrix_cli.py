@@ -17,7 +17,7 @@ def test_matrix_local_vs_scheduler_and_parquet(tmp_path: Path, capsys: pytest.Ca
     frame = pd.read_csv(local, index_col=0)
     assert frame.shape == (23, 23) and (frame.values.diagonal() == 0).all()
     with LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=":0"
     ) as cluster:
         remote = tmp_path / "remote.csv"
         assert (

@@ -20,7 +20,7 @@ from cztmap.network.engine import compile_arrays, travel_time_matrix
 def client() -> Iterator[Client]:
     # two small in-process workers: a real scheduler, scatter and task graph, no process start-up cost
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster,
         Client(cluster) as c,
     ):
         yield c
