@@ -270,7 +270,7 @@ def _cached_grid(size_m: float) -> Any:
 
 def unit_matrix(H: Any, origins: Sequence[str], arrivals: Sequence[str]) -> np.ndarray:
     """Minutes from every origin node to every arrival node (compiled engine), diagonal set to 0."""
-    m = travel_time_matrix(H, list(origins), list(arrivals)).to_numpy() / 60.0
+    m = travel_time_matrix(H, list(origins), list(arrivals)).to_numpy().copy()
     np.fill_diagonal(m, 0.0)
     return m
 

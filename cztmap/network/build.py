@@ -459,7 +459,8 @@ def add_point(
 
 def add_points(
     G: nx.MultiDiGraph,
-    points: Sequence[tuple[float, float]],
+    points: Sequence[Any],
+    ys: Sequence[float] | None = None,
     *,
     names: Sequence[str | None] | None = None,
     params: Params = DEFAULTS,
@@ -467,12 +468,22 @@ def add_points(
 ) -> list[str]:
     """Add many places at once (as :func:`add_point`, one node search for all); return their node ids.
 
+    ``points`` is a sequence of (lon, lat) pairs, or of longitudes with the latitudes in ``ys``.
+
     Examples
     --------
     >>> G = build_graph(as_of="2024-01-01", zones=False)
     >>> add_points(G, [(112.9388, 28.2282), (113.13, 27.83)], names=["a", "b"])
     ['X:a', 'X:b']
     """
+    if ys is not None:
+        xs = list(points)
+        ys = list(ys)
+        if len(xs) != len(ys):
+            raise UsageError(
+                f"add_points needs as many latitudes as longitudes (got {len(xs)} and {len(ys)}); give one of each."
+            )
+        points = list(zip(xs, ys, strict=True))
     names = list(names) if names is not None else [None] * len(points)
     out, todo = [], []
     for (lon, lat), name in zip(points, names, strict=True):

@@ -66,8 +66,7 @@ def _times(G: nx.MultiDiGraph, facts: pd.DataFrame) -> np.ndarray:
     missing = sorted({n for n in orig + dest if n not in G})
     if missing:
         raise DataError(f"drive_times.csv names nodes absent from the car graph: {', '.join(missing)}.")
-    m = travel_time_matrix(G, orig, dest).to_numpy() / 60.0
-    return np.array([m[i, i] for i in range(len(orig))])
+    return np.array([float(travel_time_matrix(G, [o], [d]).to_numpy()[0, 0]) for o, d in zip(orig, dest, strict=True)])
 
 
 def check_drive_times(

@@ -158,21 +158,3 @@ def test_criticality_ranks_and_is_fast(G):
     assert set(r["kind"]) == {"station", "section", "road"}
     with pytest.raises(UsageError):
         criticality(G, kinds=["bridge"])
-
-
-def test_criticality_skipping_untouched_sources_is_exact():
-    """Closing an element recomputes only the sources whose shortest paths it cuts: same as a full rerun."""
-    from cztmap.analysis.integration import analysis_units, unit_matrix
-
-    G = build_graph(as_of="2024-07-01", modes="transit")
-    r = criticality(G, kinds=["section"]).set_index("element")
-    H, orig, dest, units = analysis_units(G)
-    for sid in list(r.index[:2]) + list(r.index[-2:]):
-        K = H.copy()
-        K.remove_edges_from([(u, v, k) for u, v, k, d in H.edges(keys=True, data=True) if d.get("section_id") == sid])
-        m = unit_matrix(K, orig, dest)
-        pop = units.population.fillna(0).to_numpy()
-        city = units.city.to_numpy()
-        w = np.outer(pop, pop) * (city[:, None] != city[None, :])
-        idx = float((np.exp(-m / 30.0) * w).sum() / w.sum())
-        assert idx == pytest.approx(r.loc[sid, "index_after"], rel=1e-9)
