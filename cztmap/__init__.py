@@ -73,6 +73,9 @@ _API: dict[str, str] = {
     "Itinerary": "cztmap.network.routing",
     "in_vehicle_time": "cztmap.network.routing",
     "route": "cztmap.network.routing",
+    "window_travel_times": "cztmap.network.routing",
+    "Timetable": "cztmap.network.timetable",
+    "embedded_timetable": "cztmap.network.timetable",
     "hex_grid": "cztmap.analysis.matrix",
     "point_matrix": "cztmap.analysis.matrix",
     "station_matrix": "cztmap.analysis.matrix",
@@ -113,6 +116,7 @@ __all__ = [
     "Params",
     "ScenarioError",
     "StationNotFoundError",
+    "Timetable",
     "UsageError",
     "__version__",
     "accessibility",
@@ -123,6 +127,7 @@ __all__ = [
     "compile_graph",
     "criticality",
     "cross_city_table",
+    "embedded_timetable",
     "hex_grid",
     "in_vehicle_time",
     "isochrones",
@@ -133,6 +138,7 @@ __all__ = [
     "scenario_graph",
     "station_matrix",
     "travel_time_matrix",
+    "window_travel_times",
     "zone_matrix",
 ]
 
@@ -163,5 +169,6 @@ if TYPE_CHECKING:  # static analysers and IDEs see the real names
     from cztmap.errors import CztmapError, DataError, NoRouteError, ScenarioError, StationNotFoundError, UsageError
     from cztmap.network.build import add_point, build_graph, scenario_graph
     from cztmap.network.engine import CompiledGraph, compile_graph, travel_time_matrix
-    from cztmap.network.routing import Itinerary, in_vehicle_time, route
+    from cztmap.network.routing import Itinerary, in_vehicle_time, route, window_travel_times
+    from cztmap.network.timetable import Timetable, embedded_timetable
     from cztmap.params import DEFAULTS, Params

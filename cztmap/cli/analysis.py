@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from cztmap.cli._common import add_graph_options, command, graph, info, modes, parse_budgets, print_table, suffix
+from cztmap.cli.routing import add_time_options, time_args
 from cztmap.errors import UsageError
 
 
@@ -24,6 +25,7 @@ def add_parsers(sub: Any) -> None:
     )
     iso.add_argument("--offline", action="store_true", help="self-contained HTML map")
     add_graph_options(iso)
+    add_time_options(iso)
 
     re_ = sub.add_parser("reach", help="cross-city integration table (who reaches which city within T)")
     add_graph_options(re_)
@@ -37,6 +39,7 @@ def add_parsers(sub: Any) -> None:
     re_.add_argument("--json", action="store_true")
     re_.add_argument("-o", "--output", help="choropleth map (.html) of each district's reach into the other cities")
     re_.add_argument("--offline", action="store_true", help="self-contained HTML map")
+    add_time_options(re_)
 
     cr = sub.add_parser(
         "critical", help="rank stations, sections and roads by cross-city reachability lost when closed"
@@ -68,11 +71,13 @@ def _cmd_isochrone(args: argparse.Namespace) -> int:
 
     minutes = parse_budgets(args.minutes, (30, 45, 60), "--minutes")
     fmt = suffix(args.output, ("geojson", "gpkg", "parquet", "html", "png", "svg"), "output path")
+    targs = time_args(args)
     from cztmap._atomic import check_writable
 
     check_writable(args.output, argument="output")
     G = graph(args)
-    iso = isochrones(G, args.origin, minutes, speed_beyond=args.speed_beyond)
+    kw = targs if targs["window"] else {}
+    iso = isochrones(G, args.origin, minutes, speed_beyond=args.speed_beyond, **kw)
     if fmt == "html":
         from cztmap.network.names import resolve_places
         from cztmap.viz import maps
@@ -104,13 +109,17 @@ def _cmd_reach(args: argparse.Namespace) -> int:
     from cztmap.analysis.integration import cross_city_table
 
     budgets = parse_budgets(args.budgets, (30, 45, 60, 90), "--budgets")
+    targs = time_args(args)
+    if targs["window"] and args.output:
+        raise UsageError("The reach map (-o) shows the static network; drop -o or --window.")
     if args.output:
         suffix(args.output, ("html",), "output path")
         from cztmap._atomic import check_writable
 
         check_writable(args.output, argument="output")
     G = graph(args)
-    tab = cross_city_table(G, budgets=budgets, level=args.level)
+    kw = targs if targs["window"] else {}
+    tab = cross_city_table(G, budgets=budgets, level=args.level, **kw)
     if args.output:
         from cztmap.analysis.integration import accessibility
         from cztmap.data.dataset import load_dataset
@@ -135,6 +144,8 @@ def _cmd_reach(args: argparse.Namespace) -> int:
         "level": args.level,
         "population_missing": tab.attrs.get("population_missing", []),
     }
+    if targs["window"]:
+        extra.update(window=targs["window"], timetable=tab.attrs.get("timetable"))
     print_table(tab, json_out=args.json, extra=extra)
     return 0
 
