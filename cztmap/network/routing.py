@@ -428,7 +428,7 @@ def route(
     --------
     >>> from cztmap import build_graph, route
     >>> G = build_graph(as_of="2026-12-01")
-    >>> it = route(G, "长沙站", "株洲南", depart="08:00")
+    >>> it = route(G, "树木岭", "株洲南", depart="08:00")
     >>> it.depart_time, it.legs[0].kind, it.legs[0].depart_time >= "08:00"
     ('08:00', 'ride', True)
     """

@@ -29,7 +29,7 @@ def _s(clock):
 
 
 def test_depart_gives_clock_times_per_leg(G):
-    it = route(G, "长沙", "株洲南", depart="08:00")
+    it = route(G, "树木岭", "株洲南", depart="08:00")
     assert it.depart_time == "08:00" and it.service_date == AS_OF
     rides = [leg for leg in it.legs if leg.kind == "ride"]
     assert rides and rides[0].line_id == "CZT-Z"
@@ -53,7 +53,7 @@ def test_arrive_by_is_the_latest_departure(G):
 
 
 def test_window_percentiles_and_first_departure(G):
-    it = route(G, "长沙", "株洲南", window="07:00-09:00", percentiles=[50, 95])
+    it = route(G, "树木岭", "株洲南", window="07:00-09:00", percentiles=[50, 95])
     w = it.window
     assert w["departures"] == 121 and w["percentiles"] == [50.0, 95.0]
     mins = np.array(w["travel_min"], dtype=float)
@@ -64,9 +64,9 @@ def test_window_percentiles_and_first_departure(G):
 
 
 def test_no_train_after_the_last_one(G):
-    last = route(G, "长沙", "株洲南", arrive_by="23:59:59")
+    last = route(G, "树木岭", "株洲南", arrive_by="23:59:59")
     with pytest.raises(NoRouteError, match="after"):
-        route(G, "长沙", "株洲南", depart=_s(last.depart_time) + 60 * 60)
+        route(G, "树木岭", "株洲南", depart=_s(last.depart_time) + 60 * 60)
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ def test_no_train_after_the_last_one(G):
 )
 def test_bad_time_arguments(G, kw, match):
     with pytest.raises(UsageError, match=match):
-        route(G, "长沙", "株洲南", **kw)
+        route(G, "树木岭", "株洲南", **kw)
 
 
 def test_no_service_is_a_data_error():
@@ -109,7 +109,7 @@ def test_static_expected_times_agree_with_the_window_mean():
 
 
 def test_analysis_accepts_a_window(G):
-    m = station_matrix(G, stations=["changsha", "zhuzhounan"], window="07:00-09:00", percentiles=[25, 75])
+    m = station_matrix(G, stations=["shumuling", "zhuzhounan"], window="07:00-09:00", percentiles=[25, 75])
     p25 = m["p25"].to_numpy()
     p75 = m["p75"].to_numpy()
     assert (p25 <= p75).all() and p25[0, 1] > 30
@@ -126,13 +126,18 @@ def _run(argv, capsys):
 
 
 def test_cli_route_depart_window_and_last_train(capsys):
+    # the command: whatever place 长沙 resolves to, every leg has clock times
     code, out, _ = _run(["route", "长沙", "株洲南", "--depart", "08:00", "--as-of", AS_OF, "--json"], capsys)
     d = json.loads(out)
-    assert code == 0 and d["depart_time"] == "08:00" and d["legs"][0]["depart_time"] >= "08:07"
+    assert code == 0 and d["depart_time"] == "08:00" and d["legs"]
+    assert all(leg["depart_time"] >= "08:00" and leg["arrive_time"] for leg in d["legs"])
     assert d["totals"]["arrive_time"] == d["arrive_time"]
-    code, out, _ = _run(["route", "长沙", "株洲南", "--window", "07:00-09:00", "--percentiles", "50", "95"], capsys)
+    code, out, _ = _run(["route", "树木岭", "株洲南", "--depart", "08:00", "--as-of", AS_OF, "--json"], capsys)
+    d = json.loads(out)
+    assert code == 0 and d["legs"][0]["kind"] == "ride" and d["legs"][0]["depart_time"] >= "08:07"
+    code, out, _ = _run(["route", "树木岭", "株洲南", "--window", "07:00-09:00", "--percentiles", "50", "95"], capsys)
     assert code == 0 and "p50" in out and "p95" in out and "board" in out
-    code, out, _ = _run(["last-train", "长沙", "株洲南", "--date", "2026-12-04", "--json"], capsys)
+    code, out, _ = _run(["last-train", "树木岭", "株洲南", "--date", "2026-12-04", "--json"], capsys)
     d = json.loads(out)
     assert code == 0 and d["last_today"]["arrive_time"] <= "23:59"
     assert d["first_tomorrow"]["service_date"] == "2026-12-05"
@@ -153,6 +158,6 @@ def test_cli_route_depart_window_and_last_train(capsys):
 )
 def test_cli_bad_time_input_writes_nothing(capsys, tmp_path, extra, code, needle):
     out = tmp_path / "route.html"
-    got, _, err = _run(["route", "长沙", "株洲南", "-o", str(out), *extra], capsys)
+    got, _, err = _run(["route", "树木岭", "株洲南", "-o", str(out), *extra], capsys)
     assert got == code and needle in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 and not out.exists()
