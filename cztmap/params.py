@@ -40,7 +40,7 @@ class Params:
         default_factory=lambda: {
             "metro": 0.57,
             "maglev": 0.72,
-            "intercity": 0.66,
+            "intercity": 0.67,
             "hsr": 0.41,
             "rail": 0.8,
             "art": 0.57,
@@ -166,7 +166,7 @@ SOURCES: dict[str, str] = {
     "decel_mps2": "m/s²; service braking, same reasoning as accel_mps2.",
     "cruise_fraction": "share of the line's maximum speed held between stations. metro 0.57: least-squares fit "
     "(runtime.calibrate) to Line 1 (41–45 min) and Line 2 (50–55 min) end-to-end times; maglev 0.72 "
-    "(assumption, checked against the held-out 65 km/h average speed: −1 %); intercity 0.66: least-squares fit "
+    "(assumption, checked against the held-out 65 km/h average speed: −1 %); intercity 0.67: least-squares fit "
     "(runtime.calibrate_rail) to the all-stop CZT times 长沙–株洲南 and 长沙–湘潭 of about 50 min (rednet 2017-01-24), "
     "validated on the held-out express times of about 35 min (+4 % and −14 %); HSR 0.41: fitted to the only "
     "published time found, 长沙南–湘潭北 14 min on a 2014 trial run (huaihuashizx), no held-out fact — it stands for "

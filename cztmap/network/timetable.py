@@ -441,8 +441,16 @@ class Timetable:
 
     def stops_of(self, station: str) -> np.ndarray:
         """Indices of the stops whose ``station`` (or ``stop_id``) is ``station``."""
-        m = (self.stops["station"].astype(str) == str(station)) | (self.stops["stop_id"] == str(station))
-        return np.nonzero(m.to_numpy())[0]
+        index = self.__dict__.get("_station_stops")
+        if index is None:
+            groups: dict[str, list[int]] = {}
+            for i, (sid, st) in enumerate(zip(self.stops["stop_id"], self.stops["station"].astype(str), strict=True)):
+                groups.setdefault(st, []).append(i)
+                if sid != st:
+                    groups.setdefault(sid, []).append(i)
+            index = {k: np.asarray(sorted(set(v)), dtype=np.int64) for k, v in groups.items()}
+            self.__dict__["_station_stops"] = index
+        return index.get(str(station), np.zeros(0, dtype=np.int64)).copy()
 
     def origin_vector(self, origin: Mapping[str, float] | Mapping[int, float]) -> np.ndarray:
         """Per-stop offsets (s) from ``{stop_id or index: offset}``; ``inf`` elsewhere."""
