@@ -27,7 +27,7 @@ from typing import Any
 import networkx as nx
 
 from cztmap.errors import NoRouteError, UsageError
-from cztmap.network.build import sink
+from cztmap.network._nodes import sink
 from cztmap.network.names import describe_place, resolve_node, resolve_places, station_index
 
 #: ``resolve_node`` and ``station_index`` live in :mod:`cztmap.network.names` (re-exported here).
