@@ -78,6 +78,9 @@ _API: dict[str, str] = {
     "Itinerary": "cztmap.network.routing",
     "in_vehicle_time": "cztmap.network.routing",
     "route": "cztmap.network.routing",
+    "window_travel_times": "cztmap.network.routing",
+    "Timetable": "cztmap.network.timetable",
+    "embedded_timetable": "cztmap.network.timetable",
     "hex_grid": "cztmap.analysis.matrix",
     "point_matrix": "cztmap.analysis.matrix",
     "station_matrix": "cztmap.analysis.matrix",
@@ -127,6 +130,7 @@ __all__ = [
     "Params",
     "ScenarioError",
     "StationNotFoundError",
+    "Timetable",
     "UsageError",
     "__version__",
     "accessibility",
@@ -137,6 +141,7 @@ __all__ = [
     "compile_graph",
     "criticality",
     "cross_city_table",
+    "embedded_timetable",
     "from_osmnx",
     "hex_grid",
     "in_vehicle_time",
@@ -153,6 +158,7 @@ __all__ = [
     "street_view",
     "to_osmnx",
     "travel_time_matrix",
+    "window_travel_times",
     "write_graph",
     "write_layers",
     "write_osmnx_graphml",
@@ -192,5 +198,6 @@ if TYPE_CHECKING:  # static analysers and IDEs see the real names
     from cztmap.network.build import add_point, build_graph, scenario_graph
     from cztmap.network.engine import CompiledGraph, compile_graph, travel_time_matrix
     from cztmap.network.names import resolve_node
-    from cztmap.network.routing import Itinerary, in_vehicle_time, route
+    from cztmap.network.routing import Itinerary, in_vehicle_time, route, window_travel_times
+    from cztmap.network.timetable import Timetable, embedded_timetable
     from cztmap.params import DEFAULTS, Params

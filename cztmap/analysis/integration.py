@@ -333,6 +333,9 @@ def cross_city_table(
     include_within: bool = False,
     level: Literal["zone", "grid"] = "zone",
     grid_size_m: float = GRID_SIZE_M,
+    window: str | tuple[str, str] | None = None,
+    percentiles: float | Sequence[float] | None = None,
+    date: str | None = None,
 ) -> pd.DataFrame:
     """Cross-city reach per ordered city pair (see the module docstring for every definition).
 
@@ -355,6 +358,15 @@ def cross_city_table(
         such as the West Ring.
     grid_size_m : float
         Hexagon side for ``level="grid"``.
+    window : str or (str, str), optional
+        A departure window (``"07:00-09:00"``): unit-to-unit times are percentiles of the timetable travel
+        times over the window (:func:`cztmap.network.routing.window_travel_times`; the static road time is
+        the alternative for every departure) instead of the static expected-wait times. The table then has
+        one block of rows per percentile, marked in a first column ``percentile``.
+    percentiles : float or sequence of float, optional
+        With ``window`` (default 50).
+    date : str, optional
+        With ``window``: the service day.
 
     Returns
     -------
@@ -381,8 +393,25 @@ def cross_city_table(
     if not (isinstance(tau_min, (int, float)) and math.isfinite(tau_min) and tau_min > 0):
         raise UsageError(f"`tau_min` must be a finite number of minutes > 0, not {tau_min!r}.")
     H, orig, dest, units = analysis_units(G, level=level, zones=zones, grid_size_m=grid_size_m)
-    m = unit_matrix(H, orig, dest)
-    out = cross_city_from_matrix(m, units, budgets=budgets, tau_min=tau_min, include_within=include_within)
+    if window is not None:
+        from cztmap.network.routing import window_travel_times
+
+        pcts = _percentile_list(percentiles)
+        r = window_travel_times(H, orig, dest, window, percentiles=pcts, date=date)
+        blocks = []
+        for k, p in enumerate(r["percentiles"]):
+            m = r["percentile_s"][k] / 60.0
+            np.fill_diagonal(m, 0.0)
+            b = cross_city_from_matrix(m, units, budgets=budgets, tau_min=tau_min, include_within=include_within)
+            b.insert(0, "percentile", p)
+            blocks.append(b)
+        out = pd.concat(blocks, ignore_index=True)
+        out.attrs.update(window=str(window), percentiles=list(r["percentiles"]), timetable=r["timetable"])
+    else:
+        if percentiles is not None or date is not None:
+            raise UsageError("percentiles and date apply to a departure window; give window= too (e.g. '07:00-09:00').")
+        m = unit_matrix(H, orig, dest)
+        out = cross_city_from_matrix(m, units, budgets=budgets, tau_min=tau_min, include_within=include_within)
     out.attrs.update(
         population_missing=_missing(zone_table(G, zones)),
         tau_min=float(tau_min),
@@ -629,3 +658,12 @@ def station_coverage(
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.attrs.update(as_of=ds.as_of.isoformat() if ds.as_of else None, grid_size_m=grid_size_m)
     return out
+
+
+def _percentile_list(percentiles: float | Sequence[float] | None) -> list[float]:
+    """Percentiles of a window query as a list (default: the median)."""
+    if percentiles is None:
+        return [50.0]
+    if isinstance(percentiles, int | float):
+        return [float(percentiles)]
+    return [float(p) for p in percentiles]

@@ -18,6 +18,7 @@ from cztmap.cli._common import (
     print_table,
     suffix,
 )
+from cztmap.cli.routing import add_time_options, time_args
 from cztmap.errors import UsageError
 
 
@@ -46,6 +47,7 @@ def add_parsers(sub: Any) -> None:
     )
     iso.add_argument("--offline", action="store_true", help="self-contained HTML map (no tiles, no network requests)")
     add_graph_options(iso)
+    add_time_options(iso)
 
     re_ = sub.add_parser("reach", help="cross-city integration table (who reaches which city within T)")
     add_graph_options(re_)
@@ -64,6 +66,7 @@ def add_parsers(sub: Any) -> None:
         "cities; '-' writes it to stdout",
     )
     re_.add_argument("--offline", action="store_true", help="self-contained HTML map (no tiles, no network requests)")
+    add_time_options(re_)
 
     cr = sub.add_parser(
         "critical", help="rank stations, sections and roads by cross-city reachability lost when closed"
@@ -135,6 +138,7 @@ def _cmd_isochrone(args: argparse.Namespace) -> int:
     from cztmap.analysis.isochrones import isochrones
 
     minutes = parse_budgets(args.minutes, (30, 45, 60), "--minutes")
+    targs = time_args(args)
     allowed = ("geojson", "gpkg", "parquet", "html", "png", "svg")
     if args.output == "-":
         fmt = args.format or "geojson"
@@ -144,7 +148,8 @@ def _cmd_isochrone(args: argparse.Namespace) -> int:
 
         check_writable(args.output, argument="output")
     G = graph(args)
-    iso = isochrones(G, args.origin, minutes, speed_beyond=args.speed_beyond)
+    kw = targs if targs["window"] else {}
+    iso = isochrones(G, args.origin, minutes, speed_beyond=args.speed_beyond, **kw)
     with output_path(args.output, default_suffix=fmt) as out:
         _write_isochrones(G, iso, args, fmt, out)
     if args.output == "-":
@@ -188,13 +193,20 @@ def _cmd_reach(args: argparse.Namespace) -> int:
     from cztmap.analysis.integration import REACH_MODES, cross_city_table, reach_table, station_coverage
 
     budgets = parse_budgets(args.budgets, (30, 45, 60, 90), "--budgets")
+    targs = time_args(args)
+    if targs["window"] and args.output:
+        raise UsageError("The reach map (-o) shows the static network; drop -o or --window.")
     if args.output and args.output != "-":
         suffix(args.output, ("html",), "output path")
         from cztmap._atomic import check_writable
 
         check_writable(args.output, argument="output")
     chosen = modes(args.modes)
-    if args.graph or (chosen and set(chosen) - set(REACH_MODES)):
+    if targs["window"]:  # the timetable view: one graph, the window's percentiles
+        G = graph(args)
+        with status(f"cross-city table ({args.level} level, timetable window)"):
+            tab = cross_city_table(G, budgets=budgets, level=args.level, **targs)
+    elif args.graph or (chosen and set(chosen) - set(REACH_MODES)):
         G = graph(args)  # one given graph (a file or a custom mode set): one table, as before
         with status(f"cross-city table ({args.level} level)"):
             tab = cross_city_table(G, budgets=budgets, level=args.level)
@@ -240,7 +252,9 @@ def _cmd_reach(args: argparse.Namespace) -> int:
         "areas": "core = urban districts of the three cities; region = all 23 districts and counties",
         "population_missing": tab.attrs.get("population_missing", []),
     }
-    if not args.graph:
+    if targs["window"]:
+        extra.update(window=targs["window"], timetable=tab.attrs.get("timetable"))
+    elif not args.graph:
         cov = station_coverage(as_of=G.graph.get("as_of"))
         extra["no_rail_station_within"] = {
             c: {k.removeprefix("no_station_within_"): round(float(v), 3) for k, v in r.items() if k != "population"}
