@@ -895,7 +895,7 @@ def window_travel_times(
         from cztmap.network.engine import travel_time_matrix
 
         view = nx.subgraph_view(G, filter_edge=lambda u, v, k: G[u][v][k].get("mode") not in _TRANSIT_EDGE_MODES)
-        road = travel_time_matrix(nx.MultiDiGraph(view), list(origins), arrivals).to_numpy()
+        road = travel_time_matrix(nx.MultiDiGraph(view), list(origins), arrivals).to_numpy() * 60.0  # minutes → s
         out = np.minimum(out, road[:, None, :])
     for i, o in enumerate(origins):
         for j, d in enumerate(arrivals):
