@@ -10,6 +10,9 @@ also subclasses the matching built-in type, so callers can catch it either way::
     │   └── StationNotFoundError (KeyError)  a station name or id is unknown        -> CLI exit 2
     └── NoRouteError                      no path exists between two places         -> CLI exit 1
 
+    CztmapWarning (UserWarning)           an implausible but possible value (named by file, row, field);
+                                          the CLI prints it as one ``cztmap: warning:`` line
+
 Messages are one sentence: what is wrong, where (file, row, field or argument), and how to fix it.
 
 Examples
@@ -25,6 +28,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "CztmapError",
+    "CztmapWarning",
     "DataError",
     "NoRouteError",
     "ScenarioError",
@@ -84,3 +88,7 @@ class NoRouteError(CztmapError):
     """No path connects the origin to the destination in this network."""
 
     exit_code = 1
+
+
+class CztmapWarning(UserWarning):
+    """An implausible but possible value: the message names the file, row and field, and what to check."""

@@ -48,7 +48,7 @@ from cztmap.data.dataset import Dataset, load_dataset, parse_date
 from cztmap.data.scenario import Scenario, apply_scenario
 from cztmap.data.services import ALL_MODES, PERIODS, RAIL_MODES, service_of
 from cztmap.errors import UsageError
-from cztmap.geo import haversine_m
+from cztmap.geo import REGION_ROUGH, haversine_m
 from cztmap.network.runtime import section_time_s
 from cztmap.params import DEFAULTS, Params
 
@@ -465,19 +465,20 @@ def check_point(lon: float, lat: float, *, argument: str = "point") -> None:
     """
     where = argument if argument == "point" else f"{argument} point"
     ok = isinstance(lon, int | float) and isinstance(lat, int | float) and lon == lon and lat == lat
+    w, s, e, n = REGION_ROUGH
     hint = ""
-    if ok and 111.0 <= lat <= 115.0 and 25.5 <= lon <= 29.5:
+    if ok and w <= lat <= e and s <= lon <= n:
         hint = " (longitude and latitude look swapped)"
-    elif ok and 111.0 <= -lon <= 115.0 and 25.5 <= abs(lat) <= 29.5:
+    elif ok and w <= -lon <= e and s <= abs(lat) <= n:
         hint = " (the longitude is negative, i.e. west of Greenwich; Chang-Zhu-Tan is at 111-115° E)"
-    elif ok and 111.0 <= lon <= 115.0 and 25.5 <= -lat <= 29.5:
+    elif ok and w <= lon <= e and s <= -lat <= n:
         hint = " (the latitude is negative, i.e. south of the equator; Chang-Zhu-Tan is at 26-29° N)"
     if not ok or not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise UsageError(
             f"The {where} ({lon}, {lat}) is not a WGS-84 longitude/latitude pair{hint}; "
             "give longitude,latitude in decimal degrees, e.g. 112.9388,28.2282."
         )
-    if not (111.0 <= lon <= 115.0 and 25.5 <= lat <= 29.5):
+    if not (w <= lon <= e and s <= lat <= n):
         raise UsageError(
             f"The {where} ({lon}, {lat}) is outside the Chang-Zhu-Tan region{hint}; "
             "give (longitude, latitude) in WGS-84, e.g. 112.9388,28.2282."

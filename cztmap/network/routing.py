@@ -28,6 +28,7 @@ import networkx as nx
 from cztmap.errors import NoRouteError, UsageError
 from cztmap.network.build import sink
 from cztmap.network.names import describe_place, resolve_node, resolve_places, station_index
+from cztmap.network.validate_graph import check_graph
 
 #: ``resolve_node`` and ``station_index`` live in :mod:`cztmap.network.names` (re-exported here).
 __all__ = ["Itinerary", "Leg", "in_vehicle_time", "resolve_node", "route", "station_index"]
@@ -334,6 +335,7 @@ def route(
     NoRouteError
         No path (e.g. the destination is cut off on this date or with these modes).
     """
+    check_graph(G)
     G, (o, d) = resolve_places(G, [origin, destination], arguments=("origin", "destination"))
     d = sink(d)
     if o == d or sink(o) == d:
@@ -360,6 +362,7 @@ def in_vehicle_time(G: nx.MultiDiGraph, line_id: str, a: str, b: str) -> float:
     >>> round(in_vehicle_time(G, "L1", "开福区政府", "尚双塘") / 60, 1)
     45.1
     """
+    check_graph(G)
     sa, sb = resolve_node(G, a, add_points=False), resolve_node(G, b, add_points=False)
     pa, pb = f"P:{G.nodes[sa]['station_id']}:{line_id}", f"P:{G.nodes[sb]['station_id']}:{line_id}"
     if pa not in G or pb not in G:

@@ -257,7 +257,8 @@ HIERARCHY = {
 
 
 def test_error_classes_are_complete_and_subclass_their_builtin() -> None:
-    assert set(errors.__all__) == set(HIERARCHY)
+    assert set(errors.__all__) == set(HIERARCHY) | {"CztmapWarning"}
+    assert issubclass(errors.CztmapWarning, UserWarning) and not issubclass(errors.CztmapWarning, errors.CztmapError)
     for name, (builtin, code) in HIERARCHY.items():
         cls = getattr(errors, name)
         assert issubclass(cls, errors.CztmapError) and issubclass(cls, builtin), name
