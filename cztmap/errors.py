@@ -68,15 +68,19 @@ class StationNotFoundError(UsageError, KeyError):
         What the user typed.
     suggestions : sequence of str
         The closest known names, best first.
+    extra : str
+        Inserted after the query: what was tried or why the name is missing.
+    fallback : str
+        The advice when there is no suggestion (default: list the stations).
     """
 
-    def __init__(self, query: str, suggestions: Sequence[str] = (), extra: str = "") -> None:
+    def __init__(self, query: str, suggestions: Sequence[str] = (), extra: str = "", fallback: str = "") -> None:
         self.query = query
         self.suggestions = list(suggestions)
         hint = (
             f"; did you mean {', '.join(repr(s) for s in self.suggestions)}?"
             if self.suggestions
-            else "; use `cztmap stations` to list them."
+            else f"; {fallback or 'use `cztmap stations` to list them.'}"
         )
         super().__init__(f"Unknown station {query!r}{extra}{hint}")
 

@@ -66,8 +66,11 @@ def _cmd_export_layers(args: argparse.Namespace) -> int:
 
 @command("export graph")
 def _cmd_export_graph(args: argparse.Namespace) -> int:
+    from cztmap._atomic import check_writable
     from cztmap.io.layers import export_graph
 
+    if Path(args.output).suffix.lower() == ".graphml":
+        check_writable(args.output, argument="graph output")  # before the (slow) build
     G = graph(args)
     export_graph(G, args.output)
     info(f"wrote {args.output} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)")
@@ -80,6 +83,11 @@ def _cmd_import_gtfs(args: argparse.Namespace) -> int:
     from cztmap.io.gtfs import graph_from_gtfs
     from cztmap.network.build import summary
 
+    if args.output:
+        from cztmap._atomic import check_writable
+
+        suffix(args.output, ("graphml",), "output path")
+        check_writable(args.output, argument="graph output")  # before the (slow) import
     try:
         G = graph_from_gtfs(args.feed, date=args.date, period=args.period)
     except DataError as exc:

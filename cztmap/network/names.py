@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import itertools
 import math
 import os
 import re
@@ -481,6 +482,16 @@ def _not_found(G: nx.MultiDiGraph, text: str) -> StationNotFoundError:
     if why:
         return StationNotFoundError(text, _suggestions(G, text), extra=why)
     ns, nz = _counts(G)
+    if ns == 0 and nz == 0:
+        ids = [str(n) for n in itertools.islice(G.nodes, 100000)]
+        close = difflib.get_close_matches(text, ids, n=3, cutoff=0.5)
+        eg = f"such as {ids[0]!r} " if ids else ""
+        return StationNotFoundError(
+            text,
+            close,
+            extra=" (this graph has no named stations or districts)",
+            fallback=f"give a node id {eg}or lon,lat.",
+        )
     what = f"{ns} station(s)" + (f" and {nz} district(s)" if nz else "")
     tried = (
         f" (compared as {normalize_name(text)!r} with the Chinese, pinyin and English names, ids and aliases "

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import warnings
+import weakref
 from typing import Any
 
 import networkx as nx
@@ -50,6 +51,8 @@ MAX_SPEED_MPS = 170.0
 #: Edge attributes that, when present, must be finite numbers >= 0 (``travel_time`` is required).
 _EDGE_NUMBERS = ("travel_time", "length", "wait_time", "walk_time", "access_time")
 _NUMERIC = (int, float, np.integer, np.floating)
+#: Graphs already warned about (a warning is given once per graph, not at every call).
+_WARNED: weakref.WeakKeyDictionary[Any, tuple[Any, ...]] = weakref.WeakKeyDictionary()
 
 
 def _where(source: str | None) -> str:
@@ -88,34 +91,46 @@ def _as_floats(values: list[Any]) -> np.ndarray | None:
     return np.asarray(values, dtype=np.float64)
 
 
+def _coords(nodes: list[Any], attr: str, what: str, where: str) -> np.ndarray:
+    vals = [d.get(attr) for _, d in nodes]
+    arr = _as_floats(vals)
+    if arr is None:
+        i = next(i for i, v in enumerate(vals) if v is None or isinstance(v, bool) or not isinstance(v, _NUMERIC))
+        got = "no" if vals[i] is None else f"`{attr}` = {vals[i]!r}, not a number as"
+        raise DataError(
+            f"{where} has a node {nodes[i][0]!r} with {got} `{attr}` ({what}, WGS-84 degrees); "
+            "every node needs x (longitude) and y (latitude)."
+        )
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"{where} has a node {nodes[i][0]!r} whose `{attr}` is {vals[i]!r}, not a finite {what}; "
+            "fix its coordinates (WGS-84 degrees)."
+        )
+    return arr
+
+
 def _check_nodes(G: nx.MultiDiGraph, where: str, region: bool) -> None:
     nodes = list(G.nodes(data=True))
-    for attr, what, lim in (("x", "longitude", 180.0), ("y", "latitude", 90.0)):
-        vals = [d.get(attr) for _, d in nodes]
-        arr = _as_floats(vals)
-        if arr is None:
-            i = next(i for i, v in enumerate(vals) if v is None or isinstance(v, bool) or not isinstance(v, _NUMERIC))
-            got = "no" if vals[i] is None else f"`{attr}` = {vals[i]!r}, not a number as"
-            raise DataError(
-                f"{where} has a node {nodes[i][0]!r} with {got} `{attr}` ({what}, WGS-84 degrees); "
-                "every node needs x (longitude) and y (latitude)."
-            )
-        bad = ~np.isfinite(arr) | (np.abs(arr) > lim)
+    x = _coords(nodes, "x", "longitude", where)
+    y = _coords(nodes, "y", "latitude", where)
+    w, s, e, n = REGION_ROUGH
+    swapped = (y >= w) & (y <= e) & (x >= s) & (x <= n)
+    for arr, attr, what, lim in ((x, "x", "longitude", 180.0), (y, "y", "latitude", 90.0)):
+        bad = np.abs(arr) > lim
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
+            hint = " (x and y look swapped: x must be the longitude, y the latitude)" if swapped.mean() > 0.5 else ""
             raise DataError(
-                f"{where} has a node {nodes[i][0]!r} whose `{attr}` is {vals[i]!r}, not a {what} in "
-                f"[-{lim:g}, {lim:g}]; fix its coordinates (WGS-84 degrees)."
+                f"{where} has a node {nodes[i][0]!r} whose `{attr}` is {arr[i]:g}, not a {what} in "
+                f"[-{lim:g}, {lim:g}]{hint}; fix its coordinates (WGS-84 degrees)."
             )
     if not region:
         return
-    x = np.array([d["x"] for _, d in nodes], dtype=np.float64)
-    y = np.array([d["y"] for _, d in nodes], dtype=np.float64)
-    w, s, e, n = REGION_ROUGH
     out = ~((x >= w) & (x <= e) & (y >= s) & (y <= n))
     if not out.any():
         return
-    swapped = (y >= w) & (y <= e) & (x >= s) & (x <= n)
     i = int(np.flatnonzero(out)[0])
     hint = (
         "x and y look swapped (x must be the longitude, y the latitude)"
@@ -157,10 +172,10 @@ def _check_edges(G: nx.MultiDiGraph, where: str) -> None:
         if arr is None or not bool(np.all(np.isfinite(arr) & (arr >= 0))):
             _raise_bad_edge(edges, vals, attr, required, where)
         arrays[attr] = arr  # type: ignore[assignment]
-    _warn_speeds(edges, arrays, where)
+    _warn_speeds(edges, arrays, where, G)
 
 
-def _warn_speeds(edges: list[Any], arrays: dict[str, np.ndarray], where: str) -> None:
+def _warn_speeds(edges: list[Any], arrays: dict[str, np.ndarray], where: str, graph: Any = None) -> None:
     if "length" not in arrays:
         return
     length, tt = arrays["length"], arrays["travel_time"]
@@ -170,6 +185,14 @@ def _warn_speeds(edges: list[Any], arrays: dict[str, np.ndarray], where: str) ->
         return
     i = int(np.flatnonzero(fast)[0])
     u, v, k, _ = edges[i]
+    if graph is not None:
+        sig = (len(edges), int(fast.sum()), (u, v, k))
+        try:
+            if _WARNED.get(graph) == sig:
+                return  # said once for this graph already
+            _WARNED[graph] = sig
+        except TypeError:
+            pass
     warnings.warn(
         f"{where} has {int(fast.sum())} edge(s) faster than {MAX_SPEED_MPS * 3.6:.0f} km/h "
         f"(first: {(u, v, k)!r}, {length[i]:.0f} m in {tt[i]:g} s); check their travel_time and length.",
