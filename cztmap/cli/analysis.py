@@ -91,9 +91,9 @@ def _cmd_isochrone(args: argparse.Namespace) -> int:
         ax = plots.plot_isochrones(iso)
         plots.save_figure(ax.figure, args.output)  # type: ignore[arg-type]
     else:
-        from cztmap.io.layers import export_frame
+        from cztmap.io.layers import write_frame
 
-        export_frame(iso, args.output)
+        write_frame(iso, args.output)
     info(f"wrote {args.output}")
     print(iso.drop(columns="geometry").to_string(index=False))
     return 0

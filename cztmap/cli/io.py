@@ -55,10 +55,10 @@ def _cmd_export_gtfs(args: argparse.Namespace) -> int:
 
 @command("export layers")
 def _cmd_export_layers(args: argparse.Namespace) -> int:
-    from cztmap.io.layers import export_layers
+    from cztmap.io.layers import write_layers
 
     layers = [x.strip() for x in args.layers.split(",")] if args.layers is not None else None
-    paths = export_layers(args.output, as_of=args.as_of, layers=layers)
+    paths = write_layers(args.output, as_of=args.as_of, layers=layers)
     for p in paths:
         info(f"wrote {p}")
     return 0
@@ -67,12 +67,12 @@ def _cmd_export_layers(args: argparse.Namespace) -> int:
 @command("export graph")
 def _cmd_export_graph(args: argparse.Namespace) -> int:
     from cztmap._atomic import check_writable
-    from cztmap.io.layers import export_graph
+    from cztmap.io.layers import write_graph
 
     if Path(args.output).suffix.lower() == ".graphml":
         check_writable(args.output, argument="graph output")  # before the (slow) build
     G = graph(args)
-    export_graph(G, args.output)
+    write_graph(G, args.output)
     info(f"wrote {args.output} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)")
     return 0
 
@@ -100,10 +100,10 @@ def _cmd_import_gtfs(args: argparse.Namespace) -> int:
             f"GTFS feed {args.feed!r} has {len(problems)} problems (listed above); fix them and import again."
         ) from None
     if args.output:
-        from cztmap.io.layers import export_graph
+        from cztmap.io.layers import write_graph
 
         suffix(args.output, ("graphml",), "output path")
-        export_graph(G, args.output)
+        write_graph(G, args.output)
         info(f"wrote {args.output}")
     print(json.dumps(summary(G), ensure_ascii=False, indent=None if not args.json else 2))
     return 0
@@ -135,9 +135,9 @@ def _cmd_roads(args: argparse.Namespace) -> int:
     stats = summary(G)
     stats["road_access_links"] = G.graph.get("road_access")
     if args.output:
-        from cztmap.io.layers import export_graph
+        from cztmap.io.layers import write_graph
 
-        export_graph(G, args.output)
+        write_graph(G, args.output)
         info(f"wrote {args.output}; use it with --graph {args.output}")
     print(json.dumps(stats, ensure_ascii=False))
     return 0

@@ -1,21 +1,21 @@
 """Write the dataset layers, graphs and result tables to GIS formats (every file atomically).
 
-* :func:`export_layers` — the dataset layers (``stations``, ``sections``, ``lines``, ``roads``,
+* :func:`write_layers` — the dataset layers (``stations``, ``sections``, ``lines``, ``roads``,
   ``districts``) to a **GeoPackage** (``.gpkg``: one file, one layer per dataset layer), **GeoParquet**
   (``.parquet``) or **GeoJSON** (``.geojson``). GeoParquet and GeoJSON hold one layer per file: with
   one layer selected the file is ``path`` itself; with several, one file per layer is written next to
   it as ``<stem>.<layer>.<ext>`` (``out/czt.parquet`` → ``out/czt.stations.parquet``, …).
-* :func:`export_graph` / :func:`load_graph` — GraphML through ``osmnx.io.save_graphml``, and back with
+* :func:`write_graph` / :func:`read_graph` — GraphML through ``osmnx.io.save_graphml``, and back with
   string node ids, integer edge keys and numeric/boolean/geometry attributes restored (osmnx's own
   ``load_graphml`` would cast node ids to int, which fails on ``S:<station_id>``).
-* :func:`export_frame` — an isochrone or matrix (Geo)DataFrame, format by extension (``.gpkg``,
+* :func:`write_frame` — an isochrone or matrix (Geo)DataFrame, format by extension (``.gpkg``,
   ``.parquet``, ``.geojson``, ``.csv`` with geometry as WKT).
 
 Examples
 --------
 >>> import tempfile, pathlib, geopandas as gpd
 >>> d = pathlib.Path(tempfile.mkdtemp())
->>> [p.name for p in export_layers(d / "czt.gpkg", as_of="2024-01-01", layers=["stations"])]
+>>> [p.name for p in write_layers(d / "czt.gpkg", as_of="2024-01-01", layers=["stations"])]
 ['czt.gpkg']
 >>> len(gpd.read_file(d / "czt.gpkg", layer="stations")) > 100
 True
@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,18 @@ from cztmap._atomic import atomic_path, check_writable
 from cztmap.data.dataset import SCHEMA, Dataset, load_dataset
 from cztmap.errors import CztmapWarning, DataError, UsageError
 
-__all__ = ["FRAME_FORMATS", "LAYER_FORMATS", "export_frame", "export_graph", "export_layers", "load_graph"]
+__all__ = [
+    "FRAME_FORMATS",
+    "LAYER_FORMATS",
+    "export_frame",
+    "export_graph",
+    "export_layers",
+    "load_graph",
+    "read_graph",
+    "write_frame",
+    "write_graph",
+    "write_layers",
+]
 
 LAYER_FORMATS = (".gpkg", ".parquet", ".geojson")
 FRAME_FORMATS = (".gpkg", ".parquet", ".geojson", ".csv")
@@ -49,7 +61,7 @@ _DRIVER = {".gpkg": "GPKG", ".geojson": "GeoJSON"}
 #: The write time GDAL records in GeoPackages (fixed: same input, same bytes).
 GDAL_TIMESTAMP = "2000-01-01T00:00:00.000Z"
 
-#: Attributes restored as numbers/booleans by :func:`load_graph` (everything else stays a string).
+#: Attributes restored as numbers/booleans by :func:`read_graph` (everything else stays a string).
 FLOAT_ATTRS = frozenset(
     {
         "x",
@@ -128,7 +140,7 @@ def _prepare(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def export_layers(
+def write_layers(
     path: str | os.PathLike[str],
     *,
     as_of: str | dt.date | None = None,
@@ -178,7 +190,7 @@ def export_layers(
     return list(targets.values())
 
 
-def export_frame(
+def write_frame(
     frame: gpd.GeoDataFrame | pd.DataFrame, path: str | os.PathLike[str], *, layer: str | None = None
 ) -> Path:
     """Write an isochrone/matrix table; the format follows the extension (``.gpkg .parquet .geojson .csv``).
@@ -244,8 +256,8 @@ def _xml_safe(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return H
 
 
-def export_graph(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
-    """Save ``G`` as GraphML (``osmnx.io.save_graphml``), atomically; read it back with :func:`load_graph`.
+def write_graph(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
+    """Save ``G`` as GraphML (``osmnx.io.save_graphml``), atomically; read it back with :func:`read_graph`.
 
     Text values holding characters XML cannot store (a NUL in a feed's stop name, say) are written as
     U+FFFD with a :class:`~cztmap.errors.CztmapWarning`, so the file can always be read back.
@@ -288,8 +300,8 @@ def _convert(key: str, value: Any) -> Any:
 def _read_raw(p: Path) -> nx.MultiGraph:
     if not p.is_file():
         if p.is_dir():
-            raise UsageError(f"Graph file {str(p)!r} is a folder; give a .graphml written by `export_graph`.")
-        raise UsageError(f"Graph file {str(p)!r} does not exist; give a .graphml written by `export_graph`.")
+            raise UsageError(f"Graph file {str(p)!r} is a folder; give a .graphml written by `write_graph`.")
+        raise UsageError(f"Graph file {str(p)!r} does not exist; give a .graphml written by `write_graph`.")
     try:
         return nx.read_graphml(p, force_multigraph=True)
     except OSError as exc:
@@ -299,12 +311,12 @@ def _read_raw(p: Path) -> nx.MultiGraph:
     except Exception as exc:  # ElementTree and networkx raise several types
         msg = str(exc).replace("\n", " ")[:200]
         raise DataError(
-            f"Graph file {str(p)!r} is not valid GraphML ({msg}); write it again with `export_graph`."
+            f"Graph file {str(p)!r} is not valid GraphML ({msg}); write it again with `write_graph`."
         ) from None
 
 
-def load_graph(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
-    """Read a GraphML written by :func:`export_graph`: string node ids, int edge keys, typed attributes.
+def read_graph(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
+    """Read a GraphML written by :func:`write_graph`: string node ids, int edge keys, typed attributes.
 
     The graph is then checked (:func:`cztmap.network.validate_graph.check_graph`): directed, every
     node with WGS-84 ``x``/``y`` in the region (unless the file's graph attribute ``region`` is
@@ -326,7 +338,7 @@ def load_graph(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
     if not raw.is_directed():
         raise DataError(
             f'{where} is undirected (edgedefault="undirected"), so the direction of one-way roads and '
-            "services would be lost; write it as a directed graph with one edge per direction (export_graph does)."
+            "services would be lost; write it as a directed graph with one edge per direction (write_graph does)."
         )
     G = nx.MultiDiGraph()
     G.graph.update({k: _convert(k, v) for k, v in raw.graph.items() if k not in ("node_default", "edge_default")})
@@ -340,7 +352,28 @@ def load_graph(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
     )
     if bad is not None:
         raise DataError(
-            f"{where} has an edge {bad!r} whose `geometry` is not WKT; write the graph again with export_graph."
+            f"{where} has an edge {bad!r} whose `geometry` is not WKT; write the graph again with write_graph."
         )
     check_graph(G, source=where)
     return G
+
+
+def _deprecated(old: str, new: Callable[..., Any]) -> Callable[..., Any]:
+    """A 0.1 name kept for one release: warns, then calls ``new``."""
+
+    @functools.wraps(new)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn(
+            f"cztmap.io.layers.{old} is now {new.__name__}; the old name goes in 0.3.", DeprecationWarning, stacklevel=2
+        )
+        return new(*args, **kwargs)
+
+    wrapper.__name__ = old
+    wrapper.__doc__ = f"Deprecated alias of :func:`{new.__name__}` (0.1 name, removed in 0.3)."
+    return wrapper
+
+
+export_layers = _deprecated("export_layers", write_layers)
+export_frame = _deprecated("export_frame", write_frame)
+export_graph = _deprecated("export_graph", write_graph)
+load_graph = _deprecated("load_graph", read_graph)

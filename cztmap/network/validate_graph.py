@@ -63,7 +63,7 @@ def _shape(G: Any, where: str) -> None:
     if not isinstance(G, nx.Graph):
         raise UsageError(
             f"{where} is a {type(G).__name__}, not a networkx graph; build one with cztmap.build_graph "
-            "or read one with cztmap.io.layers.load_graph."
+            "or read one with cztmap.io.layers.read_graph."
         )
     if not G.is_directed():
         raise DataError(

@@ -1,7 +1,7 @@
 """Regenerate the hostile GraphML files of the bad-input corpus (``graphs/``) deterministically.
 
 Run ``python tests/robustness/bad_inputs/make_graphs.py``. Each file is the small valid graph of
-:func:`base` (three stations in central Changsha joined by walking links, as ``export_graph`` would
+:func:`base` (three stations in central Changsha joined by walking links, as ``write_graph`` would
 write it: every attribute as text) with one hostile edit. They feed ``--graph FILE`` cases.
 """
 
