@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,9 +24,11 @@ from cztmap.errors import UsageError
 
 __all__ = ["DEFAULTS", "RANGES", "SOURCES", "Params"]
 
-#: Physical range of every parameter: (low, high, unit, low_open). A value must be a finite real
+#: Physical range of every numeric parameter: (low, high, unit, low_open). A value must be a finite real
 #: number (not bool) with low < value (low_open) or low <= value, and value <= high. Dictionary
-#: parameters apply the range to each value; ``default_headway_min`` to both numbers of each pair.
+#: parameters apply the range to each value; ``default_headway_min`` to both numbers of each pair. Clock
+#: parameters (``peak_windows``, ``default_service_hours``) must be HH:MM pairs that start before they end,
+#: switches (``weekend_peak``) True or False.
 RANGES: dict[str, tuple[float, float, str, bool]] = {
     "accel_mps2": (0.05, 3.0, "m/s²", False),
     "decel_mps2": (0.05, 3.0, "m/s²", False),
@@ -46,6 +49,7 @@ RANGES: dict[str, tuple[float, float, str, bool]] = {
     "access_detour": (1.0, 5.0, "", False),
     "access_max_m": (0.0, 100000.0, "m", True),
     "access_k": (1.0, 50.0, "", False),
+    "min_change_s": (0.0, 3600.0, "s", False),
 }
 #: What the keys of a dictionary parameter are (for messages).
 _KEY_WORD = {"road_speed_kmh": "road class", "road_congestion_factor": "period"}
@@ -72,18 +76,62 @@ def _check_number(name: str, value: Any, where: str) -> None:
         raise UsageError(f"{label} is outside its physical range; give a number in {_range_text(name)}.")
 
 
-def _check_value(name: str, value: Any) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if isinstance(v, tuple | list):
-                if len(v) != 2:
-                    raise UsageError(f"Model parameter {name}[{k!r}] = {v!r} must be a (peak, off-peak) pair.")
-                for x in v:
-                    _check_number(name, x, f"[{k!r}]")
-            else:
-                _check_number(name, v, f"[{k!r}]")
+_CLOCK = re.compile(r"([0-4]?\d):([0-5]\d)")
+
+
+def _check_clock(name: str, value: Any, where: str) -> int:
+    m = _CLOCK.fullmatch(value) if isinstance(value, str) else None
+    if m is None or int(m.group(1)) >= 48:
+        raise UsageError(
+            f"Model parameter {name}{where} = {value!r} is not a clock time; write HH:MM (00:00 to 47:59, "
+            "hours past 24 for after midnight)."
+        )
+    return int(m.group(1)) * 60 + int(m.group(2))
+
+
+def _check_sequence(name: str, value: Any, default: Any, where: str) -> None:
+    if not isinstance(value, tuple | list):
+        raise UsageError(f"Model parameter {name}{where} = {value!r} must be a tuple like {default!r}.")
+    if default and isinstance(default[0], tuple | list):  # a list of pairs, any length
+        for i, v in enumerate(value):
+            _check_value(name, v, default[0], f"{where}[{i}]")
         return
-    _check_number(name, value, "")
+    if len(value) != len(default):
+        raise UsageError(f"Model parameter {name}{where} = {value!r} must have {len(default)} values.")
+    for i, (v, d) in enumerate(zip(value, default, strict=True)):
+        _check_value(name, v, d, f"{where}[{i}]")
+    if len(value) == 2 and all(isinstance(d, str) for d in default):
+        a, b = (_check_clock(name, v, where) for v in value)
+        if a >= b:
+            raise UsageError(f"Model parameter {name}{where} = {value!r} must start before it ends.")
+
+
+def _check_value(name: str, value: Any, default: Any, where: str = "") -> None:
+    """Check ``value`` against the shape of the parameter's default (bool, number, clock, dict, tuple)."""
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise UsageError(f"Model parameter {name}{where} = {value!r} must be True or False.")
+    elif isinstance(default, dict):
+        if not isinstance(value, dict) or not value:
+            raise UsageError(f"Model parameter {name}{where} = {value!r} must be a non-empty dict like its default.")
+        sample = next(iter(default.values()))
+        for k, v in value.items():
+            _check_value(name, v, default.get(k, sample), f"{where}[{k!r}]")
+    elif isinstance(default, tuple | list):
+        _check_sequence(name, value, default, where)
+    elif isinstance(default, str):
+        if _CLOCK.fullmatch(default):
+            _check_clock(name, value, where)
+        elif not isinstance(value, str):
+            raise UsageError(f"Model parameter {name}{where} = {value!r} must be text.")
+    else:
+        _check_number(name, value, where)
+
+
+def _default_of(f: dataclasses.Field[Any]) -> Any:
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    return f.default_factory()  # type: ignore[operator]
 
 
 @dataclass(frozen=True)
@@ -155,7 +203,7 @@ class Params:
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
-            _check_value(f.name, getattr(self, f.name))
+            _check_value(f.name, getattr(self, f.name), _default_of(f))
 
     def replace(self, **changes: Any) -> Params:
         """Return a copy with some parameters changed.

@@ -478,6 +478,14 @@ def _not_found(G: nx.MultiDiGraph, text: str) -> StationNotFoundError:
     for fixed, hint in _decodings(text):
         if _lookup(G, fixed) is not None:
             return StationNotFoundError(text, [fixed], extra=hint or " (the text was garbled by an encoding)")
+    nums = re.findall(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?", text)
+    if nums and re.fullmatch(r"[\d\s.,;:+\-eE()\[\]]+", unicodedata.normalize("NFKC", text)):
+        return StationNotFoundError(
+            text,
+            [],
+            extra=f" (it is not a lon,lat pair either: it holds {len(nums)} number(s))",
+            fallback="give a station name, or longitude,latitude in WGS-84 degrees such as 112.9388,28.2282.",
+        )
     why = _why_missing(G, text)
     if why:
         return StationNotFoundError(text, _suggestions(G, text), extra=why)
