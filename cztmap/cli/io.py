@@ -42,6 +42,11 @@ def add_parsers(sub: Any) -> None:
     ro.add_argument("-o", "--output", help="write the merged graph as GraphML (use it with --graph)")
     add_date_option(ro)
     ro.add_argument("--period", choices=["peak", "offpeak"], default="peak")
+    ro.add_argument(
+        "--allow-far",
+        action="store_true",
+        help="merge an extract that lies outside Chang-Zhu-Tan anyway (no station will reach its streets)",
+    )
 
 
 @command("export gtfs")
@@ -131,6 +136,12 @@ def _cmd_roads(args: argparse.Namespace) -> int:
             except ValueError:
                 raise UsageError(f"--bbox {args.bbox!r} must be four numbers west,south,east,north.") from None
         roads = osm.download_roads(bbox=bbox, place=args.place, cache_dir=args.cache_dir)  # type: ignore[arg-type]
+    if roads.graph.get("region") == "any" and not args.allow_far:
+        raise UsageError(
+            f"The OpenStreetMap extract {args.from_file or args.place or args.bbox or 'downloaded'!r} lies outside "
+            "Chang-Zhu-Tan, so no station or district would reach its streets; give an extract of the region, "
+            "or add --allow-far to merge it anyway."
+        )
     G = osm.merge_roads(build_graph(as_of=args.as_of, period=args.period), roads)
     stats = summary(G)
     stats["road_access_links"] = G.graph.get("road_access")

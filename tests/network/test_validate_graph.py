@@ -157,3 +157,22 @@ def test_an_undirected_graphml_is_refused(tmp_path):
     nx.write_graphml(nx.Graph([("a", "b")]), p)
     with pytest.raises(DataError, match="is undirected"):
         read_graph(p)
+
+
+def test_a_far_extract_is_marked_and_then_routable(tmp_path):
+    """Kouvola merged into the embedded network: warned, marked region='any', written, read back, routed on."""
+    from pathlib import Path
+
+    from cztmap.io.layers import read_graph, write_graph
+    from cztmap.io.osm import merge_roads, roads_from_file
+
+    fixture = Path(__file__).resolve().parents[1] / "data" / "kouvola_tiny.osm"
+    with pytest.warns(CztmapWarning, match="lies outside Chang-Zhu-Tan"):
+        R = roads_from_file(fixture)
+    assert R.graph["region"] == "any"
+    H = merge_roads(build_graph(as_of="2024-07-01", modes=["metro"]), R)
+    assert H.graph["region"] == "any"
+    H2 = read_graph(write_graph(H, tmp_path / "h.graphml"))
+    a, b = next((u, v) for u, v in R.edges() if u != v)
+    it = route(H2, f"O:{a}", f"O:{b}")
+    assert math.isfinite(it.total_s) and it.total_s > 0

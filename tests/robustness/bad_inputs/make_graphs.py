@@ -1,4 +1,4 @@
-"""Regenerate the hostile GraphML files of the bad-input corpus (``graphs/``) deterministically.
+"""Regenerate the hostile GraphML files (``graphs/``) and OSM edits (``osm/``) of the corpus deterministically.
 
 Run ``python tests/robustness/bad_inputs/make_graphs.py``. Each file is the small valid graph of
 :func:`base` (three stations in central Changsha joined by walking links, as ``write_graph`` would
@@ -140,7 +140,25 @@ def variants():
     }
 
 
+KOUVOLA = Path(__file__).resolve().parents[2] / "data" / "kouvola_tiny.osm"
+OSM = Path(__file__).resolve().parent / "osm"
+
+
+def osm_variants() -> dict[str, bytes]:
+    """Hostile edits of the real Kouvola extract (tests/data/kouvola_tiny.osm, ODbL)."""
+    text = KOUVOLA.read_text(encoding="utf-8")
+    first = 'lat="60.5223076" lon="26.9477820"'
+    assert first in text
+    return {
+        "latitude_95.osm": text.replace(first, 'lat="95.0000000" lon="26.9477820"', 1).encode("utf-8"),
+        "longitude_nan.osm": text.replace(first, 'lat="60.5223076" lon="nan"', 1).encode("utf-8"),
+        "far_from_region.osm": text.encode("utf-8"),
+    }
+
+
 def main() -> None:
+    for name, data in osm_variants().items():
+        (OSM / name).write_bytes(data)
     HERE.mkdir(exist_ok=True)
     for name, edit in variants().items():
         g, nodes, edges = edit(*base())
