@@ -427,7 +427,14 @@ def roads_from_file(path: str | os.PathLike[str], *, network_type: str = "drive"
     Raises
     ------
     DataError
-        The file is missing, empty, not OSM XML/PBF, has another extension, or holds no drivable road.
+        The file is missing, empty, not OSM XML/PBF, has another extension, holds no drivable road, or has
+        a node at an impossible position (latitude 95, a longitude that is not a number).
+
+    Warns
+    -----
+    CztmapWarning
+        No node lies in Chang-Zhu-Tan (:data:`cztmap.geo.REGION_ROUGH`): the graph is marked
+        ``graph["region"] = "any"`` (merged, no station would reach its streets).
     UsageError
         ``network_type`` is not one of the supported values.
 
@@ -436,9 +443,12 @@ def roads_from_file(path: str | os.PathLike[str], *, network_type: str = "drive"
     >>> from pathlib import Path
     >>> import cztmap
     >>> fixture = Path(cztmap.__file__).parents[1] / "tests" / "data" / "kouvola_tiny.osm"
-    >>> G = roads_from_file(fixture)  # a tiny real extract (Kouvola, Finland; ODbL)
-    >>> {d["kind"] for _, d in G.nodes(data=True)}
-    {'road'}
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     G = roads_from_file(fixture)  # a tiny real extract (Kouvola, Finland; ODbL): not our region
+    >>> {d["kind"] for _, d in G.nodes(data=True)}, G.graph["region"], "outside Chang-Zhu-Tan" in str(caught[0].message)
+    ({'road'}, 'any', True)
     """
     if network_type not in _NETWORK_TYPES:
         raise UsageError(f"Unknown network_type {network_type!r}; use one of {', '.join(_NETWORK_TYPES)}.")
