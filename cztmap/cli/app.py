@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="cztmap", description="Map and analyse the Chang-Zhu-Tan (长株潭) transport network.")
     p.add_argument("--version", action="version", version=f"cztmap {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or status lines on stderr")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for family in FAMILIES:
         family.add_parsers(sub)
@@ -204,6 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     if note:
         print(f"cztmap: warning: {note}", file=sys.stderr)
+    from cztmap._progress import set_enabled
+
+    set_enabled(not (getattr(args, "quiet", False) or getattr(args, "json", False)))
     with _signals(), _warnings_as_lines(args.debug):
         try:
             return _run(args, parser)
