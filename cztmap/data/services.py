@@ -30,8 +30,8 @@ __all__ = [
     "service_of",
 ]
 
-#: In-vehicle modes of the rail layers.
-RAIL_MODES = ("metro", "maglev", "intercity", "hsr", "art")
+#: In-vehicle modes of the rail layers (``rail`` = conventional China Railway trains).
+RAIL_MODES = ("metro", "maglev", "intercity", "hsr", "rail", "art")
 #: Modes a user may select (``--modes``); ``walk``/``board``/``alight``/``access`` are always kept.
 ALL_MODES = (*RAIL_MODES, "road")
 #: Periods of the day with their own headways and road speeds.

@@ -33,14 +33,14 @@ from cztmap.network.validate_graph import check_graph
 #: ``resolve_node`` and ``station_index`` live in :mod:`cztmap.network.names` (re-exported here).
 __all__ = ["Itinerary", "Leg", "in_vehicle_time", "resolve_node", "route", "station_index"]
 
-_RIDE_MODES = {"metro", "maglev", "intercity", "hsr", "art"}
+_RIDE_MODES = {"metro", "maglev", "intercity", "hsr", "rail", "art"}
 
 
 @dataclass
 class Leg:
     """One leg of an itinerary.
 
-    ``kind`` is ``ride`` (in a vehicle: metro, maglev, intercity, hsr, art), ``drive`` (road),
+    ``kind`` is ``ride`` (in a vehicle: metro, maglev, intercity, hsr, rail, art), ``drive`` (road),
     ``walk`` (between stations), ``access`` (between a place and the network) or ``transfer``.
     Times are seconds; ``depart_s`` is the offset from the start of the journey.
     """

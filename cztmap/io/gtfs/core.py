@@ -32,7 +32,11 @@ A static GTFS feed of the rail network open on ``as_of``, built from the same gr
   :data:`PEAK_WINDOWS`, the off-peak one otherwise. The day split is a documented default: 06:30–23:00
   are the network's hours (enghunan 2019, rail_facts.md §2); the two peaks 07:00–09:00 and 17:00–19:00
   are an assumption (L4 publishes "morning and evening peak" headways without times; the only timed
-  windows, the L1/L2 holiday plan, describe a holiday, not a working day).
+  windows, the L1/L2 holiday plan, describe a holiday, not a working day). A service whose headway is
+  the whole service day or longer (the once-a-day county train RAIL-LC) gets no frequencies: its
+  template trips run once, at :data:`SERVICE_START` (read back as a headway of the service day); one whose
+  headway is at least a peak window and the same all day (a few trains a day) gets one row over the whole
+  service day, so that its spacing survives the round trip.
 * ``calendar.txt`` — service ``daily``, every day from ``as_of`` for one year (365 days).
 * ``shapes.txt`` — from the section geometries, ``shape_dist_traveled`` in metres of route length.
 * ``transfers.txt`` — ``transfer_type=2`` between stations linked by a walk edge, with
@@ -121,9 +125,10 @@ AGENCIES: dict[str, tuple[str, str, str]] = {
     "maglev": ("csmaglev", "长沙磁浮", "Changsha Maglev"),
     "intercity": ("cr", "中国铁路", "China Railway"),
     "hsr": ("cr", "中国铁路", "China Railway"),
+    "rail": ("cr", "中国铁路", "China Railway"),
     "art": ("zzart", "株洲智轨", "Zhuzhou ART"),
 }
-ROUTE_TYPE_OF_MODE = {"metro": 1, "maglev": 1, "intercity": 2, "hsr": 2, "art": 0}
+ROUTE_TYPE_OF_MODE = {"metro": 1, "maglev": 1, "intercity": 2, "hsr": 2, "rail": 2, "art": 0}
 TIMEZONE = "Asia/Shanghai"
 SERVICE_ID = "daily"
 
@@ -376,6 +381,13 @@ def gtfs_tables(  # noqa: C901  TODO(layout): split into named steps
                 raise DataError(
                     f"Service {svc} has no {p} board edge in the graph; rebuild the dataset (`cztmap data build`)."
                 )
+        if min(headway[(svc, p)] for p in PERIODS) >= SERVICE_END - SERVICE_START:
+            continue  # a train a day or fewer (county rail): the template trips run once, no frequencies
+        if headway[(svc, "peak")] == headway[(svc, "offpeak")] >= max(b - a for a, b in PEAK_WINDOWS):
+            # a few trains a day: one row over the whole day keeps the spacing (per-window rows would not)
+            for trip in sorted({r[2] for r in trip_rows if r[0] == svc}):
+                freq_rows.append([trip, _hms(SERVICE_START), _hms(SERVICE_END), str(headway[(svc, "peak")]), "0"])
+            continue
         for a, b in _day_split():
             p = "peak" if (a, b) in PEAK_WINDOWS else "offpeak"
             for trip in sorted({r[2] for r in trip_rows if r[0] == svc}):
@@ -1469,6 +1481,10 @@ def graph_from_gtfs(  # noqa: C901  TODO(layout): split into named steps
             day_hws = [h for h in (_mean_headway(departures[k], [(0, 48 * 3600)]) for k in keys) if h is not None]
             if day_hws:
                 hw_s, src = sum(day_hws) / len(day_hws), "gtfs whole day"
+            elif any(departures[k] for k in keys):
+                # one departure a day each way (county rail): the service day is the headway, as exported
+                n = max(len(departures[k]) for k in keys)
+                hw_s, src = (SERVICE_END - SERVICE_START) / n, "gtfs one trip a day"
             else:
                 hw_s, src = params.headway_min(mode, period, None, None)[0] * 60, "default"
         for sid in sorted(route_stations[rid]):
