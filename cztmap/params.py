@@ -235,6 +235,18 @@ class Params:
         for f in dataclasses.fields(self):
             _check_value(f.name, getattr(self, f.name), _default_of(f))
 
+    def __repr__(self) -> str:
+        """``DEFAULTS`` for the default parameters, else only the parameters that differ (short signatures)."""
+        default = Params()
+        changed = [
+            (f.name, getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) != getattr(default, f.name)
+        ]
+        if not changed:
+            return "DEFAULTS"
+        return "Params(" + ", ".join(f"{k}={v!r}" for k, v in changed) + ")"
+
     def replace(self, **changes: Any) -> Params:
         """Return a copy with some parameters changed.
 

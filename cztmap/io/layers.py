@@ -160,10 +160,22 @@ def write_layers(
     layers : iterable of str, optional
         Subset of ``stations, sections, lines, roads, districts`` (default: all).
 
+    Returns
+    -------
+    list of Path
+        The files written (one GeoPackage, or one file per layer).
+
     Raises
     ------
     UsageError
         Unknown extension or layer, unwritable path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = write_layers(pathlib.Path(tempfile.mkdtemp()) / "stations.geojson", layers=["stations"])
+    >>> [p.name for p in out]
+    ['stations.geojson']
     """
     p = Path(path)
     ext = _suffix(p, LAYER_FORMATS, "layers")
@@ -261,6 +273,33 @@ def write_graph(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
 
     Text values holding characters XML cannot store (a NUL in a feed's stop name, say) are written as
     U+FFFD with a :class:`~cztmap.errors.CztmapWarning`, so the file can always be read back.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        A cztmap graph (``build_graph``, ``scenario_graph``, an imported feed or a merged OSM network).
+    path : path
+        The ``.graphml`` file to write (replaced atomically).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    UsageError
+        The extension is not ``.graphml`` or the folder cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from cztmap.network.build import build_graph
+    >>> G = build_graph(as_of="2024-01-01", modes=["maglev"], zones=False)
+    >>> out = write_graph(G, pathlib.Path(tempfile.mkdtemp()) / "maglev.graphml")
+    >>> H = read_graph(out)
+    >>> (H.number_of_nodes(), H.number_of_edges()) == (G.number_of_nodes(), G.number_of_edges())
+    True
     """
     import osmnx as ox
 
@@ -322,6 +361,17 @@ def read_graph(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
     node with WGS-84 ``x``/``y`` in the region (unless the file's graph attribute ``region`` is
     ``any``), every edge with a finite ``travel_time`` >= 0.
 
+    Parameters
+    ----------
+    path : path
+        A ``.graphml`` written by :func:`write_graph` (or ``cztmap export graph``, ``cztmap roads -o``,
+        ``cztmap import-gtfs -o``).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The graph, with the attribute types of the graph contract (``docs/architecture.md``).
+
     Raises
     ------
     UsageError
@@ -329,6 +379,10 @@ def read_graph(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
     DataError
         The file is not GraphML, is undirected, or fails the graph check (the message names the node
         or edge and the attribute).
+
+    Examples
+    --------
+    See :func:`write_graph`.
     """
     from cztmap.network.validate_graph import check_graph
 
