@@ -38,17 +38,22 @@ True
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from cztmap import _compat
 
 _compat.install()
 
-try:
-    __version__ = version("cztmap")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+
+def _version() -> str:
+    """The installed version (read on first use of ``cztmap.__version__``: importlib.metadata is slow)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cztmap")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree that was never installed
+        return "0.0.0+unknown"
+
 
 #: Public name → the module that defines it.
 _API: dict[str, str] = {
@@ -156,7 +161,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in _API:
+    if name == "__version__":
+        value: Any = _version()
+    elif name in _API:
         value = getattr(importlib.import_module(_API[name]), name)
     elif name in _MODULES:
         value = importlib.import_module(_MODULES[name])
@@ -171,6 +178,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static analysers and IDEs see the real names
+    __version__: str
     from cztmap.analysis.compare import compare
     from cztmap.analysis.criticality import criticality
     from cztmap.analysis.integration import accessibility, cross_city_table

@@ -59,8 +59,8 @@ import pandas as pd
 from cztmap.analysis.isochrones import check_budgets
 from cztmap.analysis.matrix import hex_grid, zone_matrix
 from cztmap.errors import UsageError
-from cztmap.network.build import add_point, sink
-from cztmap.network.engine import travel_time_matrix
+from cztmap.network.build import add_points, sink
+from cztmap.network.engine import compile_graph
 from cztmap.network.validate_graph import check_graph
 
 __all__ = [
@@ -235,7 +235,7 @@ def analysis_units(
     grid = _cached_grid(float(grid_size_m))
     grid = grid[grid["adcode"].isin(set(zt["adcode"]))]
     H = G.copy()
-    nodes = [add_point(H, p.x, p.y, name=f"grid:{u}") for u, p in zip(grid["unit_id"], grid.geometry, strict=True)]
+    nodes = add_points(H, grid.geometry.x, grid.geometry.y, names=[f"grid:{u}" for u in grid["unit_id"]])
     names = zt.set_index("adcode")
     tab = pd.DataFrame(
         {
@@ -264,7 +264,7 @@ def _cached_grid(size_m: float) -> Any:
 
 def unit_matrix(H: Any, origins: Sequence[str], arrivals: Sequence[str]) -> np.ndarray:
     """Minutes from every origin node to every arrival node (compiled engine), diagonal set to 0."""
-    m = travel_time_matrix(H, list(origins), list(arrivals)).to_numpy() / 60.0
+    m = compile_graph(H).distances(list(origins), list(arrivals)) / 60.0
     np.fill_diagonal(m, 0.0)
     return m
 

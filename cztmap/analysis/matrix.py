@@ -39,7 +39,7 @@ from shapely.geometry import Polygon
 from cztmap.errors import UsageError
 from cztmap.geo import UTM_CRS
 from cztmap.network.build import add_point, sink
-from cztmap.network.engine import travel_time_matrix
+from cztmap.network.engine import compile_graph
 from cztmap.network.validate_graph import check_graph
 
 __all__ = ["UTM_CRS", "hex_grid", "point_matrix", "station_matrix", "station_nodes", "zone_matrix", "zone_nodes"]
@@ -75,9 +75,7 @@ def _frame(
     cutoff = None if cutoff_min is None else float(cutoff_min) * 60.0
     origins, destinations = list(origins), list(destinations)
     arrive = [sink(d) if d in G and sink(d) in G else d for d in destinations]
-    df = travel_time_matrix(G, origins, arrive, cutoff=cutoff)
-    df.columns = pd.Index(destinations)
-    values = df.to_numpy(copy=True)
+    values = compile_graph(G).distances(origins, arrive, cutoff=cutoff)
     pos = {d: j for j, d in enumerate(destinations)}
     for i, o in enumerate(origins):
         j = pos.get(o)

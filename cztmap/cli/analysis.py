@@ -1,4 +1,4 @@
-"""The ``isochrone``, ``reach``, ``critical`` and ``compare`` commands."""
+"""The ``isochrone``, ``reach``, ``critical``, ``matrix`` and ``compare`` commands."""
 
 from __future__ import annotations
 
@@ -75,9 +75,33 @@ def add_parsers(sub: Any) -> None:
         "--level",
         choices=["zone", "grid"],
         default="zone",
-        help="zone: district seats (fast); grid: 3-km population hexagons (minutes; shows a progress bar)",
+        help="zone: district seats (fast); grid: 3-km population hexagons (seconds; shows a progress bar)",
+    )
+    cr.add_argument(
+        "--jobs", type=int, metavar="N", help="processes for the closures (default: 1 at zone level, all CPUs at grid)"
     )
     cr.add_argument("--json", action="store_true", help="print the ranking as JSON (no progress output)")
+
+    mx = sub.add_parser("matrix", help="travel-time matrix (minutes) between zones, stations or all graph nodes")
+    add_graph_options(mx)
+    mx.add_argument(
+        "--between",
+        choices=["zones", "stations", "nodes"],
+        default="zones",
+        help="zones: district seats (default); stations; nodes: every node of the graph (for --graph road networks)",
+    )
+    mx.add_argument("--cutoff", type=float, metavar="MIN", help="report times above this many minutes as empty")
+    mx.add_argument("--backend", choices=["auto", "scipy", "cch"], default="auto", help="search engine (default: auto)")
+    mx.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster (e.g. tcp://10.0.0.5:8786): origins are split into tasks",
+    )
+    mx.add_argument(
+        "-o",
+        "--output",
+        help=".csv (wide) or .parquet (a folder of part-*.parquet files: origin, destination, minutes)",
+    )
 
     co = sub.add_parser("compare", help="compare two networks (scenario files, shipped names or dates)")
     co.add_argument(
@@ -243,14 +267,102 @@ def _cmd_critical(args: argparse.Namespace) -> int:
 
     if args.top is not None and args.top < 1:
         raise UsageError(f"--top {args.top} must be a positive whole number, e.g. --top 10.")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs} must be a positive whole number, e.g. --jobs 2.")
     G = graph(args)
     kinds = modes(args.kinds) or ["station", "section", "road"]
-    tab = criticality(G, kinds=kinds, top=args.top, level=args.level)
+    jobs = args.jobs or (1 if args.level == "zone" else -1)
+    tab = criticality(G, kinds=kinds, top=args.top, level=args.level, n_jobs=jobs)
     print_table(
         tab,
         json_out=args.json,
         extra={"as_of": G.graph.get("as_of"), "elapsed_s": round(float(tab.attrs.get("elapsed_s", 0.0)), 2)},
     )
+    return 0
+
+
+def _matrix_nodes(G: Any, between: str) -> tuple[list[Any], list[Any], list[str]]:
+    """Origins, arrival nodes and labels of ``cztmap matrix --between``."""
+    from cztmap.analysis.matrix import station_nodes, zone_nodes
+    from cztmap.network._nodes import sink
+
+    if between == "zones":
+        nodes = zone_nodes(G)
+        if not nodes:
+            raise UsageError("This graph has no zone nodes; use --between stations or --between nodes.")
+        return nodes, [sink(n) for n in nodes], [n[2:] for n in nodes]
+    if between == "stations":
+        nodes = station_nodes(G)
+        if not nodes:
+            raise UsageError("This graph has no station nodes; use --between nodes.")
+        return nodes, nodes, [n[2:] for n in nodes]
+    nodes = list(G.nodes)
+    return nodes, nodes, [str(n) for n in nodes]
+
+
+@command("matrix")
+def _cmd_matrix(args: argparse.Namespace) -> int:
+    import numpy as np
+    import pandas as pd
+
+    from cztmap.network.engine import compile_graph
+
+    if args.output:
+        suffix(args.output, ("csv", "parquet"), "output path")
+    if args.cutoff is not None and not (args.cutoff > 0 and np.isfinite(args.cutoff)):
+        raise UsageError(f"--cutoff {args.cutoff} must be a positive number of minutes, e.g. --cutoff 60.")
+    client = None
+    if args.scheduler:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise UsageError("--scheduler needs dask.distributed: `pip install cztmap[dask]`.") from None
+        try:
+            client = Client(args.scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise UsageError(
+                f"Cannot reach the Dask scheduler at {args.scheduler!r} ({exc}); check --scheduler."
+            ) from None
+    try:
+        G = graph(args)
+        orig, arrive, labels = _matrix_nodes(G, args.between)
+        cg = compile_graph(G)
+        cutoff_s = None if args.cutoff is None else args.cutoff * 60.0
+        if args.output and args.output.lower().endswith(".parquet"):
+            from cztmap.network.distributed import write_matrix_parquet
+
+            write_matrix_parquet(
+                cg,
+                orig,
+                arrive,
+                args.output,
+                client=client,
+                cutoff=cutoff_s,
+                backend=args.backend,
+                labels=(labels, labels) if args.between != "nodes" else None,
+            )
+            info(f"wrote {args.output}/ (part-*.parquet: origin, destination, minutes)")
+            return 0
+        if client is not None:
+            from cztmap.network.distributed import distributed_distances
+
+            d = distributed_distances(cg, orig, arrive, client=client, cutoff=cutoff_s, backend=args.backend)
+        else:
+            d = cg.distances(orig, arrive, cutoff=cutoff_s, backend=args.backend)
+    finally:
+        if client is not None:
+            client.close()
+    m = d / 60.0
+    if args.between != "nodes":
+        np.fill_diagonal(m, 0.0)  # a place to itself
+    df = pd.DataFrame(m, index=pd.Index(labels, name="origin"), columns=pd.Index(labels, name="destination"))
+    if args.output:
+        from cztmap._atomic import atomic_write_text
+
+        atomic_write_text(args.output, df.round(3).replace(np.inf, np.nan).to_csv(), argument="output")
+        info(f"wrote {args.output} ({len(df)} × {df.shape[1]} minutes)")
+        return 0
+    print_table(df.round(1), json_out=False)
     return 0
 
 

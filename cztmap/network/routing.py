@@ -26,7 +26,7 @@ from typing import Any
 import networkx as nx
 
 from cztmap.errors import NoRouteError, UsageError
-from cztmap.network.build import sink
+from cztmap.network._nodes import sink
 from cztmap.network.names import describe_place, resolve_node, resolve_places, station_index
 from cztmap.network.validate_graph import check_graph
 
