@@ -10,6 +10,9 @@ also subclasses the matching built-in type, so callers can catch it either way::
     │   └── StationNotFoundError (KeyError)  a station name or id is unknown        -> CLI exit 2
     └── NoRouteError                      no path exists between two places         -> CLI exit 1
 
+    CztmapWarning (UserWarning)           an implausible but possible value (named by file, row, field);
+                                          the CLI prints it as one ``cztmap: warning:`` line
+
 Messages are one sentence: what is wrong, where (file, row, field or argument), and how to fix it.
 
 Examples
@@ -25,6 +28,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "CztmapError",
+    "CztmapWarning",
     "DataError",
     "NoRouteError",
     "ScenarioError",
@@ -64,15 +68,19 @@ class StationNotFoundError(UsageError, KeyError):
         What the user typed.
     suggestions : sequence of str
         The closest known names, best first.
+    extra : str
+        Inserted after the query: what was tried or why the name is missing.
+    fallback : str
+        The advice when there is no suggestion (default: list the stations).
     """
 
-    def __init__(self, query: str, suggestions: Sequence[str] = (), extra: str = "") -> None:
+    def __init__(self, query: str, suggestions: Sequence[str] = (), extra: str = "", fallback: str = "") -> None:
         self.query = query
         self.suggestions = list(suggestions)
         hint = (
             f"; did you mean {', '.join(repr(s) for s in self.suggestions)}?"
             if self.suggestions
-            else "; use `cztmap stations` to list them."
+            else f"; {fallback or 'use `cztmap stations` to list them.'}"
         )
         super().__init__(f"Unknown station {query!r}{extra}{hint}")
 
@@ -84,3 +92,7 @@ class NoRouteError(CztmapError):
     """No path connects the origin to the destination in this network."""
 
     exit_code = 1
+
+
+class CztmapWarning(UserWarning):
+    """An implausible but possible value: the message names the file, row and field, and what to check."""

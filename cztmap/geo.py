@@ -40,6 +40,7 @@ from cztmap.errors import UsageError
 
 __all__ = [
     "DATUMS",
+    "REGION_ROUGH",
     "UTM_CRS",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
@@ -56,6 +57,11 @@ __all__ = [
 
 ArrayLike = npt.ArrayLike
 FloatArray = npt.NDArray[np.float64]
+
+#: (west, south, east, north) in WGS-84 degrees: Chang-Zhu-Tan with a margin of about one degree. Points,
+#: graph nodes and OpenStreetMap extracts outside it are refused or warned about (they are usually
+#: swapped, mistyped or from another region).
+REGION_ROUGH: tuple[float, float, float, float] = (111.0, 25.5, 115.0, 29.5)
 
 #: Datum names accepted by :func:`convert` and :func:`transform`.
 DATUMS = ("WGS-84", "GCJ-02", "BD-09")

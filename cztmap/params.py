@@ -14,12 +14,124 @@ published figure exists (listed in README, "Model parameters").
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from cztmap.errors import UsageError
 
-__all__ = ["DEFAULTS", "SOURCES", "Params"]
+__all__ = ["DEFAULTS", "RANGES", "SOURCES", "Params"]
+
+#: Physical range of every numeric parameter: (low, high, unit, low_open). A value must be a finite real
+#: number (not bool) with low < value (low_open) or low <= value, and value <= high. Dictionary
+#: parameters apply the range to each value; ``default_headway_min`` to both numbers of each pair. Clock
+#: parameters (``peak_windows``, ``default_service_hours``) must be HH:MM pairs that start before they end,
+#: switches (``weekend_peak``) True or False.
+RANGES: dict[str, tuple[float, float, str, bool]] = {
+    "accel_mps2": (0.05, 3.0, "m/s²", False),
+    "decel_mps2": (0.05, 3.0, "m/s²", False),
+    "cruise_fraction": (0.0, 1.0, "", True),
+    "dwell_s": (0.0, 1800.0, "s", False),
+    "default_speed_kmh": (5.0, 650.0, "km/h", False),
+    "default_headway_min": (0.0, 1440.0, "min", True),
+    "wait_fraction": (0.0, 1.0, "", False),
+    "platform_walk_s": (0.0, 3600.0, "s", False),
+    "station_overhead_s": (0.0, 7200.0, "s", False),
+    "alight_walk_s": (0.0, 3600.0, "s", False),
+    "walk_speed_mps": (0.2, 3.0, "m/s", True),
+    "walk_detour": (1.0, 5.0, "", False),
+    "walk_link_max_m": (0.0, 5000.0, "m", False),
+    "road_speed_kmh": (1.0, 200.0, "km/h", False),
+    "road_congestion_factor": (0.0, 2.0, "", True),
+    "access_speed_kmh": (1.0, 200.0, "km/h", False),
+    "access_detour": (1.0, 5.0, "", False),
+    "access_max_m": (0.0, 100000.0, "m", True),
+    "access_k": (1.0, 50.0, "", False),
+    "min_change_s": (0.0, 3600.0, "s", False),
+}
+#: What the keys of a dictionary parameter are (for messages).
+_KEY_WORD = {"road_speed_kmh": "road class", "road_congestion_factor": "period"}
+#: Parameters that must be whole numbers.
+_INTEGER = frozenset({"access_k"})
+
+
+def _range_text(name: str) -> str:
+    lo, hi, unit, open_ = RANGES.get(name, (0.0, math.inf, "", False))
+    return f"{'(' if open_ else '['}{lo:g}, {hi:g}]" + (f" {unit}" if unit else "")
+
+
+def _check_number(name: str, value: Any, where: str) -> None:
+    label = f"Model parameter {name}{where} = {value!r}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise UsageError(f"{label} is not a number; give a number in {_range_text(name)}.")
+    v = float(value)
+    if not math.isfinite(v):
+        raise UsageError(f"{label} is not a finite number; give a number in {_range_text(name)}.")
+    if name in _INTEGER and v != int(v):
+        raise UsageError(f"{label} is not a whole number; give an integer in {_range_text(name)}.")
+    lo, hi, _unit, open_ = RANGES.get(name, (0.0, math.inf, "", False))
+    if v < lo or (open_ and v == lo) or v > hi:
+        raise UsageError(f"{label} is outside its physical range; give a number in {_range_text(name)}.")
+
+
+_CLOCK = re.compile(r"([0-4]?\d):([0-5]\d)")
+
+
+def _check_clock(name: str, value: Any, where: str) -> int:
+    m = _CLOCK.fullmatch(value) if isinstance(value, str) else None
+    if m is None or int(m.group(1)) >= 48:
+        raise UsageError(
+            f"Model parameter {name}{where} = {value!r} is not a clock time; write HH:MM (00:00 to 47:59, "
+            "hours past 24 for after midnight)."
+        )
+    return int(m.group(1)) * 60 + int(m.group(2))
+
+
+def _check_sequence(name: str, value: Any, default: Any, where: str) -> None:
+    if not isinstance(value, tuple | list):
+        raise UsageError(f"Model parameter {name}{where} = {value!r} must be a tuple like {default!r}.")
+    if default and isinstance(default[0], tuple | list):  # a list of pairs, any length
+        for i, v in enumerate(value):
+            _check_value(name, v, default[0], f"{where}[{i}]")
+        return
+    if len(value) != len(default):
+        raise UsageError(f"Model parameter {name}{where} = {value!r} must have {len(default)} values.")
+    for i, (v, d) in enumerate(zip(value, default, strict=True)):
+        _check_value(name, v, d, f"{where}[{i}]")
+    if len(value) == 2 and all(isinstance(d, str) for d in default):
+        a, b = (_check_clock(name, v, where) for v in value)
+        if a >= b:
+            raise UsageError(f"Model parameter {name}{where} = {value!r} must start before it ends.")
+
+
+def _check_value(name: str, value: Any, default: Any, where: str = "") -> None:
+    """Check ``value`` against the shape of the parameter's default (bool, number, clock, dict, tuple)."""
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise UsageError(f"Model parameter {name}{where} = {value!r} must be True or False.")
+    elif isinstance(default, dict):
+        if not isinstance(value, dict) or not value:
+            raise UsageError(f"Model parameter {name}{where} = {value!r} must be a non-empty dict like its default.")
+        sample = next(iter(default.values()))
+        for k, v in value.items():
+            _check_value(name, v, default.get(k, sample), f"{where}[{k!r}]")
+    elif isinstance(default, tuple | list):
+        _check_sequence(name, value, default, where)
+    elif isinstance(default, str):
+        if _CLOCK.fullmatch(default):
+            _check_clock(name, value, where)
+        elif not isinstance(value, str):
+            raise UsageError(f"Model parameter {name}{where} = {value!r} must be text.")
+    else:
+        _check_number(name, value, where)
+
+
+def _default_of(f: dataclasses.Field[Any]) -> Any:
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    return f.default_factory()  # type: ignore[operator]
 
 
 @dataclass(frozen=True)
@@ -143,6 +255,10 @@ class Params:
     )
     min_change_s: float = 0.0
 
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            _check_value(f.name, getattr(self, f.name), _default_of(f))
+
     def __repr__(self) -> str:
         """``DEFAULTS`` for the default parameters, else only the parameters that differ (short signatures)."""
         default = Params()
@@ -156,14 +272,50 @@ class Params:
         return "Params(" + ", ".join(f"{k}={v!r}" for k, v in changed) + ")"
 
     def replace(self, **changes: Any) -> Params:
-        """Return a copy with some parameters changed; unknown names raise :class:`UsageError`."""
+        """Return a copy with some parameters changed.
+
+        A dictionary parameter (per mode, class or period) may be given in part: the keys given
+        replace those values, the others are kept (``replace(dwell_s={"metro": 20})``). Every value
+        is checked against :data:`RANGES`.
+
+        Raises
+        ------
+        UsageError
+            An unknown name, an unknown key of a dictionary parameter, or a value that is not a
+            finite number within the parameter's physical range (NaN, zero or negative speeds, ...).
+
+        Examples
+        --------
+        >>> DEFAULTS.replace(dwell_s={"metro": 20.0}).dwell_s["hsr"]
+        120.0
+        >>> DEFAULTS.replace(walk_speed_mps=float("nan"))
+        Traceback (most recent call last):
+        ...
+        cztmap.errors.UsageError: Model parameter walk_speed_mps = nan is not a finite number; give a number in (0.2, 3] m/s.
+        """
         names = {f.name for f in dataclasses.fields(self)}
         unknown = sorted(set(changes) - names)
         if unknown:
             raise UsageError(
                 f"Unknown model parameter(s) {', '.join(unknown)}; known parameters are {', '.join(sorted(names))}."
             )
-        return dataclasses.replace(self, **changes)
+        merged: dict[str, Any] = {}
+        for name, value in changes.items():
+            current = getattr(self, name)
+            if isinstance(current, dict):
+                if not isinstance(value, dict):
+                    raise UsageError(
+                        f"Model parameter {name} is a table by {_KEY_WORD.get(name, 'key')} "
+                        f"({', '.join(current)}); give a dict such as {{{next(iter(current))!r}: ...}}."
+                    )
+                extra = sorted(set(map(str, value)) - set(current))
+                if extra:
+                    raise UsageError(
+                        f"Model parameter {name} has no key {extra[0]!r}; its keys are {', '.join(current)}."
+                    )
+                value = {**current, **value}
+            merged[name] = value
+        return dataclasses.replace(self, **merged)
 
     def feeder_headway(self, station_id: str, mode: str | None) -> float:
         """Feeder-bus headway (minutes) at a station: its own entry, else the default of its main mode.

@@ -54,6 +54,7 @@ from cztmap._progress import track
 from cztmap.analysis.integration import CITIES, GRID_SIZE_M, TAU_MIN, analysis_units
 from cztmap.errors import UsageError
 from cztmap.network.engine import PathTrees, compile_graph, edge_index
+from cztmap.network.validate_graph import check_graph
 
 __all__ = ["KINDS", "criticality"]
 
@@ -289,6 +290,7 @@ def criticality(
     >>> len(r), bool((r.index_loss.diff().dropna() <= 1e-12).all())
     (5, True)
     """
+    check_graph(G)
     t0 = time.perf_counter()
     kinds = [kinds] if isinstance(kinds, str) else list(kinds)
     bad = sorted(set(kinds) - set(KINDS))

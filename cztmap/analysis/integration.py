@@ -61,6 +61,7 @@ from cztmap.analysis.matrix import hex_grid, zone_matrix
 from cztmap.errors import UsageError
 from cztmap.network.build import add_points, build_graph, sink
 from cztmap.network.engine import travel_time_matrix
+from cztmap.network.validate_graph import check_graph
 from cztmap.params import DEFAULTS, Params
 
 __all__ = [
@@ -229,6 +230,7 @@ def analysis_units(
     centres from :func:`grid_population`, added as points to a copy of ``G``. The table has
     ``adcode``, ``name_zh``, ``name_en``, ``city``, ``population`` in node order.
     """
+    check_graph(G)
     zt = zone_table(G, zones)
     if level == "zone":
         orig = [f"Z:{a}" for a in zt["adcode"]]
@@ -390,6 +392,7 @@ def cross_city_table(
     >>> tab.attrs["population_missing"]  # every district has its 2020 figure
     []
     """
+    check_graph(G)
     if not (isinstance(tau_min, (int, float)) and math.isfinite(tau_min) and tau_min > 0):
         raise UsageError(f"`tau_min` must be a finite number of minutes > 0, not {tau_min!r}.")
     H, orig, dest, units = analysis_units(G, level=level, zones=zones, grid_size_m=grid_size_m)
@@ -469,6 +472,7 @@ def accessibility(
     >>> bool(acc.loc["430104", "within_60min"] >= acc.loc["430104", "population"])
     True
     """
+    check_graph(G)
     budgets = check_budgets(budgets, argument="budgets")
     if decay not in ("exp", "power"):
         raise UsageError(f"Unknown decay {decay!r}; use 'exp' (exp(-beta*t)) or 'power' (t**-beta).")

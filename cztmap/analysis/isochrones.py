@@ -53,6 +53,7 @@ from cztmap.errors import UsageError
 from cztmap.geo import UTM_CRS
 from cztmap.network.build import add_point
 from cztmap.network.engine import single_source
+from cztmap.network.validate_graph import check_graph
 from cztmap.params import DEFAULTS, Params
 
 __all__ = ["UTM_CRS", "check_budgets", "isochrones", "resolve_origin"]
@@ -188,6 +189,7 @@ def isochrones(
     >>> iso[["minutes", "n_stations"]].iloc[0].tolist()[0]
     45
     """
+    check_graph(G)
     budgets = check_budgets(minutes)
     if speed_beyond == "walk":
         speed = params.walk_speed_mps / params.walk_detour

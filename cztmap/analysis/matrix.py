@@ -40,6 +40,7 @@ from cztmap.errors import UsageError
 from cztmap.geo import UTM_CRS
 from cztmap.network.build import add_point, sink
 from cztmap.network.engine import compile_graph
+from cztmap.network.validate_graph import check_graph
 
 __all__ = ["UTM_CRS", "hex_grid", "point_matrix", "station_matrix", "station_nodes", "zone_matrix", "zone_nodes"]
 
@@ -192,6 +193,7 @@ def station_matrix(
     >>> bool(m.loc["xiangtan-north", "shantang"] > 10)
     True
     """
+    check_graph(G)
     nodes = station_nodes(G) if stations is None else [s if s.startswith("S:") else f"S:{s}" for s in stations]
     if window is not None:
         df = _window_frame(G, nodes, nodes, unit, cutoff_min, window, percentiles, date)
@@ -246,6 +248,7 @@ def zone_matrix(
     >>> z.shape
     (23, 23)
     """
+    check_graph(G)
     if zones is None:
         nodes = zone_nodes(G)
         if not nodes:
@@ -309,6 +312,7 @@ def point_matrix(
     >>> bool(m.loc["a", "b"] > 0)
     True
     """
+    check_graph(G)
     if to not in ("points", "zones", "stations"):
         raise UsageError(f"Unknown destination set to={to!r}; use 'points', 'zones' or 'stations'.")
     if not isinstance(points, gpd.GeoDataFrame) or points.empty:

@@ -46,6 +46,11 @@ def add_parsers(sub: Any) -> None:
     ro.add_argument(
         "--period", choices=["peak", "offpeak"], default="peak", help="headways and road speeds (default: peak)"
     )
+    ro.add_argument(
+        "--allow-far",
+        action="store_true",
+        help="merge an extract that lies outside Chang-Zhu-Tan anyway (no station will reach its streets)",
+    )
 
 
 @command("export gtfs")
@@ -70,8 +75,11 @@ def _cmd_export_layers(args: argparse.Namespace) -> int:
 
 @command("export graph")
 def _cmd_export_graph(args: argparse.Namespace) -> int:
+    from cztmap._atomic import check_writable
     from cztmap.io.layers import write_graph
 
+    if Path(args.output).suffix.lower() == ".graphml":
+        check_writable(args.output, argument="graph output")  # before the (slow) build
     G = graph(args)
     write_graph(G, args.output)
     info(f"wrote {args.output} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)")
@@ -84,6 +92,11 @@ def _cmd_import_gtfs(args: argparse.Namespace) -> int:
     from cztmap.io.gtfs import graph_from_gtfs
     from cztmap.network.build import summary
 
+    if args.output:
+        from cztmap._atomic import check_writable
+
+        suffix(args.output, ("graphml",), "output path")
+        check_writable(args.output, argument="graph output")  # before the (slow) import
     try:
         G = graph_from_gtfs(args.feed, date=args.date, period=args.period)
     except DataError as exc:
@@ -127,6 +140,12 @@ def _cmd_roads(args: argparse.Namespace) -> int:
             except ValueError:
                 raise UsageError(f"--bbox {args.bbox!r} must be four numbers west,south,east,north.") from None
         roads = osm.download_roads(bbox=bbox, place=args.place, cache_dir=args.cache_dir)  # type: ignore[arg-type]
+    if roads.graph.get("region") == "any" and not args.allow_far:
+        raise UsageError(
+            f"The OpenStreetMap extract {args.from_file or args.place or args.bbox or 'downloaded'!r} lies outside "
+            "Chang-Zhu-Tan, so no station or district would reach its streets; give an extract of the region, "
+            "or add --allow-far to merge it anyway."
+        )
     G = osm.merge_roads(build_graph(as_of=args.as_of, period=args.period), roads)
     stats = summary(G)
     stats["road_access_links"] = G.graph.get("road_access")

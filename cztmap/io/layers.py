@@ -27,6 +27,7 @@ import contextlib
 import datetime as dt
 import functools
 import os
+import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -39,7 +40,7 @@ from shapely import wkt
 
 from cztmap._atomic import atomic_path, check_writable
 from cztmap.data.dataset import SCHEMA, Dataset, load_dataset
-from cztmap.errors import DataError, UsageError
+from cztmap.errors import CztmapWarning, DataError, UsageError
 
 __all__ = [
     "FRAME_FORMATS",
@@ -219,8 +220,59 @@ def write_frame(
     return p
 
 
+#: Characters XML 1.0 cannot hold (C0 controls except tab/newline/return, and lone surrogates).
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_safe(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """``G``, or a copy with characters XML cannot hold replaced by U+FFFD (with a warning naming the first)."""
+    first: str | None = None
+    count = 0
+
+    def scan(where: str, d: dict[str, Any]) -> None:
+        nonlocal first, count
+        for k, v in d.items():
+            if isinstance(v, str) and _XML_BAD.search(v):
+                count += 1
+                first = first or f"{where}, attribute {k!r}"
+
+    scan("the graph", G.graph)
+    for n, d in G.nodes(data=True):
+        if isinstance(n, str) and _XML_BAD.search(n):
+            raise DataError(
+                f"Node id {n!r} holds a control character that GraphML (XML) cannot store; rename the node."
+            )
+        scan(f"node {n!r}", d)
+    for u, v, k, d in G.edges(keys=True, data=True):
+        scan(f"edge {(u, v, k)!r}", d)
+    if not count:
+        return G
+    warnings.warn(
+        f"{count} text value(s) hold control characters that GraphML (XML) cannot store (first: {first}); "
+        "they are written as U+FFFD.",
+        CztmapWarning,
+        stacklevel=3,
+    )
+    H = G.copy()
+
+    def fix(d: dict[str, Any]) -> None:
+        for k, v in list(d.items()):
+            if isinstance(v, str):
+                d[k] = _XML_BAD.sub("\ufffd", v)
+
+    fix(H.graph)
+    for _, d in H.nodes(data=True):
+        fix(d)
+    for *_, d in H.edges(keys=True, data=True):
+        fix(d)
+    return H
+
+
 def write_graph(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
     """Save ``G`` as GraphML (``osmnx.io.save_graphml``), atomically; read it back with :func:`read_graph`.
+
+    Text values holding characters XML cannot store (a NUL in a feed's stop name, say) are written as
+    U+FFFD with a :class:`~cztmap.errors.CztmapWarning`, so the file can always be read back.
 
     Parameters
     ----------
@@ -253,27 +305,61 @@ def write_graph(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
 
     p = Path(path)
     _suffix(p, (".graphml",), "a graph")
+    check_writable(p, argument="graph output")
+    G = _xml_safe(G)
     with atomic_path(p, argument="graph output") as tmp:
         ox.io.save_graphml(G, filepath=tmp)
     return p
 
 
+class _Unreadable(str):
+    """A value that did not convert to its type (kept as text so the graph check can name it)."""
+
+
 def _convert(key: str, value: Any) -> Any:
     if not isinstance(value, str):
         return value
-    if key in FLOAT_ATTRS:
-        return float(value) if value not in ("", "None") else float("nan")
-    if key in INT_ATTRS:
-        return int(float(value))
+    try:
+        if key in FLOAT_ATTRS:
+            return float(value) if value not in ("", "None") else float("nan")
+        if key in INT_ATTRS:
+            return int(float(value))
+    except (ValueError, OverflowError):
+        return str(value)
     if key in BOOL_ATTRS:
         return value == "True"
     if key == "geometry" and value:
-        return wkt.loads(value)
+        try:
+            return wkt.loads(value)
+        except Exception:  # shapely raises its own error types for bad WKT
+            return _Unreadable(value)
     return value
+
+
+def _read_raw(p: Path) -> nx.MultiGraph:
+    if not p.is_file():
+        if p.is_dir():
+            raise UsageError(f"Graph file {str(p)!r} is a folder; give a .graphml written by `write_graph`.")
+        raise UsageError(f"Graph file {str(p)!r} does not exist; give a .graphml written by `write_graph`.")
+    try:
+        return nx.read_graphml(p, force_multigraph=True)
+    except OSError as exc:
+        raise DataError(
+            f"Graph file {str(p)!r} cannot be read ({exc.strerror or exc}); check its permissions."
+        ) from None
+    except Exception as exc:  # ElementTree and networkx raise several types
+        msg = str(exc).replace("\n", " ")[:200]
+        raise DataError(
+            f"Graph file {str(p)!r} is not valid GraphML ({msg}); write it again with `write_graph`."
+        ) from None
 
 
 def read_graph(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
     """Read a GraphML written by :func:`write_graph`: string node ids, int edge keys, typed attributes.
+
+    The graph is then checked (:func:`cztmap.network.validate_graph.check_graph`): directed, every
+    node with WGS-84 ``x``/``y`` in the region (unless the file's graph attribute ``region`` is
+    ``any``), every edge with a finite ``travel_time`` >= 0.
 
     Parameters
     ----------
@@ -289,23 +375,25 @@ def read_graph(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
     Raises
     ------
     UsageError
-        The file does not exist.
+        The file does not exist or is a folder.
     DataError
-        The file is not GraphML.
+        The file is not GraphML, is undirected, or fails the graph check (the message names the node
+        or edge and the attribute).
 
     Examples
     --------
     See :func:`write_graph`.
     """
+    from cztmap.network.validate_graph import check_graph
+
     p = Path(path)
-    if not p.is_file():
-        raise UsageError(f"Graph file {str(p)!r} does not exist; give a .graphml written by `write_graph`.")
-    try:
-        raw = nx.read_graphml(p, force_multigraph=True)
-    except Exception as exc:  # ElementTree and networkx raise several types
+    raw = _read_raw(p)
+    where = f"Graph file {str(p)!r}"
+    if not raw.is_directed():
         raise DataError(
-            f"Graph file {str(p)!r} is not valid GraphML ({exc}); write it again with `write_graph`."
-        ) from None
+            f'{where} is undirected (edgedefault="undirected"), so the direction of one-way roads and '
+            "services would be lost; write it as a directed graph with one edge per direction (write_graph does)."
+        )
     G = nx.MultiDiGraph()
     G.graph.update({k: _convert(k, v) for k, v in raw.graph.items() if k not in ("node_default", "edge_default")})
     for n, d in raw.nodes(data=True):
@@ -313,6 +401,14 @@ def read_graph(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
     for u, v, k, d in raw.edges(keys=True, data=True):
         key = int(k) if isinstance(k, str) and k.isdigit() else k
         G.add_edge(str(u), str(v), key=key, **{a: _convert(a, b) for a, b in d.items() if a != "id"})
+    bad = next(
+        ((u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if isinstance(d.get("geometry"), _Unreadable)), None
+    )
+    if bad is not None:
+        raise DataError(
+            f"{where} has an edge {bad!r} whose `geometry` is not WKT; write the graph again with write_graph."
+        )
+    check_graph(G, source=where)
     return G
 
 

@@ -30,15 +30,18 @@ import json
 import math
 import os
 import socket
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import networkx as nx
+import numpy as np
 
 from cztmap.data.services import RAIL_MODES
-from cztmap.errors import DataError, UsageError
+from cztmap.errors import CztmapWarning, DataError, UsageError
+from cztmap.geo import REGION_ROUGH
 from cztmap.network.build import sink
 from cztmap.params import DEFAULTS, Params
 
@@ -259,8 +262,46 @@ def _finish_roads(G: nx.MultiDiGraph, source: str) -> nx.MultiDiGraph:
     return add_china_speeds(G)
 
 
+def _check_coordinates(G: nx.MultiDiGraph, path: Path) -> None:
+    """Refuse impossible node coordinates; warn about (and mark) an extract outside Chang-Zhu-Tan.
+
+    A node at latitude 95 or with a non-numeric longitude is an error naming the OSM node. When no
+    node lies in :data:`cztmap.geo.REGION_ROUGH` the extract is of another region: a
+    :class:`~cztmap.errors.CztmapWarning` says so (merged, no station or district would reach its
+    streets) and ``G.graph["region"]`` is set to ``"any"`` so that the graph check accepts it.
+    """
+    if G.number_of_nodes() == 0:
+        return
+    ids = list(G.nodes)
+    x = np.array([G.nodes[n].get("x", np.nan) for n in ids], dtype=np.float64)
+    y = np.array([G.nodes[n].get("y", np.nan) for n in ids], dtype=np.float64)
+    bad = ~np.isfinite(x) | ~np.isfinite(y) | (np.abs(x) > 180) | (np.abs(y) > 90)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"The road file {str(path)!r} has OSM node {ids[i]} at lat={y[i]:g}, lon={x[i]:g}, not a WGS-84 "
+            f"position ({int(bad.sum())} such node(s)); fix or re-export the extract."
+        )
+    w, s_, e, n = REGION_ROUGH
+    inside = (x >= w) & (x <= e) & (y >= s_) & (y <= n)
+    if inside.any():
+        return
+    cx, cy = float(np.median(x)), float(np.median(y))
+    km = float(_haversine_m(cx, cy, 112.9388, 28.2282)) / 1000
+    G.graph["region"] = "any"
+    warnings.warn(
+        f"The road file {str(path)!r} lies outside Chang-Zhu-Tan (its nodes are around lon {cx:.3f}, lat {cy:.3f}, "
+        f"{km:,.0f} km from Changsha); merged with the embedded network, no station or district can reach "
+        "its streets.",
+        CztmapWarning,
+        stacklevel=4,
+    )
+
+
 def _filter_simplify(G: nx.MultiDiGraph, network_type: str, path: Path) -> nx.MultiDiGraph:
     import osmnx as ox
+
+    _check_coordinates(G, path)
 
     drop = [(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if not _is_drivable(d, network_type)]
     G.remove_edges_from(drop)
@@ -284,6 +325,11 @@ def _read_xml(path: Path, network_type: str) -> nx.MultiDiGraph:
         with _ox_settings(useful_tags_way=list(ox.settings.useful_tags_way) + extra, log_console=False):
             G = ox.graph_from_xml(path, bidirectional=False, simplify=False, retain_all=True)
     except Exception as exc:  # ParseError, osmnx's empty-graph errors, bz2 errors ...
+        if "missing nodes" in str(exc).lower():
+            raise DataError(
+                f"The road file {str(path)!r} has ways whose nodes are missing or have no numeric lat/lon "
+                "(a clipped or corrupt extract); export it again with complete ways."
+            ) from exc
         if "no" in str(exc).lower() and ("node" in str(exc).lower() or "graph" in str(exc).lower()):
             raise DataError(
                 f"The road file {str(path)!r} contains no roads; give an OpenStreetMap extract with highways."
@@ -383,7 +429,14 @@ def roads_from_file(path: str | os.PathLike[str], *, network_type: str = "drive"
     Raises
     ------
     DataError
-        The file is missing, empty, not OSM XML/PBF, has another extension, or holds no drivable road.
+        The file is missing, empty, not OSM XML/PBF, has another extension, holds no drivable road, or has
+        a node at an impossible position (latitude 95, a longitude that is not a number).
+
+    Warns
+    -----
+    CztmapWarning
+        No node lies in Chang-Zhu-Tan (:data:`cztmap.geo.REGION_ROUGH`): the graph is marked
+        ``graph["region"] = "any"`` (merged, no station would reach its streets).
     UsageError
         ``network_type`` is not one of the supported values.
 
@@ -392,9 +445,12 @@ def roads_from_file(path: str | os.PathLike[str], *, network_type: str = "drive"
     >>> from pathlib import Path
     >>> import cztmap
     >>> fixture = Path(cztmap.__file__).parents[1] / "tests" / "data" / "kouvola_tiny.osm"
-    >>> G = roads_from_file(fixture)  # a tiny real extract (Kouvola, Finland; ODbL)
-    >>> {d["kind"] for _, d in G.nodes(data=True)}
-    {'road'}
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     G = roads_from_file(fixture)  # a tiny real extract (Kouvola, Finland; ODbL): not our region
+    >>> {d["kind"] for _, d in G.nodes(data=True)}, G.graph["region"], "outside Chang-Zhu-Tan" in str(caught[0].message)
+    ({'road'}, 'any', True)
     """
     if network_type not in _NETWORK_TYPES:
         raise UsageError(f"Unknown network_type {network_type!r}; use one of {', '.join(_NETWORK_TYPES)}.")
@@ -735,4 +791,6 @@ def merge_roads(
     H.graph["roads_source"] = roads.graph.get("roads_source", "osm")
     H.graph["roads_attribution"] = "(c) OpenStreetMap contributors, ODbL 1.0"
     H.graph["road_access"] = linked
+    if roads.graph.get("region") == "any":  # an extract of another region (warned when it was read)
+        H.graph["region"] = "any"
     return H

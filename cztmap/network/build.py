@@ -47,7 +47,8 @@ from cztmap.data.dataset import Dataset, load_dataset, parse_date
 from cztmap.data.scenario import Scenario, apply_scenario
 from cztmap.data.services import ALL_MODES, MODE_GROUPS, PERIODS, RAIL_MODES, service_of
 from cztmap.errors import UsageError
-from cztmap.geo import haversine_m
+from cztmap.geo import REGION_ROUGH, haversine_m
+from cztmap.network._nodes import sink
 from cztmap.network.roads import add_road_layer, link_places, link_stations
 from cztmap.network.runtime import section_time_s
 from cztmap.params import DEFAULTS, Params
@@ -71,19 +72,6 @@ __all__ = [
 def station_node(station_id: str) -> str:
     """Node id of a station complex."""
     return f"S:{station_id}"
-
-
-def sink(node: Any) -> Any:
-    """Arrival node of a place (zone or point); other nodes are their own arrival node.
-
-    Examples
-    --------
-    >>> sink("Z:430302"), sink("S:wuyiguangchang")
-    ('Z:430302:in', 'S:wuyiguangchang')
-    """
-    if isinstance(node, str) and (node.startswith("Z:") or node.startswith("X:")) and not node.endswith(":in"):
-        return f"{node}:in"
-    return node
 
 
 def is_place(node: Any) -> bool:
@@ -411,19 +399,20 @@ def check_point(lon: float, lat: float, *, argument: str = "point") -> None:
     """
     where = argument if argument == "point" else f"{argument} point"
     ok = isinstance(lon, int | float) and isinstance(lat, int | float) and lon == lon and lat == lat
+    w, s, e, n = REGION_ROUGH
     hint = ""
-    if ok and 111.0 <= lat <= 115.0 and 25.5 <= lon <= 29.5:
+    if ok and w <= lat <= e and s <= lon <= n:
         hint = " (longitude and latitude look swapped)"
-    elif ok and 111.0 <= -lon <= 115.0 and 25.5 <= abs(lat) <= 29.5:
+    elif ok and w <= -lon <= e and s <= abs(lat) <= n:
         hint = " (the longitude is negative, i.e. west of Greenwich; Chang-Zhu-Tan is at 111-115° E)"
-    elif ok and 111.0 <= lon <= 115.0 and 25.5 <= -lat <= 29.5:
+    elif ok and w <= lon <= e and s <= -lat <= n:
         hint = " (the latitude is negative, i.e. south of the equator; Chang-Zhu-Tan is at 26-29° N)"
     if not ok or not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise UsageError(
             f"The {where} ({lon}, {lat}) is not a WGS-84 longitude/latitude pair{hint}; "
             "give longitude,latitude in decimal degrees, e.g. 112.9388,28.2282."
         )
-    if not (111.0 <= lon <= 115.0 and 25.5 <= lat <= 29.5):
+    if not (w <= lon <= e and s <= lat <= n):
         raise UsageError(
             f"The {where} ({lon}, {lat}) is outside the Chang-Zhu-Tan region{hint}; "
             "give (longitude, latitude) in WGS-84, e.g. 112.9388,28.2282."

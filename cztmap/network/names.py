@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import itertools
 import math
 import os
 import re
@@ -477,10 +478,28 @@ def _not_found(G: nx.MultiDiGraph, text: str) -> StationNotFoundError:
     for fixed, hint in _decodings(text):
         if _lookup(G, fixed) is not None:
             return StationNotFoundError(text, [fixed], extra=hint or " (the text was garbled by an encoding)")
+    nums = re.findall(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?", text)
+    if nums and re.fullmatch(r"[\d\s.,;:+\-eE()\[\]]+", unicodedata.normalize("NFKC", text)):
+        return StationNotFoundError(
+            text,
+            [],
+            extra=f" (it is not a lon,lat pair either: it holds {len(nums)} number(s))",
+            fallback="give a station name, or longitude,latitude in WGS-84 degrees such as 112.9388,28.2282.",
+        )
     why = _why_missing(G, text)
     if why:
         return StationNotFoundError(text, _suggestions(G, text), extra=why)
     ns, nz = _counts(G)
+    if ns == 0 and nz == 0:
+        ids = [str(n) for n in itertools.islice(G.nodes, 100000)]
+        close = difflib.get_close_matches(text, ids, n=3, cutoff=0.5)
+        eg = f"such as {ids[0]!r} " if ids else ""
+        return StationNotFoundError(
+            text,
+            close,
+            extra=" (this graph has no named stations or districts)",
+            fallback=f"give a node id {eg}or lon,lat.",
+        )
     what = f"{ns} station(s)" + (f" and {nz} district(s)" if nz else "")
     tried = (
         f" (compared as {normalize_name(text)!r} with the Chinese, pinyin and English names, ids and aliases "

@@ -29,6 +29,7 @@ import networkx as nx
 from cztmap.errors import NoRouteError, UsageError
 from cztmap.network._nodes import sink
 from cztmap.network.names import describe_place, resolve_node, resolve_places, station_index
+from cztmap.network.validate_graph import check_graph
 
 #: ``resolve_node`` and ``station_index`` live in :mod:`cztmap.network.names` (re-exported here).
 __all__ = ["Itinerary", "Leg", "in_vehicle_time", "resolve_node", "route", "station_index", "timetable_for"]
@@ -485,6 +486,7 @@ def route(
     >>> it.depart_time, it.legs[0].kind, it.legs[0].depart_time >= "08:00"
     ('08:00', 'ride', True)
     """
+    check_graph(G)
     timed = depart is not None or arrive_by is not None or window is not None
     if not timed:
         if date is not None or percentiles is not None or max_transfers is not None:
@@ -805,6 +807,7 @@ def in_vehicle_time(G: nx.MultiDiGraph, line_id: str, a: str, b: str) -> float:
     >>> round(in_vehicle_time(G, "L1", "开福区政府", "尚双塘") / 60, 1)
     45.1
     """
+    check_graph(G)
     sa, sb = resolve_node(G, a, add_points=False), resolve_node(G, b, add_points=False)
     pa, pb = f"P:{G.nodes[sa]['station_id']}:{line_id}", f"P:{G.nodes[sb]['station_id']}:{line_id}"
     if pa not in G or pb not in G:

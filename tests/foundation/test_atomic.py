@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from cztmap._atomic import atomic_path, atomic_write_text, check_writable
-from cztmap.errors import UsageError
+from cztmap.errors import DataError, UsageError
 
 
 def test_exception_midway_keeps_old_file(tmp_path):
@@ -65,7 +65,7 @@ def test_unwritable_targets(tmp_path):
     ro.chmod(0o500)
     try:
         if os.geteuid() != 0:  # root may write anywhere
-            with pytest.raises(UsageError, match="not writable"):
+            with pytest.raises(DataError, match="not writable"):
                 check_writable(ro / "x.html")
     finally:
         ro.chmod(0o700)

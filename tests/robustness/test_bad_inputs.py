@@ -31,7 +31,9 @@ from cztmap import errors
 from cztmap.cli.app import main
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
-CASES = tomllib.loads((CORPUS / "cases.toml").read_text(encoding="utf-8"))["case"]
+#: cases.toml, then every cases_*.toml (one file per topic, so parallel work does not collide).
+CASE_FILES = [CORPUS / "cases.toml", *sorted(CORPUS.glob("cases_*.toml"))]
+CASES = [c for f in CASE_FILES for c in tomllib.loads(f.read_text(encoding="utf-8"))["case"]]
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
@@ -47,21 +49,25 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
     return code, out.out, out.err
 
 
-def _check_error(code: int, err: str, want_code: int, needle: str) -> None:
+def _check_error(code: int, err: str, want_code: int, needle: str, warn: str = "") -> None:
     assert code == want_code, err
     assert "Traceback" not in err and "internal error" not in err, err
+    warnings = [line for line in err.splitlines() if line.startswith("cztmap: warning: ")]
+    if warn:
+        assert any(warn in w for w in warnings), f"no warning containing {warn!r} in {err!r}"
     if want_code == 0:
         return
-    assert err.count("\n") == 1 and err.endswith("\n"), f"stderr must be one line: {err!r}"
-    assert err.startswith("cztmap: error: "), err
-    assert needle in err, f"{needle!r} not in {err!r}"
+    rest = "".join(line + "\n" for line in err.splitlines() if not line.startswith("cztmap: warning: "))
+    assert rest.count("\n") == 1 and err.endswith("\n"), f"the error must be one line: {err!r}"
+    assert rest.startswith("cztmap: error: "), err
+    assert needle in rest, f"{needle!r} not in {err!r}"
 
 
 def test_corpus_is_large_and_covers_every_entry_point() -> None:
     ids = [c["id"] for c in CASES]
     assert len(ids) == len(set(ids)), "case ids must be unique"
     by_entry = Counter(c["entry"] for c in CASES)
-    assert len(CASES) + len(GEO_CASES) + len(ARGV_BYTES_CASES) >= 40
+    assert len(CASES) + len(GEO_CASES) + len(ARGV_BYTES_CASES) >= 250
     for entry in (
         "cli",
         "route",
@@ -83,7 +89,10 @@ def test_corpus_is_large_and_covers_every_entry_point() -> None:
     files = {
         str(p.relative_to(CORPUS))
         for p in CORPUS.rglob("*")
-        if p.is_file() and p.suffix != ".py" and p.name not in ("cases.toml", "README.md")
+        if p.is_file()
+        and p.suffix != ".py"
+        and not (p.name.startswith("cases") and p.suffix == ".toml")
+        and p.name != "README.md"
     }
     assert files <= used | {"scenarios"}, sorted(files - used)
     assert all((CORPUS / u).exists() for u in used), sorted(u for u in used if not (CORPUS / u).exists())
@@ -102,8 +111,11 @@ def test_cli_case(
     corpus_before = _snapshot(CORPUS)
     argv = [a.replace("{corpus}", str(CORPUS)) for a in case["argv"]]
     code, _out, err = _run(argv, capsys)
-    _check_error(code, err, case["code"], case["needle"])
-    assert _snapshot(tmp_path) == before, "no output file may be created or changed"
+    _check_error(code, err, case["code"], case["needle"], case.get("warn", ""))
+    after = _snapshot(tmp_path)
+    if "expect_file" in case:  # an accepted input that writes its one output
+        assert case["code"] == 0 and after.pop(case["expect_file"], None) is not None, "the output is missing"
+    assert after == before, "no output file may be created or changed"
     assert _snapshot(CORPUS) == corpus_before
 
 
@@ -257,7 +269,8 @@ HIERARCHY = {
 
 
 def test_error_classes_are_complete_and_subclass_their_builtin() -> None:
-    assert set(errors.__all__) == set(HIERARCHY)
+    assert set(errors.__all__) == set(HIERARCHY) | {"CztmapWarning"}
+    assert issubclass(errors.CztmapWarning, UserWarning) and not issubclass(errors.CztmapWarning, errors.CztmapError)
     for name, (builtin, code) in HIERARCHY.items():
         cls = getattr(errors, name)
         assert issubclass(cls, errors.CztmapError) and issubclass(cls, builtin), name
