@@ -50,6 +50,18 @@ RANGES: dict[str, tuple[float, float, str, bool]] = {
     "access_max_m": (0.0, 100000.0, "m", True),
     "access_k": (1.0, 50.0, "", False),
     "min_change_s": (0.0, 3600.0, "s", False),
+    "road_node_spacing_m": (100.0, 50000.0, "m", False),
+    "mesh_lattice_m": (500.0, 50000.0, "m", False),
+    "mesh_max_edge_m": (500.0, 100000.0, "m", False),
+    "local_detour": (1.0, 5.0, "", False),
+    "corridor_detour": (1.0, 5.0, "", False),
+    "car_terminal_s": (0.0, 3600.0, "s", False),
+    "forecourt_walk_s": (0.0, 3600.0, "s", False),
+    "feeder_speed_kmh": (1.0, 200.0, "km/h", False),
+    "feeder_headway_min": (1.0, 1440.0, "min", False),
+    "feeder_headway_station_min": (1.0, 1440.0, "min", False),
+    "feeder_max_min": (1.0, 600.0, "min", False),
+    "walk_access_max_m": (0.0, 10000.0, "m", False),
 }
 #: What the keys of a dictionary parameter are (for messages).
 _KEY_WORD = {"road_speed_kmh": "road class", "road_congestion_factor": "period"}
@@ -111,6 +123,11 @@ def _check_value(name: str, value: Any, default: Any, where: str = "") -> None:
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise UsageError(f"Model parameter {name}{where} = {value!r} must be True or False.")
+    elif isinstance(default, dict) and not default:  # optional overrides (e.g. per-station headways): numbers
+        if not isinstance(value, dict):
+            raise UsageError(f"Model parameter {name}{where} = {value!r} must be a dict of numbers.")
+        for k, v in value.items():
+            _check_number(name, v, f"{where}[{k!r}]")
     elif isinstance(default, dict):
         if not isinstance(value, dict) or not value:
             raise UsageError(f"Model parameter {name}{where} = {value!r} must be a non-empty dict like its default.")
@@ -302,7 +319,12 @@ class Params:
         merged: dict[str, Any] = {}
         for name, value in changes.items():
             current = getattr(self, name)
-            if isinstance(current, dict):
+            default = _default_of(next(f for f in dataclasses.fields(self) if f.name == name))
+            if isinstance(current, dict) and not default:  # open tables of overrides: any key, merged
+                if not isinstance(value, dict):
+                    raise UsageError(f"Model parameter {name} takes a dict such as {{'station_id': 6.0}}.")
+                value = {**current, **value}
+            elif isinstance(current, dict):
                 if not isinstance(value, dict):
                     raise UsageError(
                         f"Model parameter {name} is a table by {_KEY_WORD.get(name, 'key')} "
