@@ -32,6 +32,13 @@ def add_parsers(sub: Any) -> None:
     ig.add_argument("--period", choices=["peak", "offpeak"], default="peak")
     ig.add_argument("-o", "--output", help="write the graph as GraphML (use it later with --graph)")
     ig.add_argument("--json", action="store_true")
+    ig.add_argument(
+        "--station-overhead",
+        action="store_true",
+        help="add the China Railway boarding overhead (security, ticket gates) to rail routes of the feed",
+    )
+    ig.add_argument("--max-member-mb", type=float, default=None, help="largest uncompressed member (default 1024)")
+    ig.add_argument("--max-total-mb", type=float, default=None, help="largest uncompressed feed (default 2048)")
 
     ro = sub.add_parser("roads", help="merge an OpenStreetMap street network (osmnx) into the graph")
     ro.add_argument("--from-file", metavar="AREA.osm[.pbf]", help="local OpenStreetMap extract (.osm, .osm.bz2, .pbf)")
@@ -46,9 +53,9 @@ def add_parsers(sub: Any) -> None:
 
 @command("export gtfs")
 def _cmd_export_gtfs(args: argparse.Namespace) -> int:
-    from cztmap.io.gtfs import export_gtfs
+    from cztmap.io.gtfs import write_gtfs
 
-    path = export_gtfs(args.output, as_of=args.as_of)
+    path = write_gtfs(args.output, as_of=args.as_of)
     info(f"wrote {path} ({Path(path).stat().st_size / 1e3:.0f} kB)")
     return 0
 
@@ -76,12 +83,34 @@ def _cmd_export_graph(args: argparse.Namespace) -> int:
 
 @command("import-gtfs")
 def _cmd_import_gtfs(args: argparse.Namespace) -> int:
+    import warnings
+
     from cztmap.errors import DataError
-    from cztmap.io.gtfs import graph_from_gtfs
+    from cztmap.io.gtfs import DEFAULT_LIMITS, FeedTooLargeError, GtfsLimits, GtfsWarning, graph_from_gtfs
     from cztmap.network.build import summary
 
+    if args.output:
+        suffix(args.output, ("graphml",), "output path")
+        from cztmap._atomic import check_writable
+
+        check_writable(args.output, argument="output")
+    limits = GtfsLimits(
+        max_member_mb=args.max_member_mb or DEFAULT_LIMITS.max_member_mb,
+        max_total_mb=args.max_total_mb or DEFAULT_LIMITS.max_total_mb,
+    )
     try:
-        G = graph_from_gtfs(args.feed, date=args.date, period=args.period)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", GtfsWarning)
+            G = graph_from_gtfs(
+                args.feed,
+                date=args.date,
+                period=args.period,
+                station_overhead=True if args.station_overhead else None,
+                limits=limits,
+            )
+    except FeedTooLargeError as exc:
+        flag = "--" + exc.limit.replace("_", "-")
+        raise DataError(str(exc).replace(f"({exc.limit}=...)", f"(`{flag} N`)")) from None
     except DataError as exc:
         problems = getattr(exc, "problems", None) or []
         if len(problems) < 2:
@@ -91,10 +120,14 @@ def _cmd_import_gtfs(args: argparse.Namespace) -> int:
         raise DataError(
             f"GTFS feed {args.feed!r} has {len(problems)} problems (listed above); fix them and import again."
         ) from None
+    for w in caught:
+        if issubclass(w.category, GtfsWarning):
+            info(f"cztmap: warning: {w.message}")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if args.output:
         from cztmap.io.layers import export_graph
 
-        suffix(args.output, ("graphml",), "output path")
         export_graph(G, args.output)
         info(f"wrote {args.output}")
     print(json.dumps(summary(G), ensure_ascii=False, indent=None if not args.json else 2))

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from cztmap.errors import DataError, UsageError
-from cztmap.io.gtfs import export_gtfs, graph_from_gtfs, gtfs_tables, period_windows, read_gtfs
+from cztmap.io.gtfs import graph_from_gtfs, gtfs_tables, period_windows, read_gtfs, write_gtfs
 from cztmap.network.build import RAIL_MODES, build_graph
 
 AS_OF = "2024-07-01"  # every line but the L2 west extension 2 is open; WR runs through with L3
@@ -21,7 +21,7 @@ FIXTURE = Path(__file__).resolve().parents[1] / "data" / "gtfs" / "transfer"
 
 @pytest.fixture(scope="module")
 def feed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return export_gtfs(tmp_path_factory.mktemp("gtfs") / "czt.zip", as_of=AS_OF)
+    return write_gtfs(tmp_path_factory.mktemp("gtfs") / "czt.zip", as_of=AS_OF)
 
 
 def _zip_folder(folder: Path, out: Path) -> Path:
@@ -65,7 +65,7 @@ def test_gtfs_kit_and_partridge_load(feed: Path) -> None:
 
 
 def test_deterministic_bytes(feed: Path, tmp_path: Path) -> None:
-    again = export_gtfs(tmp_path / "again.zip", as_of=AS_OF)
+    again = write_gtfs(tmp_path / "again.zip", as_of=AS_OF)
     assert again.read_bytes() == feed.read_bytes()
     with zipfile.ZipFile(feed) as zf:
         infos = zf.infolist()
@@ -95,7 +95,7 @@ def test_feed_contents() -> None:
 
 def test_export_needs_zip(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"\.zip"):
-        export_gtfs(tmp_path / "feed.txt", as_of=AS_OF)
+        write_gtfs(tmp_path / "feed.txt", as_of=AS_OF)
 
 
 # ---------------------------------------------------------------------------------------------- round trip
@@ -159,12 +159,16 @@ def test_import_hand_made_transfer_feed() -> None:
     assert H.nodes["S:HUB"]["name_en"] == "Hub" and H.nodes["S:HUB"]["lines"] == "A;B"
     path = nx.shortest_path(H, "S:A1", "S:B2", weight="travel_time")
     assert path == ["S:A1", "P:A1:A", "P:HUB:A", "S:HUB", "P:HUB:B", "P:B2:B", "S:B2"]
-    # board A: 120 + 300/2; ride 210; alight 60; board B (route_type 2 = intercity): 120 + 300 station
-    # overhead (security, ticket gates) + 1200/2 (mean gap of trip departures); ride 600 (median over
-    # trips, one interpolated); alight 60
+    # board A: 120 + 300/2; ride 210; alight 60; board B (route_type 2 = rail): 120 + 1200/2 (mean gap of
+    # trip departures), no China Railway overhead for an imported feed; ride 600 (median over trips, one
+    # interpolated); alight 60
     t = nx.shortest_path_length(H, "S:A1", "S:B2", weight="travel_time")
-    assert t == pytest.approx(270 + 210 + 60 + 1020 + 600 + 60, abs=1e-6)
-    assert H["P:A1:A"]["P:HUB:A"][0]["mode"] == "metro" and H["P:HUB:B"]["P:B2:B"][0]["mode"] == "intercity"
+    assert t == pytest.approx(270 + 210 + 60 + 720 + 600 + 60, abs=1e-6)
+    assert H["P:A1:A"]["P:HUB:A"][0]["mode"] == "subway" and H["P:HUB:B"]["P:B2:B"][0]["mode"] == "rail"
+    # asked for, the overhead (security, ticket gates: 300 s for conventional rail) is added to boarding B
+    H2 = graph_from_gtfs(FIXTURE, station_overhead=True)
+    t2 = nx.shortest_path_length(H2, "S:A1", "S:B2", weight="travel_time")
+    assert t2 == pytest.approx(t + 300, abs=1e-6)
 
 
 def test_import_date_without_service(tmp_path: Path) -> None:
