@@ -273,12 +273,12 @@ def transform(obj: G, src: str, dst: str) -> G:
         out = obj.copy()  # type: ignore[attr-defined]
         geom = out.geometry
         out[geom.name] = shapely.transform(geom.values, _coords)
-        return out  # type: ignore[no-any-return]
+        return out
     if hasattr(obj, "values") and hasattr(obj, "crs"):  # GeoSeries
         import geopandas as gpd
 
-        return gpd.GeoSeries(shapely.transform(obj.values, _coords), index=obj.index, crs=obj.crs)  # type: ignore[attr-defined,return-value]
-    return shapely.transform(obj, _coords)  # type: ignore[no-any-return]
+        return gpd.GeoSeries(shapely.transform(obj.values, _coords), index=obj.index, crs=obj.crs)  # type: ignore[attr-defined]
+    return shapely.transform(obj, _coords)
 
 
 def to_gcj02(obj: G) -> G:

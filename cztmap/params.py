@@ -75,6 +75,19 @@ class Params:
     access_detour: float = 1.3
     access_max_m: float = 6000.0
     access_k: int = 3
+    # --- timetables (see cztmap.data.timetables) ----------------------------------------------
+    peak_windows: tuple[tuple[str, str], ...] = (("07:00", "09:00"), ("17:00", "19:00"))
+    weekend_peak: bool = False
+    default_service_hours: dict[str, tuple[str, str]] = field(
+        default_factory=lambda: {
+            "metro": ("06:30", "23:00"),
+            "maglev": ("07:00", "22:00"),
+            "intercity": ("07:00", "22:00"),
+            "hsr": ("07:00", "22:00"),
+            "art": ("07:00", "21:00"),
+        }
+    )
+    min_change_s: float = 0.0
 
     def replace(self, **changes: Any) -> Params:
         """Return a copy with some parameters changed; unknown names raise :class:`UsageError`."""
@@ -136,6 +149,18 @@ SOURCES: dict[str, str] = {
     "access_max_m": "m; a place connects to every station within this straight distance, to the nearest station "
     "of each line with none within it (flagged long_access), and to its access_k nearest road nodes within it "
     "(assumption).",
+    "peak_windows": "clock windows in which a line runs at its peak headway on weekdays (assumption: 07:00–09:00 "
+    "and 17:00–19:00, the usual commuter peaks; the only published Changsha plan with periods is a holiday plan). "
+    "Outside them the off-peak headway applies.",
+    "weekend_peak": "whether weekends have peaks (assumption: no; weekends run the off-peak headway all day, "
+    "as no weekend timetable was found).",
+    "default_service_hours": "(first, last) departure from each terminus where data/sources/service_hours.csv has no "
+    "row: metro 06:30–23:00 (the 2019 network-wide hours, enghunan.gov.cn), maglev 07:00–22:00 (S2's sourced "
+    "hours), intercity 07:00–22:00 (cztshq 2017), HSR 07:00–22:00 (assumption inside the 长沙南 board of "
+    "github:thaddywu/RailwayVIS stations/长沙南.csv@116194c, first departure 06:50, last 23:23, which does not say "
+    "which trains call at 株洲西/湘潭北/韶山南), ART 07:00–21:00 (assumption).",
+    "min_change_s": "s between arriving by one vehicle and boarding another at the same stop (platform) in the "
+    "timetable router; 0 because changing platform is already a transfer with alight_walk_s + platform_walk_s.",
     "access_k": "road nodes linked per place; a place with none within access_max_m links to its access_k nearest "
     "road nodes, flagged long_access (assumption).",
 }

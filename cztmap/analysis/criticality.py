@@ -150,7 +150,7 @@ def criticality(
     (5, True)
     """
     t0 = time.perf_counter()
-    kinds = [kinds] if isinstance(kinds, str) else list(kinds)  # type: ignore[unreachable]
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
     bad = sorted(set(kinds) - set(KINDS))
     if bad or not kinds:
         raise UsageError(f"Unknown kind(s) {', '.join(bad) or '(none given)'}; choose from {', '.join(KINDS)}.")

@@ -102,7 +102,8 @@ def check_budgets(minutes: Any, *, argument: str = "minutes") -> list[float]:
 def resolve_origin(G: nx.MultiDiGraph, origin: Any, *, params: Params = DEFAULTS) -> tuple[nx.MultiDiGraph, str]:
     """Turn a station name/id, a node id or a ``(lon, lat)`` pair into a node of (a copy of) ``G``.
 
-    Returns ``(graph, node)``; the graph is ``G`` itself unless a point had to be added (then a copy).
+    Returns ``(graph, node)``; the graph is ``G`` itself unless a point had to be added (then an overlay of
+    ``G``, :func:`cztmap.network.names.overlay`: ``G`` itself is never changed).
 
     Examples
     --------
@@ -113,19 +114,19 @@ def resolve_origin(G: nx.MultiDiGraph, origin: Any, *, params: Params = DEFAULTS
     >>> H, n = resolve_origin(G, (112.95, 28.20)); n, H is G
     ('X:origin', False)
     """
-    from cztmap.network.routing import resolve_node  # the package's one resolver (names, ids, "lon,lat")
+    from cztmap.network.names import overlay, resolve_places  # the package's one resolver
 
     if isinstance(origin, (tuple, list, np.ndarray)) and len(origin) == 2:
         try:
             lon, lat = (float(v) for v in origin)
         except (TypeError, ValueError):
             raise UsageError(f"Origin {origin!r} is not a (longitude, latitude) pair of numbers.") from None
-        H = G.copy()
-        return H, add_point(H, lon, lat, name="origin", params=params)
+        H = overlay(G)  # never change the caller's graph
+        return H, add_point(H, lon, lat, name="origin", params=params, argument="origin")
     if not isinstance(origin, str):
         raise UsageError(f"Origin {origin!r} must be a station name or id, or a (lon, lat) pair in WGS-84.")
-    H = G.copy() if ("," in origin and origin not in G) else G
-    return H, resolve_node(H, origin, argument="origin")
+    H, (node,) = resolve_places(G, [origin], arguments=["origin"], params=params)
+    return H, node
 
 
 def isochrones(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,8 +17,20 @@ Handler = Callable[[argparse.Namespace], int]
 HANDLERS: dict[str, Handler] = {}
 
 
+#: A point with a negative longitude or latitude ("-112.9,28.2"): a value, not an option.
+_SIGNED_POINT = re.compile(r"-(?:\d|\.\d|inf|nan)[^,=\s]*\s*,\s*\S+", flags=re.IGNORECASE)
+
+
 class Parser(argparse.ArgumentParser):
-    """ArgumentParser whose errors are one sentence and exit code 2 (no usage dump)."""
+    """ArgumentParser whose errors are one sentence and exit code 2 (no usage dump).
+
+    A ``lon,lat`` value starting with a minus sign is a positional value, not an option.
+    """
+
+    def _parse_optional(self, arg_string: str) -> Any:
+        if _SIGNED_POINT.fullmatch(arg_string):
+            return None
+        return super()._parse_optional(arg_string)
 
     def error(self, message: str) -> NoReturn:
         msg = message[:1].upper() + message[1:]

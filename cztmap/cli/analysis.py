@@ -74,11 +74,10 @@ def _cmd_isochrone(args: argparse.Namespace) -> int:
     G = graph(args)
     iso = isochrones(G, args.origin, minutes, speed_beyond=args.speed_beyond)
     if fmt == "html":
-        from cztmap.network.routing import resolve_node
+        from cztmap.network.names import resolve_places
         from cztmap.viz import maps
 
-        H = G.copy()
-        node = resolve_node(H, args.origin)
+        H, (node,) = resolve_places(G, [args.origin])
         origin = (H.nodes[node]["x"], H.nodes[node]["y"])
         maps.save_map(
             maps.isochrone_map(

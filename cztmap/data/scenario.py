@@ -77,6 +77,7 @@ import pandas as pd
 from shapely.geometry import LineString, Point
 
 from cztmap._paths import scenarios_dir
+from cztmap._text import normalize_name
 from cztmap.data.dataset import FIRST_DATE, Dataset, load_dataset, parse_date
 from cztmap.data.services import PERIODS, RAIL_MODES, THROUGH_SERVICE
 from cztmap.errors import ScenarioError, StationNotFoundError, UsageError
@@ -139,18 +140,18 @@ def match_station(stations: pd.DataFrame, query: str, *, where: str = "") -> str
         return q
     table: dict[str, str] = {}
     for r in stations.itertuples(index=False):
-        names = [r.name_zh, r.name_en, str(r.name_zh).removesuffix("站")]
+        names = [r.name_zh, r.name_en, str(r.name_zh).removesuffix("站"), r.station_id]
         aliases = getattr(r, "aliases", "")
         if isinstance(aliases, str) and aliases:
             names += [a.strip() for a in aliases.split(";") if a.strip()]
         for n in names:
-            if isinstance(n, str) and n:
-                table.setdefault(n.casefold(), r.station_id)
-    key = q.casefold()
-    for k in (key, key + "站"):
+            if isinstance(n, str) and normalize_name(n):
+                table.setdefault(normalize_name(n), r.station_id)
+    key = normalize_name(q)  # the same normaliser as the route resolver (cztmap.network.names)
+    for k in (key, normalize_name(q + "站")):
         if k in table:
             return table[k]
-    cands = difflib.get_close_matches(key, list(table) + [i.casefold() for i in ids], n=3, cutoff=0.5)
+    cands = difflib.get_close_matches(key, list(table), n=3, cutoff=0.5)
     shown: list[str] = []
     for c in cands:
         sid = table.get(c, c)

@@ -27,7 +27,15 @@ from cztmap.data.schema import SCHEMA, read_layer
 from cztmap.data.services import BRANCH_OF, THROUGH_END
 from cztmap.errors import DataError
 
-__all__ = ["DISTRICT_TOLERANCE_DEG", "LENGTH_TOLERANCE", "Problem", "check_layers", "validate_dataset"]
+__all__ = [
+    "CHECKS",
+    "DISTRICT_TOLERANCE_DEG",
+    "LENGTH_TOLERANCE",
+    "POSITION_QUALITIES",
+    "Problem",
+    "check_layers",
+    "validate_dataset",
+]
 
 #: Allowed relative difference between summed section lengths and a published line length.
 LENGTH_TOLERANCE = 0.12
@@ -35,6 +43,8 @@ LENGTH_TOLERANCE = 0.12
 DISTRICT_TOLERANCE_DEG = 0.01
 #: Bounding box of the three cities (lon_min, lat_min, lon_max, lat_max), WGS-84.
 REGION = (111.8, 26.0, 114.3, 28.8)
+#: How a station position was obtained (best first).
+POSITION_QUALITIES = ("sourced", "fitted", "proxy", "estimated")
 #: Lines that end on a station of another line which their published station count excludes.
 #: Line families whose published length and station count cover several line ids.
 _ID = {
@@ -72,210 +82,290 @@ def _is_date(v: Any) -> bool:
     return dt.date(1950, 1, 1) <= d <= dt.date(2100, 1, 1)
 
 
-def check_layers(  # noqa: C901  TODO(layout): split into named steps
-    layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/geo", *, raise_errors: bool = False
-) -> list[Problem]:
-    """Check already-loaded layers; see :func:`validate_dataset`."""
+class _Collector:
+    """Collects problems of one dataset folder (each check appends; the caller decides to raise)."""
 
-    probs: list[Problem] = []
-    base = Path(base)
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.problems: list[Problem] = []
 
-    def add(layer: str, fid: Any, fld: str, msg: str) -> None:
-        probs.append(Problem(str(base / f"{layer}.geojson"), str(fid), fld, msg))
+    def add(self, layer: str, fid: Any, fld: str, msg: str) -> None:
+        self.problems.append(Problem(str(self.base / f"{layer}.geojson"), str(fid), fld, msg))
 
-    # --- schema, types, unique ids -------------------------------------------------------------
+
+def _region_ok(x: float, y: float) -> bool:
+    return REGION[0] <= x <= REGION[2] and REGION[1] <= y <= REGION[3]
+
+
+#: Columns that may never be empty (``opened`` may be, for a section not yet open).
+_REQUIRED = ("name_zh", "source", "line_id", "from_station", "to_station", "opened", "status")
+
+
+def check_schema(layers: dict[str, gpd.GeoDataFrame], out: _Collector) -> None:
+    """Required columns present, required values filled, value types as in :data:`SCHEMA`, unique ids."""
     for name, cols in SCHEMA.items():
         df = layers[name]
         idc = _ID[name]
         for col, typ in cols.items():
             if col not in df.columns:
-                add(name, "*", col, "required column is missing; rebuild with `cztmap data build`")
+                out.add(name, "*", col, "required column is missing; rebuild with `cztmap data build`")
                 continue
-            for fid, v in zip(df[idc] if idc in df.columns else df.index, df[col], strict=True):
-                if _missing(v):
-                    not_open = (
-                        name == "sections"
-                        and col == "opened"
-                        and "status" in df.columns
-                        and (df.loc[(df[idc] == fid), "status"].isin(["planned", "under_construction"]).all())
-                    )
-                    if (
-                        col in (idc, "name_zh", "source", "line_id", "from_station", "to_station", "opened", "status")
-                        and not not_open
-                    ):
-                        add(name, fid, col, "is empty; every feature needs it")
-                elif not isinstance(v, typ) or (typ is float and isinstance(v, bool)):
-                    add(name, fid, col, f"has type {type(v).__name__}, expected {getattr(typ, '__name__', typ)}")
+            _check_column(name, df, idc, col, typ, out)
         if idc in df.columns:
-            dup = df[idc][df[idc].duplicated()]
-            for v in dup:
-                add(name, v, idc, "id is not unique")
+            for v in df[idc][df[idc].duplicated()]:
+                out.add(name, v, idc, "id is not unique")
 
-    if probs and raise_errors:
-        raise DataError(
-            f"{len(probs)} problem(s) in {base}: {probs[0]}"
-            + ("" if len(probs) == 1 else f" (and {len(probs) - 1} more; run `cztmap data validate`)")
-        )
-    if probs:
-        return probs
 
-    st, sec, ln, rd, di = (layers[n] for n in ("stations", "sections", "lines", "roads", "districts"))
+def _check_column(
+    name: str, df: gpd.GeoDataFrame, idc: str, col: str, typ: type | tuple[type, ...], out: _Collector
+) -> None:
+    ids = df[idc] if idc in df.columns else df.index
+    not_open = (
+        df["status"].isin(["planned", "under_construction"])
+        if name == "sections" and col == "opened" and "status" in df.columns
+        else None
+    )
+    for i, (fid, v) in enumerate(zip(ids, df[col], strict=True)):
+        if _missing(v):
+            if (col == idc or col in _REQUIRED) and not (not_open is not None and bool(not_open.iloc[i])):
+                out.add(name, fid, col, "is empty; every feature needs it")
+        elif not isinstance(v, typ) or (typ is float and isinstance(v, bool)):
+            out.add(name, fid, col, f"has type {type(v).__name__}, expected {getattr(typ, '__name__', typ)}")
 
-    # --- geometry: types, region, swapped coordinates ------------------------------------------------
-    def region_ok(x: float, y: float) -> bool:
-        return REGION[0] <= x <= REGION[2] and REGION[1] <= y <= REGION[3]
 
-    for name, df, gtype in (
-        ("stations", st, "Point"),
-        ("sections", sec, "LineString"),
-        ("districts", di, "MultiPolygon"),
-    ):
+def check_geometry(layers: dict[str, gpd.GeoDataFrame], out: _Collector) -> None:
+    """Geometry present (where the layer needs one), of the right type, inside the region (swaps named)."""
+    for name, gtype in (("stations", "Point"), ("sections", "LineString"), ("districts", "MultiPolygon")):
+        df = layers[name]
         for fid, g in zip(df[_ID[name]], df.geometry, strict=True):
             if g is None or g.is_empty:
-                add(name, fid, "geometry", "is missing; every feature of this layer needs one")
+                out.add(name, fid, "geometry", "is missing; every feature of this layer needs one")
                 continue
             if g.geom_type != gtype:
-                add(name, fid, "geometry", f"is a {g.geom_type}, expected {gtype}")
+                out.add(name, fid, "geometry", f"is a {g.geom_type}, expected {gtype}")
                 continue
             x, y = g.centroid.x, g.centroid.y
-            if not region_ok(x, y):
-                hint = " (longitude and latitude look swapped)" if region_ok(y, x) else ""
-                add(
+            if not _region_ok(x, y):
+                hint = " (longitude and latitude look swapped)" if _region_ok(y, x) else ""
+                out.add(
                     name,
                     fid,
                     "geometry",
-                    f"lies at ({x:.4f}, {y:.4f}), outside the Chang-Zhu-Tan region{hint}; coordinates must be WGS-84 lon/lat",
+                    f"lies at ({x:.4f}, {y:.4f}), outside the Chang-Zhu-Tan region{hint}; "
+                    "coordinates must be WGS-84 lon/lat",
                 )
+    rd = layers["roads"]
     for fid, g in zip(rd["road_id"], rd.geometry, strict=True):
-        if g is not None and not g.is_empty and not region_ok(g.centroid.x, g.centroid.y):
-            add("roads", fid, "geometry", "lies outside the Chang-Zhu-Tan region; coordinates must be WGS-84 lon/lat")
+        if g is not None and not g.is_empty and not _region_ok(g.centroid.x, g.centroid.y):
+            out.add(
+                "roads", fid, "geometry", "lies outside the Chang-Zhu-Tan region; coordinates must be WGS-84 lon/lat"
+            )
 
-    # --- stations inside their district -------------------------------------------------------
+
+def check_station_districts(layers: dict[str, gpd.GeoDataFrame], out: _Collector) -> None:
+    """Each station lies in (or within ~1 km of) its district and has a known position quality."""
+    st, di = layers["stations"], layers["districts"]
     dgeom = dict(zip(di["adcode"], di.geometry, strict=True))
-    for sid, ad, g in zip(st["station_id"], st["adcode"], st.geometry, strict=True):
+    for sid, ad, g, q in zip(st["station_id"], st["adcode"], st.geometry, st["position_quality"], strict=True):
         poly = dgeom.get(ad)
         if poly is None:
-            add("stations", sid, "adcode", f"{ad!r} is not a district of the dataset")
+            out.add("stations", sid, "adcode", f"{ad!r} is not a district of the dataset")
         elif g is not None and g.geom_type == "Point" and poly.distance(g) > DISTRICT_TOLERANCE_DEG:
-            add(
+            out.add(
                 "stations",
                 sid,
                 "adcode",
                 f"station lies {poly.distance(g) * 111:.1f} km outside district {ad}; fix its position or adcode",
             )
-        q = st.loc[st["station_id"] == sid, "position_quality"].iloc[0]
-        if q not in ("sourced", "proxy", "estimated"):
-            add("stations", sid, "position_quality", f"{q!r} is not one of sourced, proxy, estimated")
+        if q not in POSITION_QUALITIES:
+            out.add("stations", sid, "position_quality", f"{q!r} is not one of {', '.join(POSITION_QUALITIES)}")
 
-    # --- sections: ends, self-loops, lengths, dates, speeds ----------------------------------------
-    pos = {sid: g for sid, g in zip(st["station_id"], st.geometry, strict=True)}
+
+def check_sections(layers: dict[str, gpd.GeoDataFrame], out: _Collector) -> None:
+    """Section ends, self-loops, line ids, lengths, dates, speeds, status, colour and end positions."""
+    st, sec, ln = layers["stations"], layers["sections"], layers["lines"]
+    pos = dict(zip(st["station_id"], st.geometry, strict=True))
     lines_known = set(ln["line_id"])
-    for row in sec.itertuples(index=False):
+    has_speed = "speed_kmh" in sec.columns
+    for row, g in zip(sec.itertuples(index=False), sec.geometry, strict=True):
         fid = row.section_id
-        for end in ("from_station", "to_station"):
-            v = getattr(row, end)
-            if v not in pos:
-                add("sections", fid, end, f"{v!r} is not a station id of stations.geojson")
-        if row.from_station == row.to_station:
-            add("sections", fid, "to_station", "equals from_station (a self-loop); a section joins two stations")
-        if row.line_id not in lines_known:
-            add("sections", fid, "line_id", f"{row.line_id!r} is not in lines.geojson")
-        if not (isinstance(row.length_m, int | float) and 50 <= row.length_m <= 100_000):
-            add("sections", fid, "length_m", f"{row.length_m!r} m is not a plausible section length (50 m–100 km)")
-        if row.status in ("planned", "under_construction") and _missing(row.opened):
-            pass  # not open yet: no opening date
-        elif not _is_date(row.opened):
-            add("sections", fid, "opened", f"{row.opened!r} is not a plausible ISO date")
-        if not _missing(row.closed) and (not _is_date(row.closed) or str(row.closed) <= str(row.opened)):
-            add("sections", fid, "closed", f"{row.closed!r} must be an ISO date after opened {row.opened!r}")
-        sp: Any = row.speed_kmh if "speed_kmh" in sec.columns else None
-        lo, hi = _SPEED.get(row.mode, (20, 500))
-        if not _missing(sp) and not (lo <= float(sp) <= hi):
-            add("sections", fid, "speed_kmh", f"{sp} km/h is implausible for {row.mode} ({lo}–{hi})")
-        if row.status not in ("open", "closed", "under_construction", "planned"):
-            add("sections", fid, "status", f"{row.status!r} is not open/closed/under_construction/planned")
-        if not re.fullmatch(r"#[0-9A-F]{6}", str(row.colour)):
-            add("sections", fid, "colour", f"{row.colour!r} is not a #RRGGBB colour")
-        g = None if fid is None else sec.geometry[sec["section_id"] == fid].iloc[0]
+        _check_section_refs(row, pos, lines_known, out)
+        _check_section_values(row, row.speed_kmh if has_speed else None, out)
         if g is not None and g.geom_type == "LineString" and row.from_station in pos and row.to_station in pos:
             a, b = g.coords[0], g.coords[-1]
             pa, pb = pos[row.from_station], pos[row.to_station]
+            if pa is None or pb is None:
+                continue
             if abs(a[0] - pa.x) + abs(a[1] - pa.y) > 1e-5 or abs(b[0] - pb.x) + abs(b[1] - pb.y) > 1e-5:
-                add("sections", fid, "geometry", "its ends are not at its stations' positions; rebuild the dataset")
+                out.add("sections", fid, "geometry", "its ends are not at its stations' positions; rebuild the dataset")
 
-    # --- per line: continuity, station count, length ------------------------------------------
+
+def _check_section_refs(row: Any, pos: dict[str, Any], lines_known: set[str], out: _Collector) -> None:
+    fid = row.section_id
+    for end in ("from_station", "to_station"):
+        v = getattr(row, end)
+        if v not in pos:
+            out.add("sections", fid, end, f"{v!r} is not a station id of stations.geojson")
+    if row.from_station == row.to_station:
+        out.add("sections", fid, "to_station", "equals from_station (a self-loop); a section joins two stations")
+    if row.line_id not in lines_known:
+        out.add("sections", fid, "line_id", f"{row.line_id!r} is not in lines.geojson")
+
+
+def _check_section_values(row: Any, sp: Any, out: _Collector) -> None:
+    fid = row.section_id
+    if not (isinstance(row.length_m, int | float) and 50 <= row.length_m <= 100_000):
+        out.add("sections", fid, "length_m", f"{row.length_m!r} m is not a plausible section length (50 m–100 km)")
+    if not (row.status in ("planned", "under_construction") and _missing(row.opened)) and not _is_date(row.opened):
+        out.add("sections", fid, "opened", f"{row.opened!r} is not a plausible ISO date")
+    if not _missing(row.closed) and (not _is_date(row.closed) or str(row.closed) <= str(row.opened)):
+        out.add("sections", fid, "closed", f"{row.closed!r} must be an ISO date after opened {row.opened!r}")
+    lo, hi = _SPEED.get(row.mode, (20, 500))
+    if not _missing(sp) and not (lo <= float(sp) <= hi):
+        out.add("sections", fid, "speed_kmh", f"{sp} km/h is implausible for {row.mode} ({lo}–{hi})")
+    if row.status not in ("open", "closed", "under_construction", "planned"):
+        out.add("sections", fid, "status", f"{row.status!r} is not open/closed/under_construction/planned")
+    if not re.fullmatch(r"#[0-9A-F]{6}", str(row.colour)):
+        out.add("sections", fid, "colour", f"{row.colour!r} is not a #RRGGBB colour")
+
+
+def _line_graph(sec: gpd.GeoDataFrame, lid: str) -> nx.Graph:
+    members = [lid] + [k for k, v in BRANCH_OF.items() if v == lid]
+    g = nx.Graph()
+    for r in sec[sec["line_id"].isin(members)].itertuples(index=False):
+        g.add_edge(r.from_station, r.to_station, length=r.length_m, closed=not _missing(r.closed), sid=r.section_id)
+    return g
+
+
+def _open_length_m(g: nx.Graph) -> float:
+    """Summed section length, leaving out closed sections that a newer path bypasses."""
+    total = 0.0
+    for a, b, d in list(g.edges(data=True)):
+        if d["closed"]:
+            h = g.copy()
+            h.remove_edge(a, b)
+            if nx.has_path(h, a, b):
+                continue  # a superseded bypass (e.g. CZT 大丰–株洲南 before 株洲 opened)
+        total += d["length"]
+    return total
+
+
+def check_lines(layers: dict[str, gpd.GeoDataFrame], out: _Collector) -> None:
+    """Per line family: continuity, then (open lines) station count, length and headways as published."""
+    sec, ln = layers["sections"], layers["lines"]
     for lrow in ln.itertuples(index=False):
         lid = lrow.line_id
         if lid in BRANCH_OF:
             continue
-        members = [lid] + [k for k, v in BRANCH_OF.items() if v == lid]
-        s = sec[sec["line_id"].isin(members)]
-        if s.empty:
+        g = _line_graph(sec, lid)
+        if g.number_of_nodes() == 0:
             continue
-        g = nx.Graph()
-        for r in s.itertuples(index=False):
-            g.add_edge(r.from_station, r.to_station, length=r.length_m, closed=not _missing(r.closed), sid=r.section_id)
         if not nx.is_connected(g):
             parts = sorted((sorted(c) for c in nx.connected_components(g)), key=len)
-            add(
+            out.add(
                 "sections",
                 lid,
                 "line_id",
-                f"line {lid} is broken into {len(parts)} pieces (smallest: {', '.join(parts[0][:3])}); a section is missing",
+                f"line {lid} is broken into {len(parts)} pieces (smallest: {', '.join(parts[0][:3])}); "
+                "a section is missing",
             )
         if getattr(lrow, "status", "open") != "open":
             continue  # lines not in service are drawn schematically (e.g. between their two termini only)
-        pub_n: Any = lrow.n_stations if "n_stations" in ln.columns else None
-        if not _missing(pub_n):
-            n = g.number_of_nodes() - THROUGH_END.get(lid, 0)
-            if n != int(pub_n):
-                add(
-                    "lines",
-                    lid,
-                    "n_stations",
-                    f"line {lid} has {n} stations in sections.geojson but {int(pub_n)} are published",
-                )
-        pub_len: Any = lrow.length_km if "length_km" in ln.columns else None
-        if not _missing(pub_len):
-            total = 0.0
-            for a, b, d in list(g.edges(data=True)):
-                if d["closed"]:
-                    h = g.copy()
-                    h.remove_edge(a, b)
-                    if nx.has_path(h, a, b):
-                        continue  # a superseded bypass (e.g. CZT 大丰–株洲南 before 株洲 opened)
-                total += d["length"]
-            rel = total / (float(pub_len) * 1000) - 1
-            if abs(rel) > LENGTH_TOLERANCE:
-                add(
-                    "lines",
-                    lid,
-                    "length_km",
-                    f"sections sum to {total / 1000:.2f} km, {rel:+.0%} from the published {pub_len} km (tolerance ±{LENGTH_TOLERANCE:.0%})",
-                )
-        for col in ("headway_peak_min", "headway_offpeak_min"):
-            hw: Any = getattr(lrow, col, None)
-            if not _missing(hw) and not (1 <= float(hw) <= 120):
-                add("lines", lid, col, f"{hw} min is not a plausible headway (1–120 min)")
+        _check_line_published(lrow, g, out)
 
-    # --- roads, districts -----------------------------------------------------------------------
-    for r in rd.itertuples(index=False):
+
+def _check_line_published(lrow: Any, g: nx.Graph, out: _Collector) -> None:
+    lid = lrow.line_id
+    pub_n: Any = getattr(lrow, "n_stations", None)
+    if not _missing(pub_n):
+        n = g.number_of_nodes() - THROUGH_END.get(lid, 0)
+        if n != int(pub_n):
+            out.add(
+                "lines",
+                lid,
+                "n_stations",
+                f"line {lid} has {n} stations in sections.geojson but {int(pub_n)} are published",
+            )
+    pub_len: Any = getattr(lrow, "length_km", None)
+    if not _missing(pub_len):
+        total = _open_length_m(g)
+        rel = total / (float(pub_len) * 1000) - 1
+        if abs(rel) > LENGTH_TOLERANCE:
+            out.add(
+                "lines",
+                lid,
+                "length_km",
+                f"sections sum to {total / 1000:.2f} km, {rel:+.0%} from the published {pub_len} km "
+                f"(tolerance ±{LENGTH_TOLERANCE:.0%})",
+            )
+    for col in ("headway_peak_min", "headway_offpeak_min"):
+        hw: Any = getattr(lrow, col, None)
+        if not _missing(hw) and not (1 <= float(hw) <= 120):
+            out.add("lines", lid, col, f"{hw} min is not a plausible headway (1–120 min)")
+
+
+def check_roads(layers: dict[str, gpd.GeoDataFrame], out: _Collector) -> None:
+    """Road class vocabulary and plausible speeds."""
+    for r in layers["roads"].itertuples(index=False):
         if r.road_class not in ("expressway", "arterial", "national"):
-            add("roads", r.road_id, "road_class", f"{r.road_class!r} is not expressway/arterial/national")
+            out.add("roads", r.road_id, "road_class", f"{r.road_class!r} is not expressway/arterial/national")
         rsp: Any = getattr(r, "speed_kmh", None)
         if not _missing(rsp) and not (20 <= float(rsp) <= 130):
-            add("roads", r.road_id, "speed_kmh", f"{rsp} km/h is implausible for a road (20–130)")
-    for r in di.itertuples(index=False):
+            out.add("roads", r.road_id, "speed_kmh", f"{rsp} km/h is implausible for a road (20–130)")
+
+
+def check_districts(layers: dict[str, gpd.GeoDataFrame], out: _Collector) -> None:
+    """Plausible district populations."""
+    for r in layers["districts"].itertuples(index=False):
         pop: Any = getattr(r, "population", None)
         if not _missing(pop) and not (1_000 <= float(pop) <= 5_000_000):
-            add("districts", r.adcode, "population", f"{pop} is implausible for a district (1,000–5,000,000)")
+            out.add("districts", r.adcode, "population", f"{pop} is implausible for a district (1,000–5,000,000)")
 
-    if probs and raise_errors:
-        raise DataError(
-            f"{len(probs)} problem(s) in {base}: {probs[0]}"
-            + ("" if len(probs) == 1 else f" (and {len(probs) - 1} more; run `cztmap data validate`)")
-        )
-    return probs
+
+#: The checks run after the schema check passes, in order.
+CHECKS = (check_geometry, check_station_districts, check_sections, check_lines, check_roads, check_districts)
+
+
+def _raise(problems: list[Problem], base: Path) -> None:
+    raise DataError(
+        f"{len(problems)} problem(s) in {base}: {problems[0]}"
+        + ("" if len(problems) == 1 else f" (and {len(problems) - 1} more; run `cztmap data validate`)")
+    )
+
+
+def check_layers(
+    layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/geo", *, raise_errors: bool = False
+) -> list[Problem]:
+    """Check already-loaded layers; see :func:`validate_dataset`.
+
+    Parameters
+    ----------
+    layers : dict of str to GeoDataFrame
+        The five layers by name.
+    base : path
+        The folder the layers came from (named in every problem).
+    raise_errors : bool
+        Raise one :class:`~cztmap.errors.DataError` for all problems instead of returning them.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the layers are valid. The schema is checked first; the other checks run only on a
+        schema-valid dataset (they rely on the columns and types).
+
+    Raises
+    ------
+    DataError
+        When ``raise_errors`` and a problem was found.
+    """
+    out = _Collector(Path(base))
+    check_schema(layers, out)
+    if not out.problems:
+        for check in CHECKS:
+            check(layers, out)
+    if out.problems and raise_errors:
+        _raise(out.problems, out.base)
+    return out.problems
 
 
 def validate_dataset(path: str | Path | None = None) -> list[Problem]:

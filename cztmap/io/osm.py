@@ -543,7 +543,7 @@ def download_roads(
                 "e.g. 112.9,28.1,113.1,28.3."
             )
     folder = Path(cache_dir if cache_dir is not None else DOWNLOAD["cache_dir"]).expanduser()
-    cached = folder / _cache_name(bbox, place)  # type: ignore[arg-type]
+    cached = folder / _cache_name(bbox, place)
     if cached.is_file():
         try:
             G = ox.io.load_graphml(cached)

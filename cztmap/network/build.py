@@ -58,7 +58,9 @@ __all__ = [
     "RAIL_MODES",
     "add_point",
     "build_graph",
+    "check_point",
     "is_place",
+    "point_node",
     "service_of",
     "sink",
     "station_node",
@@ -434,11 +436,68 @@ def _connect_place(G: nx.MultiDiGraph, node: str, lon: float, lat: float, params
     return len(cands)
 
 
-def add_point(G: nx.MultiDiGraph, lon: float, lat: float, *, name: str | None = None, params: Params = DEFAULTS) -> str:
+def point_node(lon: float, lat: float, *, name: str | None = None) -> str:
+    """Node id :func:`add_point` gives a place: ``X:<name>`` or ``X:<lon>,<lat>`` (6 decimals).
+
+    Examples
+    --------
+    >>> point_node(112.9388, 28.2282), point_node(0, 0, name="home")
+    ('X:112.938800,28.228200', 'X:home')
+    """
+    return f"X:{name or f'{lon:.6f},{lat:.6f}'}"
+
+
+def check_point(lon: float, lat: float, *, argument: str = "point") -> None:
+    """Refuse a (lon, lat) that is not finite WGS-84 degrees or lies outside the Chang-Zhu-Tan region.
+
+    Raises
+    ------
+    UsageError
+        With a hint when the pair looks swapped or the longitude lost its sign.
+
+    Examples
+    --------
+    >>> check_point(112.9388, 28.2282)
+    >>> check_point(-112.9388, 28.2282)
+    Traceback (most recent call last):
+    ...
+    cztmap.errors.UsageError: The point (-112.9388, 28.2282) is outside the Chang-Zhu-Tan region (the longitude is negative, i.e. west of Greenwich; Chang-Zhu-Tan is at 111-115° E); give (longitude, latitude) in WGS-84, e.g. 112.9388,28.2282.
+    """
+    where = argument if argument == "point" else f"{argument} point"
+    ok = isinstance(lon, int | float) and isinstance(lat, int | float) and lon == lon and lat == lat
+    hint = ""
+    if ok and 111.0 <= lat <= 115.0 and 25.5 <= lon <= 29.5:
+        hint = " (longitude and latitude look swapped)"
+    elif ok and 111.0 <= -lon <= 115.0 and 25.5 <= abs(lat) <= 29.5:
+        hint = " (the longitude is negative, i.e. west of Greenwich; Chang-Zhu-Tan is at 111-115° E)"
+    elif ok and 111.0 <= lon <= 115.0 and 25.5 <= -lat <= 29.5:
+        hint = " (the latitude is negative, i.e. south of the equator; Chang-Zhu-Tan is at 26-29° N)"
+    if not ok or not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise UsageError(
+            f"The {where} ({lon}, {lat}) is not a WGS-84 longitude/latitude pair{hint}; "
+            "give longitude,latitude in decimal degrees, e.g. 112.9388,28.2282."
+        )
+    if not (111.0 <= lon <= 115.0 and 25.5 <= lat <= 29.5):
+        raise UsageError(
+            f"The {where} ({lon}, {lat}) is outside the Chang-Zhu-Tan region{hint}; "
+            "give (longitude, latitude) in WGS-84, e.g. 112.9388,28.2282."
+        )
+
+
+def add_point(
+    G: nx.MultiDiGraph,
+    lon: float,
+    lat: float,
+    *,
+    name: str | None = None,
+    params: Params = DEFAULTS,
+    argument: str = "point",
+) -> str:
     """Add a place (lon, lat, WGS-84) to ``G`` with access links; return its node id ``X:<name>``.
 
     Trips leave from ``X:<name>`` and arrive at ``X:<name>:in`` (see :func:`sink`); routing functions
-    take care of that.
+    take care of that. This changes ``G``: give it a graph you own (routing functions use an overlay,
+    :func:`cztmap.network.names.overlay`, so the caller's graph stays as it was).
 
     Examples
     --------
@@ -447,17 +506,9 @@ def add_point(G: nx.MultiDiGraph, lon: float, lat: float, *, name: str | None = 
     >>> add_point(G, 112.9388, 28.2282, name="home")
     'X:home'
     """
-    hint = " (longitude and latitude look swapped)" if (111.0 <= lat <= 115.0 and 25.5 <= lon <= 29.5) else ""
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90) or lon != lon or lat != lat:
-        raise UsageError(
-            f"Point ({lon}, {lat}) is not a WGS-84 longitude/latitude pair{hint}; "
-            "give longitude,latitude in decimal degrees, e.g. 112.9388,28.2282."
-        )
-    if not (111.0 <= lon <= 115.0 and 25.5 <= lat <= 29.5):
-        raise UsageError(
-            f"Point ({lon}, {lat}) is outside the Chang-Zhu-Tan region{hint}; give (longitude, latitude) in WGS-84."
-        )
-    node = f"X:{name or f'{lon:.6f},{lat:.6f}'}"
+    check_point(lon, lat, argument=argument)
+    lon, lat = float(lon), float(lat)
+    node = point_node(lon, lat, name=name)
     if node in G:
         return node
     label = name or f"({lon:.5f}, {lat:.5f})"

@@ -18,153 +18,21 @@ True
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import json
-import re
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import networkx as nx
 
-from cztmap.errors import NoRouteError, StationNotFoundError, UsageError
-from cztmap.network.build import add_point, sink
+from cztmap.errors import NoRouteError, UsageError
+from cztmap.network.build import sink
+from cztmap.network.names import describe_place, resolve_node, resolve_places, station_index
 
+#: ``resolve_node`` and ``station_index`` live in :mod:`cztmap.network.names` (re-exported here).
 __all__ = ["Itinerary", "Leg", "in_vehicle_time", "resolve_node", "route", "station_index"]
 
 _RIDE_MODES = {"metro", "maglev", "intercity", "hsr", "art"}
-
-
-def _norm(text: str) -> str:
-    t = unicodedata.normalize("NFKC", str(text)).strip().lower()
-    t = re.sub(r"[\s\-_'()（）·.]+", "", t)
-    return t
-
-
-def station_index(G: nx.MultiDiGraph) -> dict[str, str]:
-    """Map every normalised station name/id form to its node id (cached on the graph).
-
-    Keys: the id, ``name_zh`` with and without a trailing 站, and ``name_en``.
-    """
-    cache = G.graph.get("_station_index")
-    if cache is not None and cache[0] == G.number_of_nodes():
-        return cache[1]  # type: ignore[no-any-return]
-    idx: dict[str, str] = {}
-    for n, d in G.nodes(data=True):
-        if d.get("kind") != "station":
-            continue
-        forms = {n, d.get("station_id", ""), d.get("name_zh", ""), d.get("name_en", "")}
-        forms |= set(str(d.get("aliases") or "").split(";"))
-        zh = d.get("name_zh", "")
-        if zh.endswith("站") and len(zh) > 2:
-            forms.add(zh[:-1])
-        else:
-            forms.add(zh + "站")
-        for f in forms:
-            if f:
-                idx.setdefault(_norm(f), n)
-    G.graph["_station_index"] = (G.number_of_nodes(), idx)
-    return idx
-
-
-def resolve_node(G: nx.MultiDiGraph, place: Any, *, argument: str = "place", add_points: bool = True) -> str:
-    """Turn a station name/id, node id or (lon, lat) into a node of ``G``.
-
-    A (lon, lat) pair is added to ``G`` as a point node with access links (see
-    :func:`cztmap.network.build.add_point`) when ``add_points`` is true.
-
-    Raises
-    ------
-    StationNotFoundError
-        Unknown name; the message lists the closest names ("did you mean …").
-    """
-    if isinstance(place, tuple | list) and len(place) == 2:
-        try:
-            lon, lat = float(place[0]), float(place[1])
-        except (TypeError, ValueError):
-            raise UsageError(f"The {argument} {place!r} is not a (longitude, latitude) pair of numbers.") from None
-        if not add_points:
-            raise UsageError(f"The {argument} must be a station here, not a point.")
-        return add_point(G, lon, lat)
-    if not isinstance(place, str):
-        try:
-            present = place is not None and not isinstance(place, bool) and place in G  # e.g. an integer OSM id
-        except TypeError:  # unhashable (a list of three numbers, a dict, ...)
-            present = False
-        if present:
-            return place  # type: ignore[no-any-return]
-        raise UsageError(
-            f"The {argument} {place!r} is not a node of this graph; give a station name (中文 or pinyin), "
-            "a station id, a node id or lon,lat."
-        )
-    if not place.strip():
-        raise UsageError(
-            f"The {argument} {place!r} is empty; give a station name (中文 or pinyin), a station id or lon,lat."
-        )
-    text = place.strip()
-    num = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?)"
-    m = re.fullmatch(rf"\s*({num})\s*,\s*({num})\s*", text, flags=re.IGNORECASE)
-    if m:
-        return resolve_node(G, (float(m.group(1)), float(m.group(2))), argument=argument, add_points=add_points)
-    if text in G:
-        return text
-    idx = station_index(G)
-    hit = idx.get(_norm(text))
-    if hit is not None:
-        return hit
-    # names that exist in the dataset but not on this graph's date
-    names = sorted(
-        {d.get("name_zh", "") for _, d in G.nodes(data=True) if d.get("kind") == "station"}
-        | {d.get("name_en", "") for _, d in G.nodes(data=True) if d.get("kind") == "station"}
-    )
-    close = difflib.get_close_matches(text, names, n=3, cutoff=0.5)
-    if not close:
-        low = {_norm(n): n for n in names}
-        close = [low[k] for k in difflib.get_close_matches(_norm(text), list(low), n=3, cutoff=0.5)]
-    extra = ""
-    as_of = G.graph.get("as_of")
-    fixed = next((f for f in _repair_encoding(text) if idx.get(_norm(f)) is not None), None)
-    if fixed is not None:
-        raise StationNotFoundError(
-            text, [fixed], extra=" (the text reads as GBK, not UTF-8: set the terminal or file to UTF-8)"
-        )
-    if _known_elsewhere(text):
-        extra = f" in the network of {as_of} (it is not open on that date; try a later --as-of)"
-    raise StationNotFoundError(text, close, extra=extra)
-
-
-def _repair_encoding(text: str) -> list[str]:
-    """What a GBK/UTF-8 mix-up may have garbled: GBK bytes in a UTF-8 argv (surrogate escapes),
-    or UTF-8 bytes shown as GBK (mojibake such as '浜斾竴骞垮満' for '五一广场')."""
-    import os
-
-    out = []
-    for attempt in (lambda: os.fsencode(text).decode("gb18030"), lambda: text.encode("gbk").decode("utf-8")):
-        try:
-            fixed = attempt()
-        except (UnicodeError, ValueError):
-            continue
-        if fixed != text:
-            out.append(fixed)
-    return out
-
-
-def _known_elsewhere(text: str) -> bool:
-    """True if the name is a station of the full embedded dataset (any date)."""
-    try:
-        from cztmap.data.dataset import load_dataset
-
-        st = load_dataset().stations
-    except Exception:  # the dataset itself may be broken; then we just cannot say
-        return False
-    key = _norm(text)
-    for zh, en, sid, al in zip(st["name_zh"], st["name_en"], st["station_id"], st["aliases"], strict=True):
-        forms = {_norm(zh), _norm(en), _norm(sid), _norm(zh.removesuffix("站")), _norm(zh + "站")}
-        forms |= {_norm(a) for a in str(al or "").split(";") if a}
-        if key in forms:
-            return True
-    return False
 
 
 @dataclass
@@ -344,13 +212,7 @@ def _best_edge(G: nx.MultiDiGraph, u: str, v: str, weight: str) -> dict[str, Any
 
 
 def _label(G: nx.MultiDiGraph, n: str) -> str:
-    d = G.nodes[n]
-    name = d.get("name_zh") or d.get("name_en") or d.get("name")
-    if name:
-        return str(name)
-    if d.get("kind") == "road":
-        return f"road node {n}"  # schematic corridor vertices and OpenStreetMap nodes have no names
-    return str(n)
+    return describe_place(G, n)
 
 
 def _legs(G: nx.MultiDiGraph, path: list[str], weight: str) -> list[Leg]:
@@ -455,8 +317,9 @@ def route(
     G : networkx.MultiDiGraph
         A graph from :func:`cztmap.build_graph` (date, period and modes are chosen there).
     origin, destination : str or (lon, lat)
-        Station name (中文 or pinyin/English), station id, node id, ``"lon,lat"`` or a (lon, lat) tuple.
-        Points are added to ``G`` with access links.
+        Station name (中文 or pinyin/English), station id, district (its seat), node id, ``"lon,lat"``
+        or a (lon, lat) tuple (see :mod:`cztmap.network.names`). ``G`` is never modified: points are
+        linked to the network in an overlay.
     weight : str
         Edge attribute to minimise.
 
@@ -471,8 +334,8 @@ def route(
     NoRouteError
         No path (e.g. the destination is cut off on this date or with these modes).
     """
-    o = resolve_node(G, origin, argument="origin")
-    d = sink(resolve_node(G, destination, argument="destination"))
+    G, (o, d) = resolve_places(G, [origin, destination], arguments=("origin", "destination"))
+    d = sink(d)
     if o == d or sink(o) == d:
         return Itinerary(o, d, _label(G, o), _label(G, d), [], G.graph.get("as_of"), G.graph.get("period"), [o])
     try:

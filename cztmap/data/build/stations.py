@@ -1,0 +1,250 @@
+"""The stations layer: positions from the sources, station complexes, and each complex's attributes.
+
+Steps: :func:`station_rows` reads every line's ordered stations with a WGS-84 position;
+:func:`group_complexes` merges rows of different lines that are one station; :func:`station_features`
+turns each complex into a feature (name, district, lines served, first opening, position quality).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from shapely.geometry import Point
+
+from cztmap.data.build._common import COMPLEX_MERGE_M, key, read_csv, slug, to_wgs
+from cztmap.data.build.districts import locate
+from cztmap.errors import DataError
+from cztmap.geo import haversine_m
+
+__all__ = ["Complex", "group_complexes", "interpolate_unplaced", "station_features", "station_rows"]
+
+#: A station complex: its merge key, reference position and member rows (one per line).
+Complex = dict[str, Any]
+#: Preference when several member rows place one complex (best first).
+QUALITY_RANK = {"sourced": 0, "fitted": 1, "proxy": 2, "estimated": 3}
+
+
+def station_rows(src: Path) -> list[dict[str, Any]]:
+    """Every row of ``rail_stations.csv`` with its WGS-84 position, quality, expected error and method.
+
+    Rows no source places get ``_skip`` (their reason) unless they can be interpolated along their line.
+    """
+    rows = read_csv(src / "rail_stations.csv")
+    extra_path = src / "czt_station_positions.csv"
+    extra = {}
+    if extra_path.is_file():
+        for r in read_csv(extra_path):
+            extra[(r["line_id"], r["station_zh"])] = r
+    out = []
+    for r in rows:
+        rec: dict[str, Any] = dict(r)
+        rec["seq"] = int(r["seq"])
+        quality, err, method = "sourced", 0.0, "coordinate as published by the source"
+        if r["lon"] and r["lat"]:
+            lon, lat, datum = float(r["lon"]), float(r["lat"]), r["datum"]
+            if "PROXY" in r["note"]:
+                quality, err = "proxy", 150.0
+                method = "coordinate of a co-sited station (see note)"
+            elif r["datum"] == "GCJ-02":
+                # metroman positions: compared with a WGS-84 reference, 48 m (rail_facts.md §8)
+                err = 50.0
+            else:
+                err = 30.0
+        else:
+            # look up the CZT position table (the same station name may appear on several branches)
+            e = extra.get((r["line_id"], r["station_zh"]))
+            if e is None:
+                e = next((v for (lid, nm), v in extra.items() if nm == r["station_zh"] and lid.startswith("CZT")), None)
+            if e is None or not e.get("lon") or not e.get("lat"):
+                rec["_skip"] = "no position in any source (czt_station_positions.csv)"
+                out.append(rec)
+                continue
+            lon, lat, datum = float(e["lon"]), float(e["lat"]), e["datum"]
+            quality = e["position_quality"]
+            err = float(e["expected_error_m"] or 0)
+            method = e["method"]
+            rec["source"] = f"position: {e['source']}; " + r["source"]
+        wlon, wlat = to_wgs(lon, lat, datum)
+        rec.update(
+            wlon=wlon,
+            wlat=wlat,
+            position_quality=quality,
+            position_error_m=err,
+            position_method=method,
+            source_datum=datum,
+        )
+        out.append(rec)
+    interpolate_unplaced(out)
+    return out
+
+
+def interpolate_unplaced(rows: list[dict[str, Any]]) -> None:
+    """Place stations that no source locates by interpolating along their line.
+
+    A station with no position that lies between two placed stations of the same line is put on the
+    straight line between them, spaced evenly by station order. Its ``position_quality`` is
+    ``estimated`` and its expected error is half the distance between the two placed stations
+    (at least 1 km): the real station may be anywhere along a curved alignment between them.
+    Lines with no placed station at all (the Zhuzhou ART demonstration line) stay unplaced.
+    """
+    by_line: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_line[r["line_id"]].append(r)
+    for seq in by_line.values():
+        seq.sort(key=lambda r: r["seq"])
+        placed = [i for i, r in enumerate(seq) if "_skip" not in r]
+        for a, b in itertools.pairwise(placed):
+            if b - a < 2:
+                continue
+            ra, rb = seq[a], seq[b]
+            gap = haversine_m(ra["wlon"], ra["wlat"], rb["wlon"], rb["wlat"])
+            err = max(1000.0, round(gap / 2, -2))
+            for k in range(a + 1, b):
+                t = (k - a) / (b - a)
+                r = seq[k]
+                r.pop("_skip")
+                r.update(
+                    wlon=ra["wlon"] + t * (rb["wlon"] - ra["wlon"]),
+                    wlat=ra["wlat"] + t * (rb["wlat"] - ra["wlat"]),
+                    position_quality="estimated",
+                    position_error_m=err,
+                    position_method=(
+                        f"no source places it: interpolated by station order on the straight line "
+                        f"{ra['station_zh']}–{rb['station_zh']} ({gap / 1000:.1f} km apart); error up to half that gap"
+                    ),
+                    source_datum="WGS-84 (derived)",
+                )
+
+
+def _name_en(r: dict[str, Any]) -> str:
+    """English/pinyin name as the source gives it, capitalised (metroman gives lower-case slugs)."""
+    en = r["station_en"]
+    if "[sic" in en:  # 'Lushan [sic, as printed]' — rail_facts.md: apparently an error for Lugu
+        return "Lugu"
+    return en[:1].upper() + en[1:] if en.islower() else en
+
+
+def _aliases(rows: list[dict[str, Any]], name_zh: str, name_en: str) -> list[str]:
+    """Other names of a station complex: each member line's names and bracketed forms."""
+    out: dict[str, None] = {}
+    for r in rows:
+        for n in (r["station_zh"], r["station_en"]):
+            out[n] = None
+            for inner in re.findall(r"\(([^)]*)\)", n):
+                out[inner] = None
+            out[re.sub(r"\s*[\(\[].*?[\)\]]", "", n).strip()] = None
+        disp = re.search(r"display name in source: ([^;]+)", r["note"])
+        if disp:
+            out[disp.group(1).strip()] = None
+    return [a for a in out if a and a not in (name_zh, name_en) and "sic" not in a]
+
+
+def group_complexes(rows: list[dict[str, Any]]) -> tuple[list[Complex], dict[tuple[str, int], int]]:
+    """Merge placed rows of different lines that share a name and lie within :data:`COMPLEX_MERGE_M`.
+
+    Returns the complexes and, for each ``(line_id, seq)``, the index of its complex.
+    """
+    complexes: list[Complex] = []
+    member_of: dict[tuple[str, int], int] = {}
+    for r in rows:
+        found = next((i for i, c in enumerate(complexes) if _same_site(c, r)), None)
+        if found is None:
+            complexes.append({"key": key(r["station_zh"]), "wlon": r["wlon"], "wlat": r["wlat"], "rows": [r]})
+            found = len(complexes) - 1
+        else:
+            complexes[found]["rows"].append(r)
+        member_of[(r["line_id"], r["seq"])] = found
+    return complexes, member_of
+
+
+def _same_site(c: Complex, r: dict[str, Any]) -> bool:
+    return (
+        c["key"] == key(r["station_zh"])
+        and haversine_m(c["wlon"], c["wlat"], r["wlon"], r["wlat"]) < COMPLEX_MERGE_M
+        # an estimated position (a stand-in) is no evidence that two stations share a site
+        and r["position_quality"] != "estimated"
+        and all(m["position_quality"] != "estimated" for m in c["rows"])
+    )
+
+
+def complex_ids(complexes: list[Complex]) -> list[str]:
+    """A stable, unique station id per complex (slug of its English name)."""
+    used: set[str] = set()
+    ids: list[str] = []
+    for c in complexes:
+        best = _best_row(c["rows"])
+        sid = slug(_complex_name_en(c["rows"], best)) or slug(best["line_id"] + str(best["seq"]))
+        if sid in used:
+            sid = f"{sid}-{slug(best['line_id'])}"
+        used.add(sid)
+        ids.append(sid)
+    return ids
+
+
+def _best_row(rs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The best-positioned member (sourced < fitted < proxy < estimated, then the smaller error)."""
+    return min(rs, key=lambda r: (QUALITY_RANK.get(r["position_quality"], 9), r["position_error_m"], r["line_id"]))
+
+
+def _complex_name_en(rs: list[dict[str, Any]], best: dict[str, Any]) -> str:
+    cr = next((r for r in rs if r["line_id"] == "CR"), None)
+    return _name_en(cr if cr is not None else best)
+
+
+def station_features(
+    complexes: list[Complex],
+    ids: list[str],
+    sections: list[dict[str, Any]],
+    districts: list[dict[str, Any]],
+    dgeoms: list[Any],
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """One feature per complex: names, district, lines served and first opening (from open sections)."""
+    served: dict[str, set[str]] = defaultdict(set)
+    first: dict[str, str] = {}
+    for s in sections:
+        if s["status"] != "open":
+            continue  # a line under construction serves nobody yet
+        for sid in (s["from_station"], s["to_station"]):
+            served[sid].add(s["line_id"])
+            first[sid] = min(first.get(sid, "9999"), s["opened"])
+    rows: list[dict[str, Any]] = []
+    geoms: list[Any] = []
+    for c, sid in zip(complexes, ids, strict=True):
+        rs = c["rows"]
+        best = _best_row(rs)
+        # the China Railway name where the complex includes a CR station (长沙站, not 长沙), else the first line's
+        name_zh = next((r["station_zh"] for r in rs if r["line_id"] == "CR"), rs[0]["station_zh"])
+        name_en = _complex_name_en(rs, best)
+        g = Point(best["wlon"], best["wlat"])
+        d = locate(g.x, g.y, districts, dgeoms)
+        if d is None:
+            raise DataError(
+                f"Station {name_zh} ({g.x:.5f}, {g.y:.5f}) lies outside every district of the three cities; "
+                "check its coordinate and datum."
+            )
+        rows.append(
+            {
+                "station_id": sid,
+                "name_zh": name_zh,
+                "name_en": name_en,
+                "city": d["city"],
+                "city_zh": d["city_zh"],
+                "adcode": d["adcode"],
+                "district_zh": d["name_zh"],
+                "lines": ";".join(sorted(served.get(sid, set()))),
+                "aliases": ";".join(_aliases(rs, name_zh, name_en)),
+                "opened": first.get(sid),
+                "position_quality": best["position_quality"],
+                "position_error_m": best["position_error_m"],
+                "position_method": best["position_method"],
+                "source_datum": best["source_datum"],
+                "source": "; ".join(dict.fromkeys(r["source"] for r in rs)),
+                "note": "; ".join(dict.fromkeys(f"[{r['line_id']}] {r['note']}" for r in rs if r["note"])),
+            }
+        )
+        geoms.append(g)
+    return rows, geoms
