@@ -114,7 +114,7 @@ class _Counted(io.RawIOBase):
         return True
 
     def readinto(self, b: Any) -> int:
-        n = self._raw.readinto(b) if hasattr(self._raw, "readinto") else 0  # type: ignore[attr-defined]
+        n = self._raw.readinto(b) if hasattr(self._raw, "readinto") else 0
         self.count += n
         self._left -= n
         if self._left < 0:
