@@ -18,6 +18,12 @@ def add_parsers(sub: Any) -> None:
     eg = exsub.add_parser("gtfs", help="the embedded network as a GTFS feed (.zip)")
     eg.add_argument("output", help="feed file, .zip")
     add_date_option(eg)
+    eg.add_argument(
+        "--trips",
+        choices=["timetable", "frequencies"],
+        default="timetable",
+        help="every trip of a weekday and a weekend day (default), or one trip per direction + frequencies.txt",
+    )
     el = exsub.add_parser("layers", help="every dataset layer to .gpkg, .parquet or .geojson")
     el.add_argument("output", help="OUT.gpkg (one file, a layer each) or OUT.parquet/OUT.geojson (a file per layer)")
     add_date_option(el, default=None)
@@ -55,7 +61,7 @@ def add_parsers(sub: Any) -> None:
 def _cmd_export_gtfs(args: argparse.Namespace) -> int:
     from cztmap.io.gtfs import write_gtfs
 
-    path = write_gtfs(args.output, as_of=args.as_of)
+    path = write_gtfs(args.output, as_of=args.as_of, trips=args.trips)
     info(f"wrote {path} ({Path(path).stat().st_size / 1e3:.0f} kB)")
     return 0
 

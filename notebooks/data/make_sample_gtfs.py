@@ -38,5 +38,5 @@ def sample_dataset() -> cztmap.Dataset:
 
 
 if __name__ == "__main__":
-    path = write_gtfs(OUT, as_of=AS_OF, ds=sample_dataset())
+    path = write_gtfs(OUT, as_of=AS_OF, ds=sample_dataset(), trips="frequencies")
     print(f"wrote {path} ({path.stat().st_size:,} bytes)")

@@ -114,7 +114,7 @@ def test_sample_data_is_fresh(tmp_path):
     spec.loader.exec_module(mod)
     from cztmap.io.gtfs import write_gtfs
 
-    fresh = write_gtfs(tmp_path / "sample.zip", as_of=mod.AS_OF, ds=mod.sample_dataset())
+    fresh = write_gtfs(tmp_path / "sample.zip", as_of=mod.AS_OF, ds=mod.sample_dataset(), trips="frequencies")
     assert fresh.read_bytes() == (NB_DIR / "data" / "czt_sample_gtfs.zip").read_bytes(), (
         "notebooks/data/czt_sample_gtfs.zip is stale; run `python notebooks/data/make_sample_gtfs.py`"
     )

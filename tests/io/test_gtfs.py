@@ -21,7 +21,14 @@ FIXTURE = Path(__file__).resolve().parents[1] / "data" / "gtfs" / "transfer"
 
 @pytest.fixture(scope="module")
 def feed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_gtfs(tmp_path_factory.mktemp("gtfs") / "czt.zip", as_of=AS_OF)
+    """The frequency export: one trip per direction repeated at the static graph's headways."""
+    return write_gtfs(tmp_path_factory.mktemp("gtfs") / "czt.zip", as_of=AS_OF, trips="frequencies")
+
+
+@pytest.fixture(scope="module")
+def timetable_feed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default export: every trip of a weekday and a weekend day."""
+    return write_gtfs(tmp_path_factory.mktemp("gtfs") / "czt_tt.zip", as_of=AS_OF)
 
 
 def _zip_folder(folder: Path, out: Path) -> Path:
@@ -34,10 +41,11 @@ def _zip_folder(folder: Path, out: Path) -> Path:
 # ---------------------------------------------------------------------------------------------- export
 
 
-def test_validator_clean(feed: Path) -> None:
+@pytest.mark.parametrize("which", ["feed", "timetable_feed"])
+def test_validator_clean(which: str, request: pytest.FixtureRequest) -> None:
     import gtfs_guru  # the validator is part of the test extra: if it is missing, this test fails
 
-    result = gtfs_guru.validate(str(feed), date=AS_OF)
+    result = gtfs_guru.validate(str(request.getfixturevalue(which)), date=AS_OF)
     errors = [(n.code, n.file, n.row, n.field, n.message) for n in result.errors()]
     assert result.error_count == 0, errors
     # the only warnings are the validator's mixed-case heuristic, which cannot apply to Chinese names
@@ -64,9 +72,10 @@ def test_gtfs_kit_and_partridge_load(feed: Path) -> None:
         assert set(pf.routes.route_type) == {1, 2}
 
 
-def test_deterministic_bytes(feed: Path, tmp_path: Path) -> None:
-    again = write_gtfs(tmp_path / "again.zip", as_of=AS_OF)
+def test_deterministic_bytes(feed: Path, timetable_feed: Path, tmp_path: Path) -> None:
+    again = write_gtfs(tmp_path / "again.zip", as_of=AS_OF, trips="frequencies")
     assert again.read_bytes() == feed.read_bytes()
+    assert write_gtfs(tmp_path / "again_tt.zip", as_of=AS_OF).read_bytes() == timetable_feed.read_bytes()
     with zipfile.ZipFile(feed) as zf:
         infos = zf.infolist()
     assert [i.filename for i in infos] == sorted(i.filename for i in infos)
@@ -74,7 +83,7 @@ def test_deterministic_bytes(feed: Path, tmp_path: Path) -> None:
 
 
 def test_feed_contents() -> None:
-    t = gtfs_tables(as_of=AS_OF)
+    t = gtfs_tables(as_of=AS_OF, trips="frequencies")
     agencies = {r[0]: r[1] for r in t["agency.txt"][1:]}
     assert agencies == {"csmetro": "长沙地铁", "csmaglev": "长沙磁浮", "cr": "中国铁路"}
     routes = {r[0]: r for r in t["routes.txt"][1:]}
@@ -91,6 +100,44 @@ def test_feed_contents() -> None:
     fi = dict(zip(*t["feed_info.txt"], strict=True))
     assert fi["feed_publisher_name"] == "cztmap" and fi["feed_lang"] == "zh" and fi["feed_start_date"] == "20240701"
     assert any("wikiclassic.com" in r[-1] and r[2] == "L1" for r in t["attributions.txt"][1:])
+
+
+def test_timetable_export_round_trip_clock_times(timetable_feed: Path) -> None:
+    """Export → import → route gives the embedded timetable's clock times, to the second, on both day types."""
+    import datetime as dt
+
+    import numpy as np
+
+    from cztmap.io.gtfs import timetable_tables
+    from cztmap.network.timetable import Timetable, earliest_arrival, embedded_timetable
+    from cztmap.params import DEFAULTS
+
+    with zipfile.ZipFile(timetable_feed) as zf:
+        assert "frequencies.txt" not in zf.namelist()
+        assert zf.read("calendar.txt").decode().count("week") == 2  # services weekday and weekend
+    feed = read_gtfs(timetable_feed)
+    for day in (dt.date(2024, 7, 2), dt.date(2024, 7, 6)):  # a Tuesday and a Saturday
+        emb = embedded_timetable(as_of=AS_OF, date=day)
+        t = timetable_tables(feed, date=day)
+        imp = Timetable.from_tables(
+            *(t[k] for k in ("stops", "routes", "trips", "stop_times", "transfers")),
+            service_date=day,
+            source=t["trips"].attrs["source"],
+            min_change_s=DEFAULTS.min_change_s,
+        )
+        assert set(emb.stop_index) == set(imp.stop_index) and emb.n_trips == imp.n_trips
+        common = sorted(emb.stop_index)
+        ie = np.array([emb.stop_index[s] for s in common])
+        ii = np.array([imp.stop_index[s] for s in common])
+        rng = np.random.default_rng(7)
+        compared = 0
+        for origin in rng.choice(common, 8, replace=False):
+            for dep in (6 * 3600 + 1234, 8 * 3600, 18 * 3600 + 555, 22 * 3600):
+                a = earliest_arrival(emb, {origin: 0}, dep)[ie]
+                b = earliest_arrival(imp, {origin: 0}, dep)[ii]
+                assert np.array_equal(a, b), (day, origin, dep)
+                compared += int(np.isfinite(a).sum())
+        assert compared > 4000
 
 
 def test_export_needs_zip(tmp_path: Path) -> None:

@@ -19,23 +19,24 @@ A static GTFS feed of the rail network open on ``as_of``, built from the same gr
   line run like a metro line. The model's mode is kept losslessly in the standard ``network_id`` column
   (``metro|maglev|intercity|hsr|art``: the fare networks — metro and West Ring share fares, the maglev,
   the intercity and the HSR are priced separately), which :func:`graph_from_gtfs` reads back.
-* ``trips.txt`` + ``stop_times.txt`` — one representative trip per direction per service. A train
-  leaves stop *k* at ``start + round(C_k)`` where ``C_k`` is the sum of the graph's in-vehicle edge
-  times (run time + dwell at the station reached) up to stop *k*; it arrives ``dwell`` seconds earlier.
-  At the last stop the departure time also includes the dwell, so ``departure(b) − departure(a)`` is
-  the graph's in-vehicle time between any two stops of the trip (rounded cumulatively, never off by
-  a second or more).
-* ``frequencies.txt`` — the trips repeat from :data:`SERVICE_START` to :data:`SERVICE_END` with the
-  graph's headways (``headway_min`` of the board edges, rounded to whole seconds): the peak headway in
-  :data:`PEAK_WINDOWS`, the off-peak one otherwise. The day split is a documented default: 06:30–23:00
-  are the network's hours (enghunan 2019, rail_facts.md §2); the two peaks 07:00–09:00 and 17:00–19:00
-  are an assumption (L4 publishes "morning and evening peak" headways without times; the only timed
-  windows, the L1/L2 holiday plan, describe a holiday, not a working day).
-* ``calendar.txt`` — service ``daily``, every day from ``as_of`` for one year (365 days).
+* ``trips.txt`` + ``stop_times.txt`` — by default (``trips="timetable"``) every trip of a weekday (service
+  ``weekday``, Monday–Friday) and of a weekend day (``weekend``) as :func:`cztmap.network.timetable.embedded_tables`
+  generates them from the sourced headways and first/last trains, so a consumer sees clock times, not averages;
+  ``shape_dist_traveled`` where a trip runs its service's full path. With ``trips="frequencies"``: one
+  representative trip per direction per service — a train leaves stop *k* at ``start + round(C_k)`` where
+  ``C_k`` is the sum of the graph's in-vehicle edge times up to stop *k* (arriving ``dwell`` seconds earlier) —
+  repeated by ``frequencies.txt`` from :data:`SERVICE_START` to :data:`SERVICE_END` with the graph's headways:
+  the peak headway in :data:`PEAK_WINDOWS`, the off-peak one otherwise. The day split is a documented default:
+  06:30–23:00 are the network's hours (enghunan 2019, rail_facts.md §2); the two peaks 07:00–09:00 and
+  17:00–19:00 are an assumption (L4 publishes "morning and evening peak" headways without times).
+* ``calendar.txt`` — services ``weekday`` and ``weekend`` (``daily`` with frequencies), from ``as_of`` for one
+  year (365 days); public holidays are not modelled.
 * ``shapes.txt`` — from the section geometries, ``shape_dist_traveled`` in metres of route length.
-* ``transfers.txt`` — ``transfer_type=2`` between stations linked by a walk edge, with
-  ``min_transfer_time = alight_walk_s + walk + platform_walk_s``; and within each station served by
-  two or more services, ``alight_walk_s + platform_walk_s``.
+* ``transfers.txt`` — ``transfer_type=2`` with ``min_transfer_time``: with timetables between the platforms
+  (child stops) the timetable's footpaths join — changes within a station (``alight_walk_s + platform_walk_s``)
+  and walks to nearby stations (alight + walk + platform walk); with frequencies between stations linked by a
+  walk edge (``alight_walk_s + walk + platform_walk_s``) and within each station served by two or more
+  services (``alight_walk_s + platform_walk_s``).
 * ``feed_info.txt`` (publisher cztmap, ``feed_version`` = dataset version, ``feed_lang`` zh) and
   ``attributions.txt`` (the cztmap producer row, then every source URL of each route's lines, scoped
   to that route; GTFS has no "data source" role, so sources are listed as producers of the facts).
@@ -63,9 +64,12 @@ import re
 import warnings
 import zipfile
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
+
+import networkx as nx
 
 from cztmap._atomic import atomic_write_bytes
 from cztmap.data.dataset import Dataset, load_dataset, parse_date
@@ -197,44 +201,60 @@ def _service_path(edges: dict[tuple[str, str], dict[str, Any]], forward: set[tup
     return [[a, b] for a, b in sorted(edges)]
 
 
-def gtfs_tables(  # noqa: C901  TODO(layout): split into named steps
-    ds: Dataset | None = None, *, as_of: str | dt.date | None = "today", params: Params = DEFAULTS
-) -> dict[str, list[list[str]]]:
-    """The GTFS tables of the network open on ``as_of``: file name → rows (header first), sorted.
+@dataclass
+class _Export:
+    """What the export steps share: the network of the day and the rows built so far."""
 
-    This is what :func:`write_gtfs` zips; exposed for inspection and tests.
-    """
-    if ds is None:
-        ds = load_dataset()
-    day = parse_date(as_of) or ds.as_of or dt.date.today()
-    ds = ds.filter(day)
+    ds: Dataset
+    day: dt.date
+    params: Params
+    G: nx.MultiDiGraph
+    lines: dict[str, Any]
+    st: dict[str, Any]
+    svc_edges: dict[str, dict[tuple[str, str], dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
+    svc_forward: dict[str, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
+    headway: dict[tuple[str, str], int] = field(default_factory=dict)
+    agency_rows: dict[str, list[str]] = field(default_factory=dict)
+    route_rows: list[list[str]] = field(default_factory=list)
+    trip_rows: list[list[str]] = field(default_factory=list)
+    st_rows: list[list[str]] = field(default_factory=list)
+    shape_rows: list[tuple[str, int, tuple[float, float], float]] = field(default_factory=list)
+    freq_rows: list[list[str]] = field(default_factory=list)
+    transl: list[list[str]] = field(default_factory=list)
+    attributions: list[list[str]] = field(default_factory=list)
+    child_stops: set[tuple[str, str]] = field(default_factory=set)
+    station_services: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    paths: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # (service, direction) -> stations
+    path_dist: dict[tuple[str, int], list[float]] = field(default_factory=dict)
+    transfers: list[list[str]] = field(default_factory=list)
+
+
+def _services(ds: Dataset, day: dt.date, params: Params) -> _Export:
+    """The day's network: in-vehicle edges per service keyed by (from station, to station), and headways."""
     graphs = {p: build_graph(ds, as_of=None, period=p, modes=RAIL_MODES, params=params, zones=False) for p in PERIODS}
     G = graphs["peak"]
-    lines = {r.line_id: r for r in ds.lines.itertuples(index=False)}
-    st = {r.station_id: r for r in ds.stations.itertuples(index=False)}
+    ex = _Export(
+        ds=ds,
+        day=day,
+        params=params,
+        G=G,
+        lines={r.line_id: r for r in ds.lines.itertuples(index=False)},
+        st={r.station_id: r for r in ds.stations.itertuples(index=False)},
+    )
     sec = {r.section_id: r for r in ds.sections.itertuples(index=False)}
-
-    # services: in-vehicle edges keyed by (from station, to station)
-    svc_edges: dict[str, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
-    svc_forward: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for u, v, d in G.edges(data=True):
         if d.get("mode") in RAIL_MODES:
             a, b = G.nodes[u]["station_id"], G.nodes[v]["station_id"]
-            old = svc_edges[d["service_id"]].get((a, b))
+            old = ex.svc_edges[d["service_id"]].get((a, b))
             if old is None or d["travel_time"] < old["travel_time"]:
-                svc_edges[d["service_id"]][(a, b)] = d
+                ex.svc_edges[d["service_id"]][(a, b)] = d
             if sec[d["section_id"]].from_station == a:
-                svc_forward[d["service_id"]].add((a, b))
-    headway: dict[tuple[str, str], int] = {}
+                ex.svc_forward[d["service_id"]].add((a, b))
     for p, Gp in graphs.items():
         for _, _, d in Gp.edges(data=True):
             if d.get("mode") == "board":
-                headway[(d["service_id"], p)] = max(1, round(d["headway_min"] * 60))
-
-    agency_rows: dict[str, list[str]] = {}
-    route_rows, trip_rows, st_rows, shape_rows, freq_rows = [], [], [], [], []
-    transl: list[list[str]] = []
-    attributions: list[list[str]] = [
+                ex.headway[(d["service_id"], p)] = max(1, round(d["headway_min"] * 60))
+    ex.attributions.append(
         [
             "cztmap",
             "",
@@ -246,123 +266,234 @@ def gtfs_tables(  # noqa: C901  TODO(layout): split into named steps
             "0",
             PROJECT_URL,
         ]
-    ]
-    child_stops: set[tuple[str, str]] = set()
-    station_services: dict[str, set[str]] = defaultdict(set)
-    for svc in sorted(svc_edges):
-        edges = svc_edges[svc]
-        mode = next(iter(edges.values()))["mode"]
-        ag_id, ag_zh, _ = AGENCIES[mode]
-        agency_rows[ag_id] = [ag_id, ag_zh, PROJECT_URL, TIMEZONE, "zh"]
-        ln = lines.get(svc)
-        colour = (
-            (
-                ln.colour
-                if ln is not None and isinstance(ln.colour, str) and ln.colour
-                else next(iter(edges.values())).get("colour") or "#808080"
-            )
-            .lstrip("#")
-            .upper()
+    )
+    return ex
+
+
+def _route(ex: _Export, svc: str) -> None:
+    """The route row of a service, its agency, English name and source attributions."""
+    edges = ex.svc_edges[svc]
+    mode = next(iter(edges.values()))["mode"]
+    ag_id, ag_zh, _ = AGENCIES[mode]
+    ex.agency_rows[ag_id] = [ag_id, ag_zh, PROJECT_URL, TIMEZONE, "zh"]
+    ln = ex.lines.get(svc)
+    colour = ln.colour if ln is not None and isinstance(ln.colour, str) and ln.colour else None
+    colour = (colour or next(iter(edges.values())).get("colour") or "#808080").lstrip("#").upper()
+    name_zh = ln.name_zh if ln is not None else svc
+    name_en = ln.name_en if ln is not None else svc
+    through = sorted({e["line_id"] for e in edges.values()} - {svc} - ({"CZT"} if svc.startswith("CZT") else set()))
+    for t in through:
+        if t in ex.lines:
+            name_zh += f"（贯通{ex.lines[t].name_zh}）"
+            name_en += f" (through-running onto {ex.lines[t].name_en})"
+    ex.route_rows.append([svc, ag_id, svc, name_zh, str(ROUTE_TYPE_OF_MODE[mode]), colour, _text_colour(colour), mode])
+    ex.transl.append(["routes", "route_long_name", "en", name_en, svc])
+    src_lines = sorted({e["line_id"] for e in edges.values()} | ({svc} if svc in ex.lines else set()))
+    urls = sorted({u for lid in src_lines if lid in ex.lines for u in _source_urls(ex.lines[lid].source)})
+    for i, url in enumerate(urls, 1):
+        host = urlsplit(url).hostname
+        ex.attributions.append(
+            [f"{svc}-{i:02d}", "", svc, "", f"source of the published facts: {host}", "1", "0", "0", url]
         )
-        name_zh = ln.name_zh if ln is not None else svc
-        name_en = ln.name_en if ln is not None else svc
-        through = sorted({e["line_id"] for e in edges.values()} - {svc} - ({"CZT"} if svc.startswith("CZT") else set()))
-        for t in through:
-            if t in lines:
-                name_zh += f"（贯通{lines[t].name_zh}）"
-                name_en += f" (through-running onto {lines[t].name_en})"
-        route_rows.append([svc, ag_id, svc, name_zh, str(ROUTE_TYPE_OF_MODE[mode]), colour, _text_colour(colour), mode])
-        transl.append(["routes", "route_long_name", "en", name_en, svc])
-        src_lines = sorted({e["line_id"] for e in edges.values()} | ({svc} if svc in lines else set()))
-        urls = sorted({u for lid in src_lines if lid in lines for u in _source_urls(lines[lid].source)})
-        for i, url in enumerate(urls, 1):
-            attributions.append(
-                [
-                    f"{svc}-{i:02d}",
-                    "",
-                    svc,
-                    "",
-                    f"source of the published facts: {urlsplit(url).hostname}",
-                    "1",
-                    "0",
-                    "0",
-                    url,
-                ]
+
+
+def _section_points(e: dict[str, Any], dist: float) -> list[tuple[float, float, float]]:
+    """Vertices of an in-vehicle edge's geometry after its first, with distance spread along its length."""
+    cs = list(e["geometry"].coords)
+    part = [0.0]
+    for (x1, y1), (x2, y2) in itertools.pairwise(cs):
+        part.append(part[-1] + float(haversine_m(x1, y1, x2, y2)))
+    tot = part[-1] or 1.0
+    return [(x, y, dist + e["length"] * f / tot) for (x, y), f in zip(cs[1:], part[1:], strict=True)]
+
+
+def _representative_trips(ex: _Export, svc: str) -> None:
+    """One trip per direction (``<svc>:<d>``) with the graph's in-vehicle times, and its shape."""
+    edges = ex.svc_edges[svc]
+    for d_id, seq in enumerate(_service_path(edges, ex.svc_forward[svc])):
+        simple = len(seq) > 2 or len(edges) == 2
+        trip = f"{svc}:{d_id}" if simple else f"{svc}:{seq[0]}>{seq[1]}"
+        direction = d_id if simple else int((seq[0], seq[1]) not in ex.svc_forward[svc])
+        last = ex.st[seq[-1]]
+        ex.trip_rows.append([svc, SERVICE_ID, trip, last.name_zh, str(direction), trip])
+        ex.transl.append(["trips", "trip_headsign", "en", last.name_en, trip])
+        cum, dist, prev_dep, npt = 0.0, 0.0, SERVICE_START, 0
+        dists = []
+        for k, sid in enumerate(seq):
+            ex.child_stops.add((sid, svc))
+            ex.station_services[sid].add(svc)
+            if k == 0:
+                arr = dep = SERVICE_START
+                pts = [(ex.st[sid].geometry.x, ex.st[sid].geometry.y, 0.0)]
+            else:
+                e = edges[(seq[k - 1], sid)]
+                cum += e["travel_time"]
+                pts = _section_points(e, dist)
+                dist += e["length"]
+                dep = SERVICE_START + round(cum)
+                arr = min(dep, max(prev_dep, SERVICE_START + round(cum - ex.params.dwell_s[e["mode"]])))
+            dists.append(dist)
+            ex.st_rows.append([trip, _hms(arr), _hms(dep), f"{sid}:{svc}", str(k + 1), f"{dist:.1f}", "1"])
+            prev_dep = dep
+            for x, y, dd in pts:
+                npt += 1
+                ex.shape_rows.append((trip, npt, (x, y), dd))
+        ex.paths[(svc, direction if simple else -1 - len(ex.paths))] = seq
+        ex.path_dist[(svc, direction if simple else -1 - len(ex.path_dist))] = dists
+
+
+def _frequency_rows(ex: _Export, svc: str) -> None:
+    for p in PERIODS:
+        if (svc, p) not in ex.headway:
+            raise DataError(
+                f"Service {svc} has no {p} board edge in the graph; rebuild the dataset (`cztmap data build`)."
             )
-        for d_id, seq in enumerate(_service_path(edges, svc_forward[svc])):
-            trip = f"{svc}:{d_id}" if len(seq) > 2 or len(edges) == 2 else f"{svc}:{seq[0]}>{seq[1]}"
-            direction = d_id if len(seq) > 2 or len(edges) == 2 else int((seq[0], seq[1]) not in svc_forward[svc])
-            last = st[seq[-1]]
-            trip_rows.append([svc, SERVICE_ID, trip, last.name_zh, str(direction), trip])
-            transl.append(["trips", "trip_headsign", "en", last.name_en, trip])
-            cum, dist = 0.0, 0.0
-            prev_dep = SERVICE_START
-            npt = 0
-            for k, sid in enumerate(seq):
-                stop_id = f"{sid}:{svc}"
-                child_stops.add((sid, svc))
-                station_services[sid].add(svc)
-                if k == 0:
-                    arr = dep = SERVICE_START
-                    pts = [(st[sid].geometry.x, st[sid].geometry.y, 0.0)]
-                else:
-                    e = edges[(seq[k - 1], sid)]
-                    cum += e["travel_time"]
-                    # vertices of the section, distance spread along its geometric length
-                    line = e["geometry"]
-                    cs = list(line.coords)
-                    part = [0.0]
-                    for (x1, y1), (x2, y2) in itertools.pairwise(cs):
-                        part.append(part[-1] + float(haversine_m(x1, y1, x2, y2)))
-                    tot = part[-1] or 1.0
-                    pts = [(x, y, dist + e["length"] * f / tot) for (x, y), f in zip(cs[1:], part[1:], strict=True)]
-                    dist += e["length"]
-                    dep = SERVICE_START + round(cum)
-                    arr = min(dep, max(prev_dep, SERVICE_START + round(cum - params.dwell_s[e["mode"]])))
-                st_rows.append([trip, _hms(arr), _hms(dep), stop_id, str(k + 1), f"{dist:.1f}", "1"])
-                prev_dep = dep
-                for x, y, dd in pts:
-                    npt += 1
-                    shape_rows.append((trip, npt, (x, y), dd))
-        for p in PERIODS:
-            if (svc, p) not in headway:
-                raise DataError(
-                    f"Service {svc} has no {p} board edge in the graph; rebuild the dataset (`cztmap data build`)."
-                )
-        for a, b in _day_split():
-            p = "peak" if (a, b) in PEAK_WINDOWS else "offpeak"
-            for trip in sorted({r[2] for r in trip_rows if r[0] == svc}):
-                freq_rows.append([trip, _hms(a), _hms(b), str(headway[(svc, p)]), "0"])
+    for a, b in _day_split():
+        p = "peak" if (a, b) in PEAK_WINDOWS else "offpeak"
+        for trip in sorted({r[2] for r in ex.trip_rows if r[0] == svc}):
+            ex.freq_rows.append([trip, _hms(a), _hms(b), str(ex.headway[(svc, p)]), "0"])
 
+
+#: Service ids of the timetable export and the weekdays they run (Mon..Sun).
+DAY_SERVICES = {"weekday": ["1"] * 5 + ["0"] * 2, "weekend": ["0"] * 5 + ["1"] * 2}
+
+
+def _timetable_trips(ex: _Export) -> None:
+    """Replace the representative trips by the real trips of a weekday and a weekend day (embedded_tables)."""
+    from cztmap.network.timetable import embedded_tables
+
+    shapes = {tuple(seq): (trip_key, ex.path_dist[k]) for trip_key, (k, seq) in _shape_ids(ex).items()}
+    kept_shapes: set[str] = set()
+    ex.trip_rows, ex.st_rows, ex.transl = [], [], [r for r in ex.transl if r[0] != "trips"]
+    headsigns: dict[str, str] = {}
+    for day in DAY_SERVICES:
+        t = embedded_tables(ex.ds, as_of=ex.day, day=day, params=ex.params)
+        station = dict(zip(t["stops"]["stop_id"], t["stops"]["station"], strict=True))
+        by_trip = {tid: g for tid, g in t["stop_times"].groupby("trip_id", sort=True)}
+        for r in t["trips"].itertuples(index=False):
+            g = by_trip[r.trip_id]
+            seq = tuple(station[s] for s in g["stop_id"])
+            shape_id, dists = shapes.get(seq, ("", None))
+            kept_shapes.add(shape_id)
+            tid = f"{r.trip_id}:{day}"
+            last = ex.st[seq[-1]]
+            headsigns[last.name_zh] = last.name_en
+            ex.trip_rows.append([r.route_id, day, tid, last.name_zh, str(r.direction_id), shape_id])
+            for k, (sid, a, d) in enumerate(zip(g["stop_id"], g["arrival_s"], g["departure_s"], strict=True)):
+                dist = f"{dists[k]:.1f}" if dists is not None else ""
+                ex.st_rows.append([tid, _hms(int(a)), _hms(int(d)), sid, str(k + 1), dist, "1"])
+        ex.transfers = [
+            [a, b, "2", str(int(s))]
+            for a, b, s in t["transfers"][["from_stop_id", "to_stop_id", "duration_s"]].itertuples(index=False)
+        ]
+    for zh, en in sorted(headsigns.items()):
+        ex.transl.append(["trips", "trip_headsign", "en", en, "", zh])
+    ex.shape_rows = [r for r in ex.shape_rows if r[0] in kept_shapes]
+    served = {r[0] for r in ex.trip_rows}
+    ex.route_rows = [r for r in ex.route_rows if r[0] in served]
+    ex.transl = [r for r in ex.transl if r[0] != "routes" or r[4] in served]
+    used = {r[3] for r in ex.st_rows}
+    ex.child_stops = {(sid, svc) for sid, svc in ex.child_stops if f"{sid}:{svc}" in used}
+    ex.station_services = defaultdict(set)
+    for sid, svc in ex.child_stops:
+        ex.station_services[sid].add(svc)
+    ex.attributions = [r for r in ex.attributions if not r[2] or r[2] in served]
+    ex.transfers = sorted({tuple(r) for r in ex.transfers})  # type: ignore[misc]
+
+
+def _shape_ids(ex: _Export) -> dict[str, tuple[tuple[str, int], list[str]]]:
+    """Representative trip id (= its shape id) → (path key, station sequence)."""
+    out = {}
+    for key, seq in ex.paths.items():
+        svc, d = key
+        out[f"{svc}:{d}" if d >= 0 else f"{svc}:{seq[0]}>{seq[1]}"] = (key, seq)
+    return out
+
+
+def _stop_rows(ex: _Export) -> list[list[str]]:
     stops = []
-    for sid in sorted(station_services):
-        r = st[sid]
+    for sid in sorted(ex.station_services):
+        r = ex.st[sid]
         stops.append([sid, r.name_zh, _coord(r.geometry.y), _coord(r.geometry.x), "1", ""])
-        transl.append(["stops", "stop_name", "en", r.name_en, sid])
-    for sid, svc in sorted(child_stops):
-        r = st[sid]
+        ex.transl.append(["stops", "stop_name", "en", r.name_en, sid])
+    for sid, svc in sorted(ex.child_stops):
+        r = ex.st[sid]
         stops.append([f"{sid}:{svc}", r.name_zh, _coord(r.geometry.y), _coord(r.geometry.x), "0", sid])
-        transl.append(["stops", "stop_name", "en", r.name_en, f"{sid}:{svc}"])
-    for ag_id in agency_rows:
-        transl.append(["agency", "agency_name", "en", next(a[2] for a in AGENCIES.values() if a[0] == ag_id), ag_id])
+        ex.transl.append(["stops", "stop_name", "en", r.name_en, f"{sid}:{svc}"])
+    for ag_id in ex.agency_rows:
+        ex.transl.append(["agency", "agency_name", "en", next(a[2] for a in AGENCIES.values() if a[0] == ag_id), ag_id])
+    return stops
 
-    transfers = []
-    for u, v, d in G.edges(data=True):
+
+def _station_transfers(ex: _Export) -> list[list[str]]:
+    """Station-level transfers of the frequency export (walk links and changes within a station)."""
+    out = []
+    p = ex.params
+    for u, v, d in ex.G.edges(data=True):
         if d.get("mode") == "walk":
-            a, b = G.nodes[u]["station_id"], G.nodes[v]["station_id"]
-            if a in station_services and b in station_services:
-                t = params.alight_walk_s + d["travel_time"] + params.platform_walk_s
-                transfers.append([a, b, "2", str(round(t))])
-    for sid, svcs in station_services.items():
+            a, b = ex.G.nodes[u]["station_id"], ex.G.nodes[v]["station_id"]
+            if a in ex.station_services and b in ex.station_services:
+                out.append([a, b, "2", str(round(p.alight_walk_s + d["travel_time"] + p.platform_walk_s))])
+    for sid, svcs in ex.station_services.items():
         if len(svcs) > 1:
-            transfers.append([sid, sid, "2", str(round(params.alight_walk_s + params.platform_walk_s))])
+            out.append([sid, sid, "2", str(round(p.alight_walk_s + p.platform_walk_s))])
+    return out
 
-    end = day + dt.timedelta(days=364)
-    shapes = [[trip, _coord(y), _coord(x), str(i), f"{dist:.1f}"] for trip, i, (x, y), dist in shape_rows]
-    return {
+
+def gtfs_tables(
+    ds: Dataset | None = None,
+    *,
+    as_of: str | dt.date | None = "today",
+    params: Params = DEFAULTS,
+    trips: str = "timetable",
+) -> dict[str, list[list[str]]]:
+    """The GTFS tables of the network open on ``as_of``: file name → rows (header first), sorted.
+
+    This is what :func:`write_gtfs` zips; exposed for inspection and tests. ``trips="timetable"`` writes
+    every trip of a weekday (service ``weekday``) and a weekend day (``weekend``) from
+    :func:`cztmap.network.timetable.embedded_tables`; ``trips="frequencies"`` one representative trip per
+    direction repeated by ``frequencies.txt`` at the static graph's headways (service ``daily``).
+    """
+    if trips not in ("timetable", "frequencies"):
+        raise UsageError(f"trips={trips!r} is not 'timetable' or 'frequencies'.")
+    if ds is None:
+        ds = load_dataset()
+    day = parse_date(as_of) or ds.as_of or dt.date.today()
+    ex = _services(ds.filter(day), day, params)
+    for svc in sorted(ex.svc_edges):
+        _route(ex, svc)
+        _representative_trips(ex, svc)
+        if trips == "frequencies":
+            _frequency_rows(ex, svc)
+    if trips == "timetable":
+        _timetable_trips(ex)
+    stops = _stop_rows(ex)
+    if trips == "timetable":
+        calendar = [[sid, *days, day.strftime("%Y%m%d"), _end(day)] for sid, days in DAY_SERVICES.items()]
+        transfers = [list(r) for r in ex.transfers]
+    else:
+        calendar = [[SERVICE_ID, *["1"] * 7, day.strftime("%Y%m%d"), _end(day)]]
+        transfers = _station_transfers(ex)
+    return _assemble(ex, stops, calendar, transfers, with_frequencies=trips == "frequencies")
+
+
+def _end(day: dt.date) -> str:
+    return (day + dt.timedelta(days=364)).strftime("%Y%m%d")
+
+
+def _assemble(
+    ex: _Export,
+    stops: list[list[str]],
+    calendar: list[list[str]],
+    transfers: list[list[str]],
+    *,
+    with_frequencies: bool,
+) -> dict[str, list[list[str]]]:
+    shapes = [[trip, _coord(y), _coord(x), str(i), f"{dist:.1f}"] for trip, i, (x, y), dist in ex.shape_rows]
+    tables = {
         "agency.txt": [
             ["agency_id", "agency_name", "agency_url", "agency_timezone", "agency_lang"],
-            *sorted(agency_rows.values()),
+            *sorted(ex.agency_rows.values()),
         ],
         "stops.txt": [
             ["stop_id", "stop_name", "stop_lat", "stop_lon", "location_type", "parent_station"],
@@ -379,11 +510,11 @@ def gtfs_tables(  # noqa: C901  TODO(layout): split into named steps
                 "route_text_color",
                 "network_id",
             ],
-            *sorted(route_rows),
+            *sorted(ex.route_rows),
         ],
         "trips.txt": [
             ["route_id", "service_id", "trip_id", "trip_headsign", "direction_id", "shape_id"],
-            *sorted(trip_rows),
+            *sorted(ex.trip_rows),
         ],
         "stop_times.txt": [
             [
@@ -395,19 +526,18 @@ def gtfs_tables(  # noqa: C901  TODO(layout): split into named steps
                 "shape_dist_traveled",
                 "timepoint",
             ],
-            *sorted(st_rows, key=lambda r: (r[0], int(r[4]))),
+            *sorted(ex.st_rows, key=lambda r: (r[0], int(r[4]))),
         ],
-        "frequencies.txt": [["trip_id", "start_time", "end_time", "headway_secs", "exact_times"], *sorted(freq_rows)],
-        "calendar.txt": [
-            ["service_id", *_WEEKDAYS, "start_date", "end_date"],
-            [SERVICE_ID, *["1"] * 7, day.strftime("%Y%m%d"), end.strftime("%Y%m%d")],
-        ],
+        "calendar.txt": [["service_id", *_WEEKDAYS, "start_date", "end_date"], *sorted(calendar)],
         "shapes.txt": [
             ["shape_id", "shape_pt_lat", "shape_pt_lon", "shape_pt_sequence", "shape_dist_traveled"],
             *sorted(shapes, key=lambda r: (r[0], int(r[3]))),
         ],
         "transfers.txt": [["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"], *sorted(transfers)],
-        "translations.txt": [["table_name", "field_name", "language", "translation", "record_id"], *sorted(transl)],
+        "translations.txt": [
+            ["table_name", "field_name", "language", "translation", "record_id", "field_value"],
+            *sorted(r + [""] * (6 - len(r)) for r in ex.transl),
+        ],
         "feed_info.txt": [
             [
                 "feed_publisher_name",
@@ -424,9 +554,9 @@ def gtfs_tables(  # noqa: C901  TODO(layout): split into named steps
                 PROJECT_URL,
                 "zh",
                 "zh",
-                day.strftime("%Y%m%d"),
-                end.strftime("%Y%m%d"),
-                ds.version or "unversioned",
+                ex.day.strftime("%Y%m%d"),
+                _end(ex.day),
+                ex.ds.version or "unversioned",
                 PROJECT_URL,
             ],
         ],
@@ -442,9 +572,15 @@ def gtfs_tables(  # noqa: C901  TODO(layout): split into named steps
                 "is_authority",
                 "attribution_url",
             ],
-            *sorted(attributions),
+            *sorted(ex.attributions),
         ],
     }
+    if with_frequencies:
+        tables["frequencies.txt"] = [
+            ["trip_id", "start_time", "end_time", "headway_secs", "exact_times"],
+            *sorted(ex.freq_rows),
+        ]
+    return tables
 
 
 def _day_split() -> list[tuple[int, int]]:
@@ -464,6 +600,7 @@ def write_gtfs(
     as_of: str | dt.date | None = "today",
     ds: Dataset | None = None,
     params: Params = DEFAULTS,
+    trips: str = "timetable",
 ) -> Path:
     """Write a GTFS feed (zip) of the rail network open on ``as_of``; return its path.
 
@@ -477,6 +614,9 @@ def write_gtfs(
         Layers to export (default: the embedded dataset).
     params : Params
         Run-time, headway and transfer parameters.
+    trips : {"timetable", "frequencies"}
+        Every trip of a weekday and a weekend day (default), or one trip per direction repeated by
+        ``frequencies.txt`` at the static graph's headways (see :func:`gtfs_tables`).
 
     Returns
     -------
@@ -490,7 +630,7 @@ def write_gtfs(
     p = Path(path)
     if p.suffix.lower() != ".zip":
         raise UsageError(f"The GTFS output {str(p)!r} must end in .zip; give a path such as 'czt_gtfs.zip'.")
-    tables = gtfs_tables(ds, as_of=as_of, params=params)
+    tables = gtfs_tables(ds, as_of=as_of, params=params, trips=trips)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         for name in sorted(tables):
