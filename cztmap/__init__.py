@@ -82,6 +82,9 @@ _API: dict[str, str] = {
     "cross_city_table": "cztmap.analysis.integration",
     "criticality": "cztmap.analysis.criticality",
     "compare": "cztmap.analysis.compare",
+    "read_graph": "cztmap.io.layers",
+    "write_graph": "cztmap.io.layers",
+    "write_layers": "cztmap.io.layers",
 }
 
 #: Short module names kept from the flat layout (``from cztmap import maps`` still works).
@@ -129,10 +132,13 @@ __all__ = [
     "load_dataset",
     "load_scenario",
     "point_matrix",
+    "read_graph",
     "route",
     "scenario_graph",
     "station_matrix",
     "travel_time_matrix",
+    "write_graph",
+    "write_layers",
     "zone_matrix",
 ]
 
@@ -161,6 +167,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see the real names
     from cztmap.data.dataset import Dataset, load_dataset
     from cztmap.data.scenario import apply_scenario, load_scenario
     from cztmap.errors import CztmapError, DataError, NoRouteError, ScenarioError, StationNotFoundError, UsageError
+    from cztmap.io.layers import read_graph, write_graph, write_layers
     from cztmap.network.build import add_point, build_graph, scenario_graph
     from cztmap.network.engine import CompiledGraph, compile_graph, travel_time_matrix
     from cztmap.network.routing import Itinerary, in_vehicle_time, route

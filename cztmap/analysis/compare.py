@@ -54,6 +54,8 @@ class Comparison:
         The ``top`` zones with the largest decrease / increase of ``cross_city_min``.
     added_sections, removed_sections : geopandas.GeoDataFrame
         Rail sections (``section_id``, ``line_id``, ``mode``, geometry) only in ``other`` / only in ``base``.
+    base_sections, other_sections : geopandas.GeoDataFrame or None
+        Every rail section of each network (for a diff map with the unchanged network in grey).
     """
 
     base_name: str
@@ -69,6 +71,8 @@ class Comparison:
     losers: pd.DataFrame
     added_sections: gpd.GeoDataFrame
     removed_sections: gpd.GeoDataFrame
+    base_sections: gpd.GeoDataFrame | None = None
+    other_sections: gpd.GeoDataFrame | None = None
 
     def pair(self, origin_city: str, destination_city: str) -> pd.DataFrame:
         """Before / after / change rows of one ordered city pair (columns = measures).
@@ -260,4 +264,4 @@ def compare(
     sa, sb = _sections(Ga), _sections(Gb)
     added = sb[~sb["section_id"].isin(set(sa["section_id"]))].reset_index(drop=True)
     removed = sa[~sa["section_id"].isin(set(sb["section_id"]))].reset_index(drop=True)
-    return Comparison(na, nb, before, after, diff, cca, ccb, change, zrows, winners, losers, added, removed)
+    return Comparison(na, nb, before, after, diff, cca, ccb, change, zrows, winners, losers, added, removed, sa, sb)

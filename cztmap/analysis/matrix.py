@@ -86,6 +86,17 @@ def _frame(
     return df / scale if scale != 1.0 else df
 
 
+def _describe(df: pd.DataFrame, G: nx.MultiDiGraph, nodes: Sequence[str], unit: str) -> None:
+    """Result metadata in ``df.attrs`` (one vocabulary for every matrix; see docs/architecture.md)."""
+    df.attrs["unit"] = unit
+    for key in ("as_of", "period", "scenario"):
+        df.attrs[key] = G.graph.get(key)
+    if nodes:
+        ids = {n: n.split(":", 1)[1] for n in nodes if n in G}
+        for key in ("name_zh", "name_en", "city"):
+            df.attrs[key] = {i: G.nodes[n].get(key, "") for n, i in ids.items()}
+
+
 def station_matrix(
     G: nx.MultiDiGraph,
     *,
@@ -109,7 +120,7 @@ def station_matrix(
     Returns
     -------
     pandas.DataFrame
-        Index and columns ``station_id``; ``attrs["names"]`` maps id → Chinese name.
+        Index and columns ``station_id``; ``attrs`` as documented in docs/architecture.md ("Result metadata").
 
     Examples
     --------
@@ -124,8 +135,7 @@ def station_matrix(
     ids = [n[2:] for n in nodes]
     df.index = pd.Index(ids, name="origin")
     df.columns = pd.Index(ids, name="destination")
-    df.attrs["names"] = {n[2:]: G.nodes[n].get("name_zh", "") for n in nodes if n in G}
-    df.attrs["unit"] = unit
+    _describe(df, G, nodes, unit)
     return df
 
 
@@ -153,8 +163,8 @@ def zone_matrix(
     Returns
     -------
     pandas.DataFrame
-        Index ``origin`` and columns ``destination`` (adcodes); ``attrs["names"]`` and ``attrs["city"]``
-        map adcode → name / city.
+        Index ``origin`` and columns ``destination`` (adcodes); ``attrs`` as documented in
+        docs/architecture.md ("Result metadata"): unit, network and the id → name_zh / name_en / city maps.
 
     Raises
     ------
@@ -178,9 +188,7 @@ def zone_matrix(
     ids = [n[2:] for n in nodes]
     df.index = pd.Index(ids, name="origin")
     df.columns = pd.Index(ids, name="destination")
-    df.attrs["names"] = {n[2:]: G.nodes[n].get("name_en", "") for n in nodes}
-    df.attrs["city"] = {n[2:]: G.nodes[n].get("city", "") for n in nodes}
-    df.attrs["unit"] = unit
+    _describe(df, G, nodes, unit)
     return df
 
 
@@ -257,7 +265,7 @@ def point_matrix(
     df = _frame(H, nodes, dest, unit, cutoff_min)
     df.index = pd.Index(labels, name="origin")
     df.columns = pd.Index(cols, name="destination")
-    df.attrs["unit"] = unit
+    _describe(df, G, [], unit)
     return df
 
 

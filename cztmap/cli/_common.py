@@ -61,9 +61,9 @@ def modes(values: Sequence[str] | None) -> list[str] | None:
 def graph(args: argparse.Namespace) -> Any:
     """The graph a command works on: a saved GraphML (``--graph``) or the embedded network."""
     if getattr(args, "graph", None):
-        from cztmap.io.layers import load_graph
+        from cztmap.io.layers import read_graph
 
-        return load_graph(args.graph)
+        return read_graph(args.graph)
     from cztmap.network.build import build_graph
 
     return build_graph(

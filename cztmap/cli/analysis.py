@@ -81,7 +81,12 @@ def _cmd_isochrone(args: argparse.Namespace) -> int:
         origin = (H.nodes[node]["x"], H.nodes[node]["y"])
         maps.save_map(
             maps.isochrone_map(
-                iso, origin=origin, origin_name=H.nodes[node].get("name_zh") or args.origin, offline=args.offline
+                iso,
+                origin=origin,
+                origin_name=H.nodes[node].get("name_zh") or args.origin,
+                network=_network_sections(G),
+                notes=[f"As of 截至 {G.graph.get('as_of')} · {G.graph.get('period')} headways · door to door"],
+                offline=args.offline,
             ),
             args.output,
         )
@@ -91,9 +96,9 @@ def _cmd_isochrone(args: argparse.Namespace) -> int:
         ax = plots.plot_isochrones(iso)
         plots.save_figure(ax.figure, args.output)  # type: ignore[arg-type]
     else:
-        from cztmap.io.layers import export_frame
+        from cztmap.io.layers import write_frame
 
-        export_frame(iso, args.output)
+        write_frame(iso, args.output)
     info(f"wrote {args.output}")
     print(iso.drop(columns="geometry").to_string(index=False))
     return 0
@@ -112,20 +117,23 @@ def _cmd_reach(args: argparse.Namespace) -> int:
     G = graph(args)
     tab = cross_city_table(G, budgets=budgets, level=args.level)
     if args.output:
-        from cztmap.analysis.integration import accessibility
-        from cztmap.data.dataset import load_dataset
         from cztmap.viz import maps
 
-        acc = accessibility(G, budgets=budgets, other_cities_only=True)
-        col = f"within_{budgets[-1]:g}min"
-        zones = load_dataset().districts[["adcode", "geometry"]].merge(acc.reset_index(), on="adcode", how="inner")
+        zones, col = _reach_units(G, budgets, args.level)
+        unit_name = "district" if args.level == "zone" else "3-km hexagon"
         m = maps.choropleth_map(
             zones,
             col,
             name_column="name_zh",
+            unit="people",
+            network=_network_sections(G),
             offline=args.offline,
-            label=f"population of the other two cities reachable within {budgets[-1]:g} min",
-            title=f"Cross-city accessibility, {G.graph.get('as_of')} ({G.graph.get('period')})",
+            label=f"Population of the other two cities reachable within {budgets[-1]:g} min",
+            notes=[
+                f"As of 截至 {G.graph.get('as_of')} · {G.graph.get('period')} headways · door to door",
+                f"Level: {args.level} (one {unit_name} per polygon)",
+            ],
+            title=f"Cross-city accessibility 跨市可达性, {G.graph.get('as_of')} ({G.graph.get('period')})",
         )
         maps.save_map(m, args.output)
         info(f"wrote {args.output}")
@@ -137,6 +145,43 @@ def _cmd_reach(args: argparse.Namespace) -> int:
     }
     print_table(tab, json_out=args.json, extra=extra)
     return 0
+
+
+def _network_sections(G: Any) -> Any:
+    """The dataset's rail sections open on the graph's date (drawn over result maps)."""
+    from cztmap.data.dataset import load_dataset
+
+    return load_dataset(as_of=G.graph.get("as_of")).sections
+
+
+def _reach_units(G: Any, budgets: list[float], level: str) -> tuple[Any, str]:
+    """Polygons (districts or hexagons) with the other-city population reachable within each budget."""
+    import numpy as np
+
+    from cztmap.data.dataset import load_dataset
+
+    col = f"within_{budgets[-1]:g}min"
+    districts = load_dataset().districts
+    if level == "zone":
+        from cztmap.analysis.integration import accessibility
+
+        acc = accessibility(G, budgets=budgets, other_cities_only=True)
+        zones = districts[["adcode", "geometry"]].merge(acc.reset_index(), on="adcode", how="inner")
+        return zones, col
+    from cztmap.analysis.integration import GRID_SIZE_M, analysis_units, unit_matrix
+    from cztmap.analysis.matrix import hex_grid
+
+    H, orig, arr, tab = analysis_units(G, level="grid")
+    t = unit_matrix(H, orig, arr)
+    pop = tab["population"].fillna(0.0).to_numpy(dtype=float)
+    other = tab["city"].to_numpy()[:, None] != tab["city"].to_numpy()[None, :]
+    tab = tab.copy()
+    for T in budgets:
+        tab[f"within_{T:g}min"] = ((t <= T) & other) @ pop
+    hexes = hex_grid(tuple(districts.total_bounds), GRID_SIZE_M)[["hex_id", "geometry"]]
+    zones = hexes.merge(tab, left_on="hex_id", right_on="unit_id", how="inner")
+    zones["name_zh"] = zones["name_zh"].astype(str) + " " + zones["unit_id"].astype(str)
+    return zones[np.isfinite(zones[col].to_numpy(dtype=float))], col
 
 
 @command("critical")
@@ -182,11 +227,13 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
         zones = load_dataset().districts.merge(res.zones.reset_index(), on="adcode", how="left")
         m = maps.diff_map(
-            res.removed_sections,
-            res.added_sections,
+            res.base_sections if res.base_sections is not None else res.removed_sections,
+            res.other_sections if res.other_sections is not None else res.added_sections,
             zones,
             "change_min",
             label="change of mean cross-city time (min)",
+            unit="min",
+            notes=[f"Level: {args.level} · blue = faster (winners), red = slower (losers)"],
             offline=args.offline,
             title=f"{res.base_name} → {res.other_name}",
         )

@@ -68,10 +68,10 @@ def _cmd_export_gtfs(args: argparse.Namespace) -> int:
 
 @command("export layers")
 def _cmd_export_layers(args: argparse.Namespace) -> int:
-    from cztmap.io.layers import export_layers
+    from cztmap.io.layers import write_layers
 
     layers = [x.strip() for x in args.layers.split(",")] if args.layers is not None else None
-    paths = export_layers(args.output, as_of=args.as_of, layers=layers)
+    paths = write_layers(args.output, as_of=args.as_of, layers=layers)
     for p in paths:
         info(f"wrote {p}")
     return 0
@@ -79,10 +79,10 @@ def _cmd_export_layers(args: argparse.Namespace) -> int:
 
 @command("export graph")
 def _cmd_export_graph(args: argparse.Namespace) -> int:
-    from cztmap.io.layers import export_graph
+    from cztmap.io.layers import write_graph
 
     G = graph(args)
-    export_graph(G, args.output)
+    write_graph(G, args.output)
     info(f"wrote {args.output} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)")
     return 0
 
@@ -101,8 +101,8 @@ def _cmd_import_gtfs(args: argparse.Namespace) -> int:
 
         check_writable(args.output, argument="output")
     limits = GtfsLimits(
-        max_member_mb=args.max_member_mb or DEFAULT_LIMITS.max_member_mb,
-        max_total_mb=args.max_total_mb or DEFAULT_LIMITS.max_total_mb,
+        max_member_mb=DEFAULT_LIMITS.max_member_mb if args.max_member_mb is None else args.max_member_mb,
+        max_total_mb=DEFAULT_LIMITS.max_total_mb if args.max_total_mb is None else args.max_total_mb,
     )
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -132,9 +132,9 @@ def _cmd_import_gtfs(args: argparse.Namespace) -> int:
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if args.output:
-        from cztmap.io.layers import export_graph
+        from cztmap.io.layers import write_graph
 
-        export_graph(G, args.output)
+        write_graph(G, args.output)
         info(f"wrote {args.output}")
     print(json.dumps(summary(G), ensure_ascii=False, indent=None if not args.json else 2))
     return 0
@@ -166,9 +166,9 @@ def _cmd_roads(args: argparse.Namespace) -> int:
     stats = summary(G)
     stats["road_access_links"] = G.graph.get("road_access")
     if args.output:
-        from cztmap.io.layers import export_graph
+        from cztmap.io.layers import write_graph
 
-        export_graph(G, args.output)
+        write_graph(G, args.output)
         info(f"wrote {args.output}; use it with --graph {args.output}")
     print(json.dumps(stats, ensure_ascii=False))
     return 0

@@ -1,21 +1,21 @@
 """Write the dataset layers, graphs and result tables to GIS formats (every file atomically).
 
-* :func:`export_layers` — the dataset layers (``stations``, ``sections``, ``lines``, ``roads``,
+* :func:`write_layers` — the dataset layers (``stations``, ``sections``, ``lines``, ``roads``,
   ``districts``) to a **GeoPackage** (``.gpkg``: one file, one layer per dataset layer), **GeoParquet**
   (``.parquet``) or **GeoJSON** (``.geojson``). GeoParquet and GeoJSON hold one layer per file: with
   one layer selected the file is ``path`` itself; with several, one file per layer is written next to
   it as ``<stem>.<layer>.<ext>`` (``out/czt.parquet`` → ``out/czt.stations.parquet``, …).
-* :func:`export_graph` / :func:`load_graph` — GraphML through ``osmnx.io.save_graphml``, and back with
+* :func:`write_graph` / :func:`read_graph` — GraphML through ``osmnx.io.save_graphml``, and back with
   string node ids, integer edge keys and numeric/boolean/geometry attributes restored (osmnx's own
   ``load_graphml`` would cast node ids to int, which fails on ``S:<station_id>``).
-* :func:`export_frame` — an isochrone or matrix (Geo)DataFrame, format by extension (``.gpkg``,
+* :func:`write_frame` — an isochrone or matrix (Geo)DataFrame, format by extension (``.gpkg``,
   ``.parquet``, ``.geojson``, ``.csv`` with geometry as WKT).
 
 Examples
 --------
 >>> import tempfile, pathlib, geopandas as gpd
 >>> d = pathlib.Path(tempfile.mkdtemp())
->>> [p.name for p in export_layers(d / "czt.gpkg", as_of="2024-01-01", layers=["stations"])]
+>>> [p.name for p in write_layers(d / "czt.gpkg", as_of="2024-01-01", layers=["stations"])]
 ['czt.gpkg']
 >>> len(gpd.read_file(d / "czt.gpkg", layer="stations")) > 100
 True
@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
-from collections.abc import Iterable, Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,18 @@ from cztmap._atomic import atomic_path, check_writable
 from cztmap.data.dataset import SCHEMA, Dataset, load_dataset
 from cztmap.errors import DataError, UsageError
 
-__all__ = ["FRAME_FORMATS", "LAYER_FORMATS", "export_frame", "export_graph", "export_layers", "load_graph"]
+__all__ = [
+    "FRAME_FORMATS",
+    "LAYER_FORMATS",
+    "export_frame",
+    "export_graph",
+    "export_layers",
+    "load_graph",
+    "read_graph",
+    "write_frame",
+    "write_graph",
+    "write_layers",
+]
 
 LAYER_FORMATS = (".gpkg", ".parquet", ".geojson")
 FRAME_FORMATS = (".gpkg", ".parquet", ".geojson", ".csv")
@@ -47,7 +60,7 @@ _DRIVER = {".gpkg": "GPKG", ".geojson": "GeoJSON"}
 #: The write time GDAL records in GeoPackages (fixed: same input, same bytes).
 GDAL_TIMESTAMP = "2000-01-01T00:00:00.000Z"
 
-#: Attributes restored as numbers/booleans by :func:`load_graph` (everything else stays a string).
+#: Attributes restored as numbers/booleans by :func:`read_graph` (everything else stays a string).
 FLOAT_ATTRS = frozenset(
     {
         "x",
@@ -126,7 +139,7 @@ def _prepare(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def export_layers(
+def write_layers(
     path: str | os.PathLike[str],
     *,
     as_of: str | dt.date | None = None,
@@ -176,7 +189,7 @@ def export_layers(
     return list(targets.values())
 
 
-def export_frame(
+def write_frame(
     frame: gpd.GeoDataFrame | pd.DataFrame, path: str | os.PathLike[str], *, layer: str | None = None
 ) -> Path:
     """Write an isochrone/matrix table; the format follows the extension (``.gpkg .parquet .geojson .csv``).
@@ -194,8 +207,8 @@ def export_frame(
     return p
 
 
-def export_graph(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
-    """Save ``G`` as GraphML (``osmnx.io.save_graphml``), atomically; read it back with :func:`load_graph`."""
+def write_graph(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
+    """Save ``G`` as GraphML (``osmnx.io.save_graphml``), atomically; read it back with :func:`read_graph`."""
     import osmnx as ox
 
     p = Path(path)
@@ -219,8 +232,8 @@ def _convert(key: str, value: Any) -> Any:
     return value
 
 
-def load_graph(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
-    """Read a GraphML written by :func:`export_graph`: string node ids, int edge keys, typed attributes.
+def read_graph(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
+    """Read a GraphML written by :func:`write_graph`: string node ids, int edge keys, typed attributes.
 
     Raises
     ------
@@ -231,12 +244,12 @@ def load_graph(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
     """
     p = Path(path)
     if not p.is_file():
-        raise UsageError(f"Graph file {str(p)!r} does not exist; give a .graphml written by `export_graph`.")
+        raise UsageError(f"Graph file {str(p)!r} does not exist; give a .graphml written by `write_graph`.")
     try:
         raw = nx.read_graphml(p, force_multigraph=True)
     except Exception as exc:  # ElementTree and networkx raise several types
         raise DataError(
-            f"Graph file {str(p)!r} is not valid GraphML ({exc}); write it again with `export_graph`."
+            f"Graph file {str(p)!r} is not valid GraphML ({exc}); write it again with `write_graph`."
         ) from None
     G = nx.MultiDiGraph()
     G.graph.update({k: _convert(k, v) for k, v in raw.graph.items() if k not in ("node_default", "edge_default")})
@@ -246,3 +259,24 @@ def load_graph(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
         key = int(k) if isinstance(k, str) and k.isdigit() else k
         G.add_edge(str(u), str(v), key=key, **{a: _convert(a, b) for a, b in d.items() if a != "id"})
     return G
+
+
+def _deprecated(old: str, new: Callable[..., Any]) -> Callable[..., Any]:
+    """A 0.1 name kept for one release: warns, then calls ``new``."""
+
+    @functools.wraps(new)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn(
+            f"cztmap.io.layers.{old} is now {new.__name__}; the old name goes in 0.3.", DeprecationWarning, stacklevel=2
+        )
+        return new(*args, **kwargs)
+
+    wrapper.__name__ = old
+    wrapper.__doc__ = f"Deprecated alias of :func:`{new.__name__}` (0.1 name, removed in 0.3)."
+    return wrapper
+
+
+export_layers = _deprecated("export_layers", write_layers)
+export_frame = _deprecated("export_frame", write_frame)
+export_graph = _deprecated("export_graph", write_graph)
+load_graph = _deprecated("load_graph", read_graph)

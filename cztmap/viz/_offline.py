@@ -152,8 +152,11 @@ def asset_urls(el: Element) -> list[tuple[str, str]]:
     return [(what, url) for what, url in out if _is_network(url)]
 
 
-def make_offline(m: folium.Map) -> folium.Map:
+def make_offline(m: folium.Map, *, allow_tiles: bool = False) -> folium.Map:
     """Make ``m`` self-contained (no network access at all) and return it.
+
+    With ``allow_tiles=True`` online tile layers are kept (everything else is inlined): the page then
+    renders without internet, with the vector basemap of cztmap maps, and shows the tiles when online.
 
     The map's ``default_js`` / ``default_css`` are replaced on the instance (the class lists, shared by
     every map in the process, are left untouched) with ``data:`` URIs of Leaflet 1.9.3 (with its default
@@ -199,6 +202,8 @@ def make_offline(m: folium.Map) -> folium.Map:
                     new.append((name, url))
             setattr(el, list_attr, new)  # instance attribute: the class-level list stays as it was
         for what, url in asset_urls(el):
+            if allow_tiles and isinstance(el, folium.TileLayer) and what == "tiles":
+                continue
             raise UsageError(
                 f"The map element {el.get_name()!r} ({type(el).__name__}) has a network {what} {url!r}, which an "
                 "offline map cannot load; build the map with tiles=None and without online layers."

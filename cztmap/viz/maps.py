@@ -30,11 +30,9 @@ True
 from __future__ import annotations
 
 import datetime as dt
-import html
-import json
 import math
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +41,25 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
-from folium.template import Template
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon, mapping
 
 from cztmap._atomic import atomic_write_text
 from cztmap.errors import UsageError
+from cztmap.viz._html import Bind as _Bind
+from cztmap.viz._html import Panel as _Panel
+from cztmap.viz._html import colour as _colour
+from cztmap.viz._html import esc as _e
+from cztmap.viz._html import fmt_num as _fmt_num
+from cztmap.viz._html import is_missing as _missing
+from cztmap.viz._html import popup as _popup
+from cztmap.viz._html import rows as _rows
+from cztmap.viz._html import title_panel as _title_panel
+from cztmap.viz._html import tooltip as _tooltip
 from cztmap.viz._offline import make_offline, render_html
+from cztmap.viz.basemaps import BASEMAPS, LabelLayer, add_basemap, add_cartography
+from cztmap.viz.basemaps import check_basemap as _check_basemap
+from cztmap.viz.classify import DIVERGING, ISOCHRONE, SEQUENTIAL, class_breaks, class_index, class_labels, nice_breaks
+from cztmap.viz.classify import pick as _pick
 
 __all__ = [
     "BASEMAPS",
@@ -62,26 +72,6 @@ __all__ = [
     "save_map",
 ]
 
-#: Valid ``basemap`` names and their tile URL / attribution / datum.
-BASEMAPS: dict[str, dict[str, str | None]] = {
-    "osm": {
-        "tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "attr": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
-        "datum": "WGS-84",
-    },
-    "amap": {
-        "tiles": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
-        "attr": "&copy; 高德地图 / AutoNavi",
-        "datum": "GCJ-02",
-    },
-    "none": {"tiles": None, "attr": None, "datum": "WGS-84"},
-}
-
-#: Colour ramps (ColorBrewer, CC-BY Cynthia Brewer) used for classed maps.
-_SEQUENTIAL = ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026"]
-_ISO = ["#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7", "#f7fbff"]
-_DIVERGING = ["#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d1e5f0", "#92c5de", "#4393c3", "#2166ac"]
-
 _STATUS_ZH = {"open": "运营", "closed": "停运", "under_construction": "在建", "planned": "规划"}
 _ROAD_CLASS = {
     "expressway": ("Expressways", "高速公路", "#d95f02", 3.0),
@@ -91,7 +81,6 @@ _ROAD_CLASS = {
 _DEFAULT_CENTRE = (28.0, 113.0)  # lat, lon: the Chang-Zhu-Tan region
 
 _CSS = """
-.leaflet-container { background: #f2f1ec; }
 .cztmap-panel { position: absolute; z-index: 990; background: rgba(255,255,255,0.94);
   border: 1px solid #999; border-radius: 4px; padding: 6px 9px; font: 12px/1.35 "Helvetica Neue", Arial,
   "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif; color: #222; box-shadow: 0 1px 4px rgba(0,0,0,0.25); }
@@ -118,132 +107,6 @@ _CSS = """
 .cztmap-popup td { padding: 1px 6px 1px 0; vertical-align: top; }
 .cztmap-popup .h { font-weight: bold; font-size: 13px; }
 """
-
-
-# --------------------------------------------------------------------------------------------------
-# escaping and small safe folium elements
-# --------------------------------------------------------------------------------------------------
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _e(value: Any) -> str:
-    """HTML-escape any value for text or attribute context ('' for missing)."""
-    if _missing(value):
-        return ""
-    if isinstance(value, (pd.Timestamp, dt.datetime)):
-        value = value.date().isoformat()
-    elif isinstance(value, dt.date):
-        value = value.isoformat()
-    return html.escape(str(value), quote=True)
-
-
-def _js(obj: Any) -> str:
-    """JSON for inside ``<script>``: cannot close the script or start markup."""
-    text = json.dumps(obj, ensure_ascii=False, sort_keys=True, allow_nan=False)
-    return (
-        text.replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
-
-
-_COLOUR_OK = set("0123456789abcdefABCDEF")
-
-
-def _colour(value: Any, default: str = "#777777") -> str:
-    """A ``#rrggbb`` colour or the default (colours also come from data and go into CSS)."""
-    if isinstance(value, str):
-        v = value.strip()
-        if v.startswith("#") and len(v) in (4, 7) and set(v[1:]) <= _COLOUR_OK:
-            return v
-    return default
-
-
-class _Bind(MacroElement):
-    """``layer.bindPopup(html)`` / ``bindTooltip(html)`` with the HTML passed as safe JSON."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.{{ this.method }}({{ this.content_js }}, {{ this.options_js }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, method: str, content_html: str, **options: Any) -> None:
-        super().__init__()
-        self._name = "Popup" if method == "bindPopup" else "Tooltip"
-        self.method = method
-        self.content_js = _js(content_html)
-        self.options_js = _js(options)
-
-
-def _popup(html_text: str, max_width: int = 360) -> _Bind:
-    return _Bind("bindPopup", f'<div class="cztmap-popup">{html_text}</div>', maxWidth=max_width)
-
-
-def _tooltip(html_text: str, sticky: bool = True) -> _Bind:
-    return _Bind("bindTooltip", html_text, sticky=sticky)
-
-
-class _Panel(MacroElement):
-    """A fixed HTML box on the map (title, legend, summary). ``content_html`` must be escaped already."""
-
-    _template = Template(
-        """
-        {% macro html(this, kwargs) %}
-            <div class="cztmap-panel {{ this.css_class }}" id="{{ this.get_name() }}">{{ this.content_html }}</div>
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, css_class: str, content_html: str) -> None:
-        super().__init__()
-        self._name = "Panel"
-        self.css_class = css_class
-        self.content_html = content_html
-
-
-class _Style(MacroElement):
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-            <style>{{ this.css }}</style>
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, css: str) -> None:
-        super().__init__()
-        self._name = "Style"
-        self.css = css
-
-
-def _rows(pairs: Iterable[tuple[str, Any]]) -> str:
-    """A 2-column table; keys are trusted labels, values are escaped."""
-    out = []
-    for key, value in pairs:
-        if _missing(value) or value == "":
-            continue
-        out.append(f"<tr><td>{key}</td><td>{_e(value)}</td></tr>")
-    return "<table>" + "".join(out) + "</table>"
-
-
-# --------------------------------------------------------------------------------------------------
-# base map, coordinates
-# --------------------------------------------------------------------------------------------------
-def _check_basemap(basemap: str) -> str:
-    if not isinstance(basemap, str) or basemap.lower() not in BASEMAPS:
-        raise UsageError(f"Unknown basemap {basemap!r}; choose one of {', '.join(sorted(BASEMAPS))}.")
-    return basemap.lower()
 
 
 def _shift_fn(basemap: str, offline: bool) -> Callable[[Any], Any] | None:
@@ -286,7 +149,15 @@ def _prepare(gdf: gpd.GeoDataFrame | None, what: str, shift: Callable[[Any], Any
     return gdf
 
 
-def _base_map(*, offline: bool, basemap: str, title: str | None) -> folium.Map:
+def _base_map(
+    *,
+    offline: bool,
+    basemap: str,
+    title: str | None,
+    shift: Callable[[Any], Any] | None = None,
+    roads: bool = True,
+) -> folium.Map:
+    """An empty map with the tiles (online only), the offline vector basemap, labels and north arrow."""
     basemap = _check_basemap(basemap)
     spec = BASEMAPS[basemap]
     tiles = None if offline else spec["tiles"]
@@ -302,13 +173,15 @@ def _base_map(*, offline: bool, basemap: str, title: str | None) -> folium.Map:
         ).add_to(m)
     if title:
         m.get_root().title = _e(title)  # type: ignore[attr-defined]
-    m.add_child(_Style(_CSS))
+    m._cztmap_basemap = add_basemap(m, shift, roads=roads, land=tiles is None)  # type: ignore[attr-defined]
+    add_cartography(m, _CSS)
     return m
 
 
 def _finish(
     m: folium.Map, bounds: Sequence[float] | None, *, offline: bool, layer_control: bool = True, pad_right: int = 20
 ) -> folium.Map:
+    """Fit the view, add the layer control, inline Leaflet/jQuery (always: the map renders without internet)."""
     if bounds is not None and all(np.isfinite(bounds)):
         minx, miny, maxx, maxy = bounds
         # Start at (about) the fitted view, so fitBounds needs no big animated zoom (headless browsers
@@ -321,8 +194,7 @@ def _finish(
         m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(20, 70), padding_bottom_right=(pad_right, 20))
     if layer_control:
         folium.LayerControl(collapsed=True).add_to(m)
-    if offline:
-        make_offline(m)
+    make_offline(m, allow_tiles=not offline)
     return m
 
 
@@ -375,21 +247,6 @@ def _bounds(*gdfs: gpd.GeoDataFrame | None) -> list[float] | None:
         return None
     arr = np.vstack(boxes)
     return [float(arr[:, 0].min()), float(arr[:, 1].min()), float(arr[:, 2].max()), float(arr[:, 3].max())]
-
-
-def _fmt_num(value: Any, digits: int = 0) -> str:
-    if _missing(value):
-        return ""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return f"{v:,.{digits}f}"
-
-
-def _title_panel(title: str, meta_lines: Sequence[str]) -> _Panel:
-    body = f"<h1>{_e(title)}</h1>" + "".join(f'<div class="cztmap-meta">{_e(t)}</div>' for t in meta_lines)
-    return _Panel("cztmap-title", body)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -481,7 +338,7 @@ def network_map(
             planned = planned[~planned["section_id"].isin(operating["section_id"])]
 
     title = title or "长株潭轨道交通网络 / Chang-Zhu-Tan rail network"
-    m = _base_map(offline=offline, basemap=basemap, title=title)
+    m = _base_map(offline=offline, basemap=basemap, title=title, shift=shift, roads=False)
 
     # districts first (bottom), then roads, then rail, then stations (top)
     n_districts = _add_districts(m, districts)
@@ -518,6 +375,7 @@ def network_map(
         drawn_lines.append((label, colour, True))
 
     n_stations, n_interchanges = _add_stations(m, stations, line_info)
+    n_labels = _add_network_labels(m, stations, operating, line_info)
 
     meta = [
         f"As of 截至: {_as_of_label(ds_as_of)}",
@@ -526,7 +384,7 @@ def network_map(
         + (f" · {n_planned} planned 规划" if show_planned else ""),
     ]
     if offline:
-        meta.append("Offline map: no background tiles 离线地图（无底图）")
+        meta.append("Offline map: built-in background, no tiles 离线地图（内置底图）")
     m.add_child(_title_panel(title, meta))
     m.add_child(_network_legend(drawn_lines, roads, n_districts, n_interchanges))
     bounds = _bounds(stations, operating) or _bounds(districts)
@@ -538,6 +396,7 @@ def network_map(
         "roads": n_roads,
         "districts": n_districts,
         "lines": len([d for d in drawn_lines if not d[2]]),
+        "labels": n_labels,
     }
     return _finish(m, bounds, offline=offline, pad_right=300)
 
@@ -622,6 +481,44 @@ def _add_stations(m: folium.Map, stations: gpd.GeoDataFrame, line_info: dict[str
         n += 1
     m.add_child(fg)
     return n, n_inter
+
+
+def _add_network_labels(
+    m: folium.Map, stations: gpd.GeoDataFrame, sections: gpd.GeoDataFrame, line_info: dict[str, dict[str, Any]]
+) -> int:
+    """Bilingual station labels (interchanges from zoom 11, others from 12) and one label per line."""
+    labels: list[tuple[float, float, str, str, float, float]] = []
+    for _, st in stations.iterrows():
+        g = st.geometry if isinstance(st.geometry, Point) else st.geometry.representative_point()
+        inter = len(_split_lines(st.get("lines"))) >= 2
+        text = _e(st.get("name_zh")) + (
+            f'<br><span class="en">{_e(st.get("name_en"))}</span>' if not _missing(st.get("name_en")) else ""
+        )
+        cls = "cztmap-label-station" + (" cztmap-label-interchange" if inter else "")
+        labels.append((g.y, g.x, text, cls, 70 if inter else 30, 11 if inter else 12))
+    for line_id, grp in _groups(sections, "line_id"):
+        grp = grp.sort_values("seq") if "seq" in grp else grp
+        mid = grp.iloc[len(grp) // 2].geometry
+        if mid is None or mid.is_empty:
+            continue
+        p = mid.interpolate(0.5, normalized=True)
+        info = line_info.get(line_id) or {}
+        col = _colour(grp["colour"].iloc[0] if "colour" in grp else None, _colour(info.get("colour")))
+        name = info.get("name_zh")
+        short = _e(line_id) + (f" {_e(name)}" if not _missing(name) and len(str(name)) <= 8 else "")
+        labels.append(
+            (
+                p.y,
+                p.x,
+                f'<span style="background:{col};padding:1px 4px;border-radius:3px">{short}</span>',
+                "cztmap-label-line",
+                90,
+                10,
+            )
+        )
+    if labels:
+        m.add_child(LabelLayer(labels, name="Station and line names 站名/线路名", pane="cztmap-places"))
+    return len(labels)
 
 
 def _station_popup(st: pd.Series, line_ids: list[str], line_info: dict[str, dict[str, Any]]) -> str:
@@ -867,7 +764,7 @@ def route_map(
     if not len(legs):
         raise UsageError("The itinerary has no leg with a geometry; nothing to draw.")
     title = title or "Route 路线"
-    m = _base_map(offline=offline, basemap=basemap, title=title)
+    m = _base_map(offline=offline, basemap=basemap, title=title, shift=shift)
     fg_legs = folium.FeatureGroup(name="Legs 行程段")
     fg_pts = folium.FeatureGroup(name="Stops and transfers 起终点/换乘")
     rows = list(legs.iterrows())
@@ -943,24 +840,59 @@ def route_map(
 # --------------------------------------------------------------------------------------------------
 # isochrones
 # --------------------------------------------------------------------------------------------------
+def _add_network_overlay(m: folium.Map, network: Any, shift: Callable[[Any], Any] | None) -> int:
+    """Draw rail sections (thin, in their line colours, non-interactive) over zones or isochrones."""
+    if network is None:
+        return 0
+    sections = getattr(network, "sections", network)
+    if not isinstance(sections, gpd.GeoDataFrame):
+        raise UsageError(f"network must be a Dataset or a GeoDataFrame of sections, got {type(network).__name__}.")
+    secs = _prepare(sections, "network sections", shift)
+    if "status" in secs:
+        secs = secs[secs["status"].fillna("open") == "open"]
+    fg = folium.FeatureGroup(name="Rail network 轨道网络")
+    n = 0
+    for _, sec in secs.iterrows():
+        col = _colour(sec.get("colour"), "#333333")
+        for pl in _polyline(
+            sec.geometry, color=col, weight=2.5, opacity=0.95, interactive=False, class_name="cztmap-overlay"
+        ):
+            fg.add_child(pl)
+            n += 1
+    m.add_child(fg)
+    return n
+
+
+def _meta(notes: Sequence[str] | None, basemap: str, offline: bool) -> list[str]:
+    return [*(str(n) for n in (notes or ()) if str(n)), f"Datum 坐标系: {_datum_label(basemap, offline)}"]
+
+
 def isochrone_map(
     iso_gdf: gpd.GeoDataFrame,
     *,
     origin: tuple[float, float] | None = None,
     origin_name: str | None = None,
+    network: Any = None,
+    notes: Sequence[str] | None = None,
     offline: bool = False,
     basemap: str = "osm",
     title: str | None = None,
 ) -> folium.Map:
-    """Nested isochrone polygons (column ``minutes``) on a sequential colour scale, origin marked.
+    """Nested isochrone polygons (column ``minutes``) on a colour-blind-safe scale, origin marked.
 
     Parameters
     ----------
     iso_gdf : GeoDataFrame
         (Multi)Polygons with a numeric ``minutes`` column; larger budgets are drawn first, so the
-        smaller (darker) ones stay on top.
+        smaller ones stay on top.
     origin : (lon, lat), optional
         WGS-84 position of the origin.
+    origin_name : str, optional
+        Shown in the title panel and the origin tooltip.
+    network : Dataset or GeoDataFrame of sections, optional
+        Rail sections drawn over the polygons.
+    notes : list of str, optional
+        Extra title lines, e.g. the date, period and departure window.
     """
     basemap = _check_basemap(basemap)
     if not isinstance(iso_gdf, gpd.GeoDataFrame):
@@ -979,25 +911,27 @@ def isochrone_map(
         raise UsageError("The 'minutes' column of the isochrones must be numeric.") from exc
     iso = iso.assign(minutes=minutes).sort_values("minutes", ascending=False)
     title = title or "Isochrones 等时圈"
-    m = _base_map(offline=offline, basemap=basemap, title=title)
+    m = _base_map(offline=offline, basemap=basemap, title=title, shift=shift)
     levels = sorted(iso["minutes"].unique())
-    ramp = _pick(_ISO, len(levels))
+    ramp = _pick(ISOCHRONE, len(levels))
     colour_of = {lv: ramp[i] for i, lv in enumerate(levels)}
+    labels = dict(zip(levels, class_labels(levels, lo=0.0, unit="min", upto=True), strict=True))
     fg = folium.FeatureGroup(name="Isochrones 等时圈")
     for _, row in iso.iterrows():
         poly = _polygon(
             row.geometry,
-            color="#08306b",
+            color="#3b3b3b",
             weight=1,
             fill_color=colour_of[row["minutes"]],
-            fill_opacity=0.45,
+            fill_opacity=0.5,
             class_name="cztmap-isochrone",
         )
         if poly is None:
             continue
-        poly.add_child(_tooltip(f"≤ {_fmt_num(row['minutes'])} min"))
+        poly.add_child(_tooltip(_e(labels[row["minutes"]])))
         fg.add_child(poly)
     m.add_child(fg)
+    n_net = _add_network_overlay(m, network, shift)
     if origin is not None:
         o = shift(origin) if shift is not None else origin
         cm = folium.CircleMarker(
@@ -1006,24 +940,28 @@ def isochrone_map(
             color="#ffffff",
             weight=3,
             fill=True,
-            fill_color="#e31a1c",
+            fill_color="#d62728",
             fill_opacity=1.0,
             class_name="cztmap-origin",
         )
         cm.add_child(_tooltip(f"Origin 起点{': ' + _e(origin_name) if origin_name else ''}", sticky=False))
         m.add_child(cm)
-    legend = ["<h2>Travel time 出行时间</h2>"]
+    legend = ["<h2>Door-to-door travel time 出行时间 (min)</h2>"]
     for lv in levels:
         legend.append(
-            f'<div class="row"><span class="cztmap-box" style="background:{colour_of[lv]}"></span>'
-            f"≤ {_fmt_num(lv)} min</div>"
+            f'<div class="row"><span class="cztmap-box" style="background:{colour_of[lv]};opacity:0.8"></span>'
+            f"{_e(labels[lv])}</div>"
+        )
+    if n_net:
+        legend.append(
+            '<div class="row"><span class="cztmap-swatch" style="border-top-color:#333"></span>rail network 轨道 (line colours)</div>'
         )
     m.add_child(_Panel("cztmap-legend", "".join(legend)))
-    meta = [f"Datum 坐标系: {_datum_label(basemap, offline)}"]
+    meta = _meta(notes, basemap, offline)
     if origin_name:
         meta.insert(0, f"Origin 起点: {origin_name}")
     m.add_child(_title_panel(title, meta))
-    m._cztmap_counts = {"isochrones": len(iso)}  # type: ignore[attr-defined]
+    m._cztmap_counts = {"isochrones": len(iso), "network": n_net}  # type: ignore[attr-defined]
     return _finish(m, _bounds(iso), offline=offline)
 
 
@@ -1037,83 +975,27 @@ def _check_lonlat(p: Any, what: str) -> tuple[float, float]:
     return lon, lat
 
 
-def _pick(ramp: Sequence[str], n: int) -> list[str]:
-    """n colours spread evenly over a ramp."""
-    if n <= 0:
-        return []
-    if n == 1:
-        return [ramp[len(ramp) // 2]]
-    idx = np.linspace(0, len(ramp) - 1, n).round().astype(int)
-    return [ramp[i] for i in idx]
-
-
 # --------------------------------------------------------------------------------------------------
-# classification, choropleth, diff
+# choropleth, diff
 # --------------------------------------------------------------------------------------------------
-def class_breaks(values: Sequence[float] | np.ndarray, k: int = 5, scheme: str = "quantiles") -> list[float]:
-    """Upper class bounds (k or fewer, last = max) by ``"quantiles"`` or ``"natural_breaks"`` (Fisher-Jenks).
-
-    Examples
-    --------
-    >>> class_breaks([1, 2, 3, 10, 11, 12], k=2, scheme="natural_breaks")
-    [3.0, 12.0]
-    """
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
-        raise UsageError(f"k (number of classes) must be a positive integer, got {k!r}.")
-    v = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
-    v = np.sort(v[np.isfinite(v)])
-    if len(v) == 0:
-        raise UsageError("There are no numeric values to classify; check the column.")
-    uniq = np.unique(v)
-    k = min(k, len(uniq))
-    if scheme == "quantiles":
-        qs = np.quantile(v, np.linspace(0, 1, k + 1)[1:], method="linear")
-        breaks = sorted(set(float(x) for x in qs))
-    elif scheme in ("natural_breaks", "jenks"):
-        breaks = _jenks(v, k)
-    else:
-        raise UsageError(f"Unknown classification scheme {scheme!r}; choose 'quantiles' or 'natural_breaks'.")
-    breaks[-1] = float(v[-1])
-    return breaks
+def _check_column(zones_gdf: Any, column: str, what: str) -> pd.Series:
+    if not isinstance(zones_gdf, gpd.GeoDataFrame):
+        raise UsageError(f"{what} needs a GeoDataFrame of zones, got {type(zones_gdf).__name__}.")
+    if column not in zones_gdf.columns:
+        raise UsageError(
+            f"The zones have no column {column!r}; choose one of {', '.join(map(str, zones_gdf.columns[:20]))}."
+        )
+    return pd.to_numeric(zones_gdf[column], errors="coerce")
 
 
-def _jenks(v: np.ndarray, k: int) -> list[float]:
-    """Fisher-Jenks optimal classes (O(k n²) dynamic programme; sorted values)."""
-    n = len(v)
-    if n > 3000:  # keep it fast: classify a sample of quantiles
-        v = np.quantile(v, np.linspace(0, 1, 3000))
-        n = len(v)
-    cs = np.concatenate([[0.0], np.cumsum(v)])
-    cs2 = np.concatenate([[0.0], np.cumsum(v * v)])
-
-    def ssd(i: int, j: int) -> float:  # values i..j-1
-        s = cs[j] - cs[i]
-        return float(cs2[j] - cs2[i] - s * s / (j - i))
-
-    cost = np.full((k + 1, n + 1), np.inf)
-    back = np.zeros((k + 1, n + 1), dtype=int)
-    cost[0, 0] = 0.0
-    for c in range(1, k + 1):
-        for j in range(c, n + 1):
-            best, arg = np.inf, c - 1
-            for i in range(c - 1, j):
-                val = cost[c - 1, i] + ssd(i, j)
-                if val < best:
-                    best, arg = val, i
-            cost[c, j], back[c, j] = best, arg
-    ends = []
-    j = n
-    for c in range(k, 0, -1):
-        ends.append(j)
-        j = back[c, j]
-    return sorted({float(v[e - 1]) for e in ends})
-
-
-def _classify(value: float, breaks: Sequence[float]) -> int:
-    for i, b in enumerate(breaks):
-        if value <= b:
-            return i
-    return len(breaks) - 1
+def _breaks_with_floor(vals: pd.Series, k: int, scheme: str) -> list[float]:
+    """Class breaks; a minimum shared by more than 1/k of the zones (often 0) gets a class of its own."""
+    v = vals.dropna().astype(float)
+    lo = float(v.min())
+    rest = v[v > lo]
+    if k > 1 and len(rest) and (v == lo).mean() > 1.0 / k:
+        return [lo, *class_breaks(rest, k=k - 1, scheme=scheme)]
+    return class_breaks(v, k=k, scheme=scheme)
 
 
 def choropleth_map(
@@ -1124,60 +1006,81 @@ def choropleth_map(
     scheme: str = "quantiles",
     name_column: str | None = None,
     label: str | None = None,
+    unit: str = "",
+    network: Any = None,
+    notes: Sequence[str] | None = None,
     offline: bool = False,
     basemap: str = "osm",
     title: str | None = None,
 ) -> folium.Map:
-    """Zones coloured by ``column`` in ``k`` classes (quantiles or natural breaks) with a classed legend.
+    """Zones coloured by ``column`` in ``k`` classes with readable breaks, the network drawn on top.
 
-    ``name_column`` (default: ``name_zh`` + ``name_en`` if present, else ``name``) labels the tooltips.
+    Parameters
+    ----------
+    zones_gdf : GeoDataFrame
+        Zone polygons with the value column.
+    column : str
+        Numeric column to map.
+    k : int
+        Number of classes (fewer if there are fewer distinct values).
+    scheme : {"quantiles", "natural_breaks"}
+        How the breaks are chosen; they are then rounded to two significant figures (the legend is exact).
+    name_column : str, optional
+        Labels the tooltips (default: ``name_zh`` + ``name_en`` if present, else ``name``).
+    label, unit : str, optional
+        Legend heading and unit of the values (``"people"``, ``"min"``...).
+    network : Dataset or GeoDataFrame of sections, optional
+        Rail sections drawn over the zones.
+    notes : list of str, optional
+        Extra title lines (date, period, departure window).
     """
     basemap = _check_basemap(basemap)
-    if not isinstance(zones_gdf, gpd.GeoDataFrame):
-        raise UsageError(f"choropleth_map needs a GeoDataFrame of zones, got {type(zones_gdf).__name__}.")
-    if column not in zones_gdf.columns:
-        raise UsageError(
-            f"The zones have no column {column!r}; choose one of {', '.join(map(str, zones_gdf.columns[:20]))}."
-        )
-    vals = pd.to_numeric(zones_gdf[column], errors="coerce")
+    vals = _check_column(zones_gdf, column, "choropleth_map")
     if vals.notna().sum() == 0:
         raise UsageError(f"The column {column!r} has no numeric values to map.")
-    breaks = class_breaks(vals, k=k, scheme=scheme)
+    breaks = nice_breaks(_breaks_with_floor(vals, k, scheme))
     shift = _shift_fn(basemap, offline)
     zones = _prepare(zones_gdf.assign(_value=vals), "zones", shift)
-    colours = _pick(_SEQUENTIAL, len(breaks))
-    title = title or f"{label or column}"
-    m = _base_map(offline=offline, basemap=basemap, title=title)
-    fg = folium.FeatureGroup(name=_e(label or column))
+    colours = _pick(SEQUENTIAL, len(breaks))
+    texts = class_labels(breaks, lo=float(vals.min()), unit=unit)
+    head = label or column
+    title = title or f"{head}"
+    m = _base_map(offline=offline, basemap=basemap, title=title, shift=shift)
+    fg = folium.FeatureGroup(name=_e(head))
     n = 0
+    nd = 0 if float(vals.abs().max()) >= 10 else 2
     for _, z in zones.iterrows():
         v = z["_value"]
-        fill = "#dddddd" if _missing(v) else colours[_classify(float(v), breaks)]
+        fill = "#dddddd" if _missing(v) else colours[class_index(float(v), breaks)]
         poly = _polygon(
-            z.geometry, color="#555555", weight=1, fill_color=fill, fill_opacity=0.7, class_name="cztmap-zone"
+            z.geometry, color="#6b6b6b", weight=1, fill_color=fill, fill_opacity=0.72, class_name="cztmap-zone"
         )
         if poly is None:
             continue
         name = _zone_name(z, name_column)
-        poly.add_child(_tooltip(f"<b>{name}</b><br>{_e(label or column)}: {_e(_fmt_num(v, 2)) or 'no data'}"))
+        shown = f"{_fmt_num(v, nd)} {_e(unit)}".strip() if not _missing(v) else "no data"
+        poly.add_child(_tooltip(f"<b>{name}</b><br>{_e(head)}: {shown}"))
         fg.add_child(poly)
         n += 1
     m.add_child(fg)
-    lo = float(vals.min())
-    legend = [f"<h2>{_e(label or column)} ({'natural breaks' if scheme != 'quantiles' else 'quantiles'})</h2>"]
-    prev = lo
-    for i, b in enumerate(breaks):
+    n_net = _add_network_overlay(m, network, shift)
+    how = "natural breaks" if scheme != "quantiles" else "quantiles"
+    legend = [f"<h2>{_e(head)}</h2><div class='cztmap-meta'>classes: {how}, rounded</div>"]
+    for i, text in enumerate(texts):
         legend.append(
-            f'<div class="row"><span class="cztmap-box" style="background:{colours[i]}"></span>'
-            f"{_fmt_num(prev, 2)} – {_fmt_num(b, 2)}</div>"
+            f'<div class="row"><span class="cztmap-box" style="background:{colours[i]}"></span>{_e(text)}</div>'
         )
-        prev = b
     if vals.isna().any():
         legend.append('<div class="row"><span class="cztmap-box" style="background:#dddddd"></span>no data</div>')
+    if n_net:
+        legend.append(
+            '<div class="row"><span class="cztmap-swatch" style="border-top-color:#333"></span>rail network 轨道 (line colours)</div>'
+        )
     m.add_child(_Panel("cztmap-legend", "".join(legend)))
-    m.add_child(_title_panel(title, [f"Datum 坐标系: {_datum_label(basemap, offline)}"]))
-    m._cztmap_counts = {"zones": n, "classes": len(breaks)}  # type: ignore[attr-defined]
+    m.add_child(_title_panel(title, _meta(notes, basemap, offline)))
+    m._cztmap_counts = {"zones": n, "classes": len(breaks), "network": n_net}  # type: ignore[attr-defined]
     m._cztmap_breaks = breaks  # type: ignore[attr-defined]
+    m._cztmap_legend = texts  # type: ignore[attr-defined]
     return _finish(m, _bounds(zones), offline=offline)
 
 
@@ -1193,6 +1096,40 @@ def _zone_name(z: pd.Series, name_column: str | None) -> str:
     return " ".join(parts)
 
 
+def _change_classes(vals: pd.Series, unit: str) -> tuple[list[float], list[str], list[str]]:
+    """Symmetric classes of a change: edges, labels and colours (blue = decrease, grey = no change)."""
+    eps = 0.05
+    a = float(np.nanmax(np.abs(vals))) if vals.notna().any() else 0.0
+    if a <= eps:
+        return [], ["no change 不变"], ["#f7f7f7"]
+    top = nice_breaks([a])[0]
+    mid = nice_breaks([top / 2])[0] if top / 2 > eps else top
+    edges = sorted({-top, -mid, -eps, eps, mid, top})
+    u = f" {unit}" if unit else ""
+    labels = [
+        f"−{_fmt_num(mid, 1)} to −{_fmt_num(top, 1)}{u} (decrease 减少)",
+        f"−{_fmt_num(eps, 2)} to −{_fmt_num(mid, 1)}{u}",
+        f"no change 不变 (|Δ| < {_fmt_num(eps, 2)}{u})",
+        f"+{_fmt_num(eps, 2)} to +{_fmt_num(mid, 1)}{u}",
+        f"+{_fmt_num(mid, 1)} to +{_fmt_num(top, 1)}{u} (increase 增加)",
+    ]
+    colours = [DIVERGING[0], DIVERGING[2], DIVERGING[4], DIVERGING[6], DIVERGING[8]]
+    if mid == top:
+        labels, colours = [labels[1], labels[2], labels[3]], [colours[0], colours[2], colours[4]]
+    return edges, labels, colours
+
+
+def _change_class(v: float, edges: list[float], n: int) -> int:
+    if not edges or abs(v) < 0.05:
+        return n // 2
+    if n == 3:
+        return 0 if v < 0 else 2
+    mid = edges[-2]
+    if v < 0:
+        return 0 if -v > mid else 1
+    return 4 if v > mid else 3
+
+
 def diff_map(
     base_sections: gpd.GeoDataFrame,
     new_sections: gpd.GeoDataFrame,
@@ -1200,14 +1137,17 @@ def diff_map(
     column: str | None = None,
     *,
     label: str | None = None,
+    unit: str = "min",
+    notes: Sequence[str] | None = None,
     offline: bool = False,
     basemap: str = "osm",
     title: str | None = None,
 ) -> folium.Map:
-    """Compare two networks: added sections (green, thick), removed (red, dashed), unchanged (grey).
+    """Compare two networks: added sections (green), removed (red, dashed), the unchanged network (grey).
 
-    Sections are matched by ``section_id``. With ``zones_gdf`` and ``column`` the zones are coloured by
-    that change column on a diverging scale centred on 0 (blue = decrease, red = increase).
+    Pass the *complete* section sets of both networks: sections are matched by ``section_id``, and those
+    in both are the unchanged network. With ``zones_gdf`` and ``column`` the zones are coloured by that
+    change on a colour-blind-safe diverging scale (blue = decrease, e.g. faster: winners; red = increase).
     """
     basemap = _check_basemap(basemap)
     for what, g in (("base_sections", base_sections), ("new_sections", new_sections)):
@@ -1225,46 +1165,40 @@ def diff_map(
     removed = base[~base["section_id"].astype(str).isin(new_ids)]
     same = new[new["section_id"].astype(str).isin(base_ids)]
     title = title or "Network change 网络变化"
-    m = _base_map(offline=offline, basemap=basemap, title=title)
+    m = _base_map(offline=offline, basemap=basemap, title=title, shift=shift)
     counts: dict[str, int] = {}
-    if zones_gdf is not None:
-        if column not in zones_gdf.columns:
-            raise UsageError(
-                f"The zones have no column {column!r}; choose one of {', '.join(map(str, zones_gdf.columns[:20]))}."
-            )
-        vals = pd.to_numeric(zones_gdf[column], errors="coerce")
+    legend_zones: list[str] = []
+    if zones_gdf is not None and column is not None:
+        vals = _check_column(zones_gdf, column, "diff_map")
         zones = _prepare(zones_gdf.assign(_value=vals), "zones", shift)
-        vmax = float(np.nanmax(np.abs(vals))) if vals.notna().any() else 0.0
-        edges = np.linspace(-vmax, vmax, len(_DIVERGING) + 1) if vmax > 0 else None
+        edges, texts, colours = _change_classes(vals, unit)
         fgz = folium.FeatureGroup(name=_e(f"Zones: {label or column}"))
-        nz = 0
+        nz = winners = losers = 0
         for _, z in zones.iterrows():
             v = z["_value"]
-            if _missing(v):
-                fill = "#dddddd"
-            elif edges is None or v == 0:
-                fill = _DIVERGING[len(_DIVERGING) // 2]
-            else:
-                # _DIVERGING runs red (negative)... -> reverse so that increases are red
-                i = int(np.clip(np.searchsorted(edges, v, side="right") - 1, 0, len(_DIVERGING) - 1))
-                fill = _DIVERGING[::-1][i]
+            fill = "#dddddd" if _missing(v) else colours[_change_class(float(v), edges, len(colours))]
+            if not _missing(v):
+                winners += int(v <= -0.05)
+                losers += int(v >= 0.05)
             poly = _polygon(
-                z.geometry, color="#666666", weight=1, fill_color=fill, fill_opacity=0.65, class_name="cztmap-zone"
+                z.geometry, color="#6b6b6b", weight=1, fill_color=fill, fill_opacity=0.7, class_name="cztmap-zone"
             )
             if poly is None:
                 continue
-            poly.add_child(
-                _tooltip(
-                    f"<b>{_zone_name(z, None)}</b><br>{_e(label or column)}: "
-                    f"{'+' if not _missing(v) and v > 0 else ''}{_e(_fmt_num(v, 2)) or 'no data'}"
-                )
-            )
+            sign = "+" if not _missing(v) and v > 0 else ""
+            shown = f"{sign}{_fmt_num(v, 2)} {_e(unit)}" if not _missing(v) else "no data"
+            poly.add_child(_tooltip(f"<b>{_zone_name(z, None)}</b><br>{_e(label or column)}: {shown}"))
             fgz.add_child(poly)
             nz += 1
         m.add_child(fgz)
-        counts["zones"] = nz
+        counts.update(zones=nz, winners=winners, losers=losers)
+        legend_zones.append(f"<h2>{_e(label or column)}</h2>")
+        for text, col in zip(texts, colours, strict=True):
+            legend_zones.append(
+                f'<div class="row"><span class="cztmap-box" style="background:{col}"></span>{_e(text)}</div>'
+            )
     for name, gdf, style, cls in (
-        ("Unchanged sections 未变区间", same, dict(color="#9a9a9a", weight=3, opacity=0.8), "cztmap-same"),
+        ("Unchanged network 未变网络", same, dict(color="#8a8a8a", weight=3, opacity=0.85), "cztmap-same"),
         (
             "Removed sections 删除区间",
             removed,
@@ -1279,34 +1213,24 @@ def diff_map(
             for pl in _polyline(sec.geometry, class_name=cls, **style):
                 a = sec.get("from_name_zh") or sec.get("from_station")
                 b = sec.get("to_name_zh") or sec.get("to_station")
-                pl.add_child(_tooltip(f"<b>{_e(name)}</b><br>{_e(sec.get('line_id'))} {_e(a)} – {_e(b)}"))
+                ends = f" {_e(a)} – {_e(b)}" if not (_missing(a) or _missing(b)) else f" {_e(sec.get('section_id'))}"
+                pl.add_child(_tooltip(f"<b>{_e(name)}</b><br>{_e(sec.get('line_id'))}{ends}"))
                 fg.add_child(pl)
                 n += 1
         m.add_child(fg)
         counts[cls.split("-")[1]] = n
     legend = [
         "<h2>Sections 区间</h2>",
-        '<div class="row"><span class="cztmap-swatch" style="border-top:5px solid #1a9641"></span>added 新增</div>',
-        '<div class="row"><span class="cztmap-swatch" style="border-top:4px dashed #d7191c"></span>removed 删除</div>',
-        '<div class="row"><span class="cztmap-swatch" style="border-top:3px solid #9a9a9a"></span>unchanged 未变</div>',
+        f'<div class="row"><span class="cztmap-swatch" style="border-top:5px solid #1a9641"></span>added 新增 ({len(added)})</div>',
+        f'<div class="row"><span class="cztmap-swatch" style="border-top:4px dashed #d7191c"></span>removed 删除 ({len(removed)})</div>',
+        f'<div class="row"><span class="cztmap-swatch" style="border-top:3px solid #8a8a8a"></span>unchanged 未变 ({len(same)})</div>',
+        *legend_zones,
     ]
-    if zones_gdf is not None:
-        legend.append(f"<h2>{_e(label or column)}</h2>")
-        legend.append('<div class="row"><span class="cztmap-box" style="background:#b2182b"></span>increase 增加</div>')
-        legend.append(
-            '<div class="row"><span class="cztmap-box" style="background:#f7f7f7"></span>no change 不变</div>'
-        )
-        legend.append('<div class="row"><span class="cztmap-box" style="background:#2166ac"></span>decrease 减少</div>')
     m.add_child(_Panel("cztmap-legend", "".join(legend)))
-    m.add_child(
-        _title_panel(
-            title,
-            [
-                f"{len(added)} added · {len(removed)} removed · {len(same)} unchanged",
-                f"Datum 坐标系: {_datum_label(basemap, offline)}",
-            ],
-        )
-    )
+    meta = [f"{len(added)} added · {len(removed)} removed · {len(same)} unchanged sections"]
+    if "winners" in counts:
+        meta.append(f"{counts['winners']} zones faster (winners) · {counts['losers']} slower (losers)")
+    m.add_child(_title_panel(title, meta + _meta(notes, basemap, offline)))
     m._cztmap_counts = counts  # type: ignore[attr-defined]
     return _finish(m, _bounds(base, new), offline=offline)
 

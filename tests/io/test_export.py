@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import networkx as nx
 import pandas as pd
 import pyogrio
 import pytest
@@ -12,7 +13,7 @@ from shapely.geometry import LineString, Point
 
 from cztmap.data.dataset import load_dataset
 from cztmap.errors import UsageError
-from cztmap.io.layers import export_frame, export_graph, export_layers, load_graph
+from cztmap.io.layers import read_graph, write_frame, write_graph, write_layers
 from cztmap.network.build import build_graph
 
 
@@ -22,7 +23,7 @@ def ds():
 
 
 def test_gpkg_all_layers(tmp_path: Path, ds) -> None:
-    out = export_layers(tmp_path / "czt.gpkg", ds=ds)
+    out = write_layers(tmp_path / "czt.gpkg", ds=ds)
     assert out == [tmp_path / "czt.gpkg"]
     names = [n for n, _ in pyogrio.list_layers(out[0])]
     assert names == ["stations", "sections", "lines", "roads", "districts"]
@@ -33,27 +34,27 @@ def test_gpkg_all_layers(tmp_path: Path, ds) -> None:
 
 
 def test_parquet_one_file_per_layer(tmp_path: Path, ds) -> None:
-    out = export_layers(tmp_path / "czt.parquet", ds=ds, layers=["stations", "sections"])
+    out = write_layers(tmp_path / "czt.parquet", ds=ds, layers=["stations", "sections"])
     assert [p.name for p in out] == ["czt.stations.parquet", "czt.sections.parquet"]
     sec = gpd.read_parquet(out[1])
     assert len(sec) == len(ds.sections) and sec.geometry.geom_type.eq("LineString").all()
-    single = export_layers(tmp_path / "roads.parquet", ds=ds, layers=["roads"])
+    single = write_layers(tmp_path / "roads.parquet", ds=ds, layers=["roads"])
     assert single == [tmp_path / "roads.parquet"] and len(gpd.read_parquet(single[0])) == len(ds.roads)
 
 
 def test_geojson(tmp_path: Path) -> None:
-    out = export_layers(tmp_path / "d.geojson", layers="districts", as_of="2024-01-01")
+    out = write_layers(tmp_path / "d.geojson", layers="districts", as_of="2024-01-01")
     back = gpd.read_file(out[0])
     assert len(back) == 23 and "adcode" in back
 
 
 def test_unknown_extension_and_layer(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"use one of \.gpkg, \.parquet, \.geojson"):
-        export_layers(tmp_path / "x.shp")
+        write_layers(tmp_path / "x.shp")
     with pytest.raises(UsageError, match="Unknown layer"):
-        export_layers(tmp_path / "x.gpkg", layers=["metro"])
+        write_layers(tmp_path / "x.gpkg", layers=["metro"])
     with pytest.raises(UsageError, match=r"\.csv"):
-        export_frame(pd.DataFrame({"a": [1]}), tmp_path / "x.xlsx")
+        write_frame(pd.DataFrame({"a": [1]}), tmp_path / "x.xlsx")
 
 
 def test_export_frame_formats(tmp_path: Path) -> None:
@@ -63,22 +64,22 @@ def test_export_frame_formats(tmp_path: Path) -> None:
         crs="EPSG:4326",
     )
     for ext in (".gpkg", ".parquet", ".geojson"):
-        p = export_frame(gdf, tmp_path / f"iso{ext}")
+        p = write_frame(gdf, tmp_path / f"iso{ext}")
         back = gpd.read_parquet(p) if ext == ".parquet" else gpd.read_file(p)
         assert list(back["minutes"]) == [15, 30]
         assert back.geometry.geom_equals_exact(gdf.geometry, tolerance=1e-9).all()
-    p = export_frame(gdf, tmp_path / "iso.csv")
+    p = write_frame(gdf, tmp_path / "iso.csv")
     assert pd.read_csv(p)["geometry"].str.startswith("POLYGON").all()
     matrix = pd.DataFrame({"from": ["a"], "to": ["b"], "minutes": [12.5]})
-    assert pd.read_parquet(export_frame(matrix, tmp_path / "m.parquet"))["minutes"].tolist() == [12.5]
+    assert pd.read_parquet(write_frame(matrix, tmp_path / "m.parquet"))["minutes"].tolist() == [12.5]
     with pytest.raises(UsageError, match="geometry"):
-        export_frame(matrix, tmp_path / "m.gpkg")
+        write_frame(matrix, tmp_path / "m.gpkg")
 
 
 def test_graphml_round_trip(tmp_path: Path, ds) -> None:
     G = build_graph(ds, as_of=None, zones=True)
-    p = export_graph(G, tmp_path / "g.graphml")
-    H = load_graph(p)
+    p = write_graph(G, tmp_path / "g.graphml")
+    H = read_graph(p)
     assert set(H.nodes) == set(G.nodes) and all(isinstance(n, str) for n in H.nodes)
     assert H.number_of_edges() == G.number_of_edges()
     for u, v, k, d in G.edges(keys=True, data=True):
@@ -91,4 +92,18 @@ def test_graphml_round_trip(tmp_path: Path, ds) -> None:
     assert isinstance(H.edges[e]["geometry"], LineString)
     assert H.graph["crs"] == "EPSG:4326" and H.graph["as_of"] == G.graph["as_of"]
     with pytest.raises(UsageError, match=r"\.graphml"):
-        export_graph(G, tmp_path / "g.xml")
+        write_graph(G, tmp_path / "g.xml")
+
+
+def test_old_file_verbs_warn_and_still_work(tmp_path):
+    from cztmap.io import layers
+
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    G.add_node("S:a", x=112.9, y=28.2, kind="station")
+    G.add_node("S:b", x=112.91, y=28.21, kind="station")
+    G.add_edge("S:a", "S:b", mode="walk", length=100.0, travel_time=80.0)
+    with pytest.warns(DeprecationWarning, match="write_graph"):
+        layers.export_graph(G, tmp_path / "g.graphml")
+    with pytest.warns(DeprecationWarning, match="read_graph"):
+        H = layers.load_graph(tmp_path / "g.graphml")
+    assert set(H.nodes) == {"S:a", "S:b"} and H["S:a"]["S:b"][0]["travel_time"] == 80.0

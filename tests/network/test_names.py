@@ -30,7 +30,7 @@ def _fingerprint(G: nx.MultiDiGraph) -> tuple:
 
 
 def test_route_with_points_never_changes_the_callers_graph(G_metro, tmp_path):
-    from cztmap.io.layers import export_graph
+    from cztmap.io.layers import write_graph
 
     before = _fingerprint(G_metro)
     G = nx.freeze(copy.deepcopy(G_metro))  # a frozen graph raises on any change
@@ -38,7 +38,7 @@ def test_route_with_points_never_changes_the_callers_graph(G_metro, tmp_path):
     assert it.total_s > 0 and it.origin.startswith("X:")
     route(G_metro, "112.9388,28.2282", "橘子洲")
     assert _fingerprint(G_metro) == before
-    text = export_graph(G_metro, tmp_path / "g.graphml").read_text(encoding="utf-8")
+    text = write_graph(G_metro, tmp_path / "g.graphml").read_text(encoding="utf-8")
     assert "X:112.9388" not in text and "_station_index" not in text  # nothing leaks into an export
 
 

@@ -79,7 +79,9 @@ def test_data_build_equals_the_committed_layers(tmp_path: Path, capsys: pytest.C
     capsys.readouterr()
     committed = _digests(geo_dir())
     assert {k: v for k, v in _digests(tmp_path / "geo").items()} == {
-        k: committed[k] for k in committed if k.endswith(".geojson")
+        k: committed[k]
+        for k in committed
+        if k.endswith(".geojson") and "/" not in k  # basemap/: own builder
     }
 
 

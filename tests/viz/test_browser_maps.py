@@ -14,11 +14,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from browser import ARTIFACTS, open_page, require_browser
+from browser import open_page, require_browser
 from test_maps import EVIL, make_ds
 
 from cztmap import maps
-from cztmap.viz._offline import DROPPED_ASSETS, KNOWN_ASSETS
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -124,72 +123,157 @@ def test_xss_names_render_literally(tmp_path) -> None:
         page.assert_clean()
 
 
-def test_online_map_with_cdn_stubs(tmp_path) -> None:
-    """Unmodified folium CDN output: CDN URLs served from local files, tiles from a blank stub."""
-    import xstatic.pkg.jquery as xj
-    import xstatic.pkg.leaflet as xl
-
+def test_online_map_without_internet_keeps_its_background(tmp_path) -> None:
+    """The default (online-tiles) map with every request blocked: Leaflet is inlined and the vector
+    basemap draws, so the page is not blank; the only requests it makes are for tiles."""
     m = maps.network_map(make_ds(), basemap="osm")
     path = maps.save_map(m, tmp_path / "online.html")
-    leaflet_dir = Path(xl.BASE_DIR)
-    routes: dict = {
-        KNOWN_ASSETS["leaflet"]: leaflet_dir / "leaflet.js",
-        KNOWN_ASSETS["leaflet_css"]: leaflet_dir / "leaflet.css",
-        KNOWN_ASSETS["jquery"]: Path(xj.BASE_DIR) / "jquery.min.js",
-        "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/images/*": leaflet_dir / "images",
-        "https://tile.openstreetmap.org/*": (leaflet_dir / "images" / "layers.png"),
-    }
-    for url in DROPPED_ASSETS:  # Bootstrap, icon fonts: not used by cztmap maps
-        routes[url] = b""
-    with open_page(path, routes=routes, settle_ms=800) as page:
-        cdn = [u for u in page.requests if "tile.openstreetmap.org" not in u]
-        assert KNOWN_ASSETS["leaflet"] in cdn
-        page.assert_clean(
-            allow_requests=lambda u: any(u == k or (k.endswith("*") and u.startswith(k[:-1])) for k in routes)
-        )
+    with open_page(path, settle_ms=800) as page:
+        assert page.requests, "an online map asks for tiles"
+        assert all(u.startswith("https://tile.openstreetmap.org/") for u in page.requests), page.requests[:5]
+        assert not page.page_errors, page.page_errors
+        assert all("Failed to load resource" in e for e in page.console_errors)  # the blocked tiles only
         assert page.count_shapes("cztmap-station") == 4
-        assert page.count(".leaflet-tile") > 0
-        page.screenshot("network_online_stubbed")
+        dom = _basemap_dom(page)
+        assert dom["water"] > 0 and dom["bounds"] >= 26 and dom["city_labels"] == 3
+        page.screenshot("network_online_no_internet")
 
 
-def test_other_maps_render(tmp_path) -> None:
-    import geopandas as gpd
-    from shapely.geometry import LineString, Point
+# --------------------------------------------------------------------------------------------------
+# every map type on the offline basemap, built from the real dataset and analyses
+# --------------------------------------------------------------------------------------------------
+_DOM_JS = """
+() => {
+  const q = (s) => document.querySelectorAll(s);
+  const shown = [...q('.cztmap-label')].filter(e => e.dataset.shown === '1');
+  const rects = shown.map(e => e.getBoundingClientRect());
+  let overlaps = 0;
+  for (let i = 0; i < rects.length; i++) for (let j = i + 1; j < rects.length; j++) {
+    const a = rects[i], b = rects[j];
+    if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) overlaps++;
+  }
+  return {
+    water: q('.leaflet-cztmap-water-pane path').length,
+    bounds: q('.leaflet-cztmap-bounds-pane path').length,
+    land: q('.leaflet-cztmap-land-pane path').length,
+    city_labels: q('.cztmap-label-city').length,
+    water_labels: [...q('.cztmap-label-water')].map(e => e.textContent),
+    shown: shown.length,
+    shown_stations: shown.filter(e => e.classList.contains('cztmap-label-station')).length,
+    overlaps: overlaps,
+    north: q('.cztmap-north').length,
+    scale: q('.leaflet-control-scale-line').length,
+    attribution: (document.querySelector('.leaflet-control-attribution') || {}).textContent || '',
+    legend: (document.querySelector('.cztmap-legend') || {}).textContent || '',
+    title: (document.querySelector('.cztmap-title') || {}).textContent || '',
+  };
+}
+"""
 
-    iso = gpd.GeoDataFrame(
-        {"minutes": [15, 30, 45]}, geometry=[Point(112.98, 28.2).buffer(r) for r in (0.03, 0.07, 0.12)], crs="EPSG:4326"
+
+def _basemap_dom(page) -> dict:
+    return page.page.evaluate(_DOM_JS)
+
+
+def _map_of(page) -> str:
+    return page.page.evaluate("Object.keys(window).find(k => k.startsWith('map_') && window[k] && window[k].setZoom)")
+
+
+@pytest.fixture(scope="module")
+def real_maps(tmp_path_factory):
+    """One offline map of each type, from the embedded dataset and real analysis results."""
+    from cztmap.analysis.compare import compare
+    from cztmap.analysis.integration import accessibility
+    from cztmap.analysis.isochrones import isochrones
+    from cztmap.network.build import build_graph
+    from cztmap.network.routing import route
+
+    ds = _real_dataset().filter("2024-01-01")
+    G = build_graph(as_of="2024-01-01")
+    it = route(G, "湘潭北站", "五一广场")
+    iso = isochrones(G, "五一广场", [30, 45, 60])
+    acc = accessibility(G, budgets=[30, 45, 60], other_cities_only=True)
+    zones = ds.districts[["adcode", "name_zh", "name_en", "geometry"]].merge(
+        acc[["within_60min"]].reset_index(), on="adcode"
     )
-    legs = gpd.GeoDataFrame(
-        {
-            "mode": ["walk", "metro", "metro"],
-            "line_id": [None, "T1", "T2"],
-            "colour": [None, "#ff0000", "#0000ff"],
-            "from_name": ["起点", "乙站", "丙站"],
-            "to_name": ["乙站", "丙站", "丁站"],
-            "minutes": [3.0, 12.0, 8.0],
-        },
-        geometry=[
-            LineString([(112.93, 28.21), (112.95, 28.22)]),
-            LineString([(112.95, 28.22), (113.0, 28.2)]),
-            LineString([(113.0, 28.2), (113.05, 28.18)]),
-        ],
-        crs="EPSG:4326",
-    )
-    ds = make_ds()
-    sec = ds.sections
+    res = compare("before_west_ring", "with_west_ring")
+    dzones = ds.districts.merge(res.zones[["change_min"]].reset_index(), on="adcode", how="left")
+    node = "S:" + ds.stations.set_index("name_zh").loc["五一广场", "station_id"]
+    origin = (G.nodes[node]["x"], G.nodes[node]["y"])
     built = {
-        "isochrones": maps.isochrone_map(iso, origin=(112.98, 28.2), offline=True),
-        "route": maps.route_map(legs, summary={"Total 总计": "23 min", "Transfers 换乘": 1}, offline=True),
-        "choropleth": maps.choropleth_map(ds.districts, "population", k=2, offline=True),
+        "network": maps.network_map(ds, offline=True),
+        "route": maps.route_map(it.to_gdf(), summary=it.to_dict(), offline=True),
+        "isochrone": maps.isochrone_map(
+            iso, origin=origin, origin_name="五一广场", network=ds, notes=["2024-01-01, peak"], offline=True
+        ),
+        "choropleth": maps.choropleth_map(
+            zones,
+            "within_60min",
+            unit="people",
+            network=ds,
+            label="Other-city population within 60 min",
+            notes=["2024-01-01, peak"],
+            offline=True,
+        ),
         "diff": maps.diff_map(
-            sec.iloc[:3], sec.iloc[1:], ds.districts.assign(delta=[-2.0, 4.0]), "delta", offline=True
+            res.base_sections,
+            res.other_sections,
+            dzones,
+            "change_min",
+            label="change of mean cross-city time (min)",
+            offline=True,
         ),
     }
-    expected = {"isochrones": 3 + 1, "route": 3 + 4, "choropleth": 2, "diff": 2 + 2 + 1 + 1}
-    for name, m in built.items():
-        path = maps.save_map(m, tmp_path / f"{name}.html")
-        with open_page(path) as page:
-            page.assert_clean()
-            assert page.count_shapes() == expected[name], name
-            page.screenshot(f"{name}_offline")
-    assert (ARTIFACTS / "route_offline.png").is_file()
+    out = tmp_path_factory.mktemp("real")
+    return {k: (m, maps.save_map(m, out / f"{k}.html")) for k, m in built.items()}
+
+
+@pytest.mark.parametrize("kind", ["network", "route", "isochrone", "choropleth", "diff"])
+def test_every_map_type_has_the_offline_basemap(real_maps, kind) -> None:
+    m, path = real_maps[kind]
+    with open_page(path, settle_ms=700) as page:
+        page.assert_clean()  # zero requests leave the machine, no errors
+        dom = _basemap_dom(page)
+        basemap = m._cztmap_basemap
+        assert dom["water"] == basemap["water"] > 0
+        assert dom["bounds"] == basemap["boundaries"] + basemap["seats"]
+        assert dom["land"] == 3 and dom["city_labels"] == 3
+        assert any("湘江" in t for t in dom["water_labels"])
+        assert dom["shown"] > 0 and dom["overlaps"] == 0, dom
+        assert dom["north"] == 1 and dom["scale"] >= 1
+        assert "GSHHG" in dom["attribution"]
+        page.screenshot(f"{kind}_offline_basemap")
+        if kind == "choropleth":
+            assert "people" in dom["legend"] and ".00" not in dom["legend"]
+            assert page.count("path.cztmap-overlay") == m._cztmap_counts["network"] > 100
+        if kind == "diff":
+            assert m._cztmap_counts["same"] > 150 and m._cztmap_counts["added"] > 0
+            assert page.count_shapes("cztmap-same") == m._cztmap_counts["same"]
+            assert "0 unchanged" not in dom["title"]
+        if kind == "isochrone":
+            assert "≤ 60 min" in dom["legend"] and page.count_shapes("cztmap-isochrone") == 3
+        if kind == "route":
+            assert page.count_shapes("cztmap-leg") == m._cztmap_counts["legs"] > 0
+
+
+def test_station_labels_appear_with_zoom_and_never_overlap(real_maps) -> None:
+    _m, path = real_maps["network"]
+    with open_page(path, settle_ms=700) as page:
+        start = _basemap_dom(page)
+        name = _map_of(page)
+        page.page.evaluate(f"window['{name}'].setView([28.19, 112.98], 13, {{animate: false}})")
+        page.page.wait_for_timeout(400)
+        zoomed = _basemap_dom(page)
+        page.screenshot("network_offline_zoom13")
+        assert start["overlaps"] == 0 and zoomed["overlaps"] == 0
+        assert start["shown_stations"] < zoomed["shown_stations"]
+        assert zoomed["shown_stations"] >= 20
+        text = page.page.evaluate(
+            "[...document.querySelectorAll('.cztmap-label-station')].filter(e => e.dataset.shown === '1')"
+            ".map(e => e.textContent).join('|')"
+        )
+        import re
+
+        shown = text.split("|")
+        assert all(re.search(r"[\u4e00-\u9fff]", t) and re.search(r"[A-Za-z]", t) for t in shown), shown[:5]
+        page.assert_clean()

@@ -244,9 +244,11 @@ def test_offline_html_has_no_network_assets() -> None:
     assert html.count('src="data:text/javascript;base64,') == 2
 
 
-def test_online_html_uses_cdn() -> None:
+def test_online_html_inlines_leaflet_and_keeps_tiles() -> None:
+    """Online maps load only tiles from the network: Leaflet and jQuery are inlined (no CDN)."""
     html = render_html(maps.network_map(make_ds()))
-    assert "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js" in html
+    assert "cdn.jsdelivr.net" not in html and "code.jquery.com" not in html
+    assert html.count('src="data:text/javascript;base64,') == 2
     assert "tile.openstreetmap.org" in html and "OpenStreetMap" in html
     assert not re.search(r"autonavi", html)
 
@@ -363,7 +365,38 @@ def test_choropleth_classes() -> None:
     assert maps.class_breaks(range(1, 101), k=4)[-1] == 100
     zones = make_ds().districts
     m = maps.choropleth_map(zones, "population", k=5, scheme="natural_breaks", offline=True)
-    assert m._cztmap_counts == {"zones": 2, "classes": 2}
+    assert m._cztmap_counts == {"zones": 2, "classes": 2, "network": 0}
+
+
+def test_choropleth_legend_is_readable_and_exact() -> None:
+    """The issue's legends: no "0.00 – 0.00", no "1,882,894.00 – 4,814,962.40"; the rounded breaks colour."""
+    ds = make_ds()
+    zones = ds.districts.assign(reach=[0.0, 4814962.4])
+    m = maps.choropleth_map(zones, "reach", k=5, scheme="natural_breaks", unit="people", network=ds, offline=True)
+    assert m._cztmap_legend == ["0 people", "> 0 – 4,900,000 people"]
+    assert m._cztmap_counts["network"] == len(ds.sections[ds.sections["status"] == "open"])
+    from cztmap.viz.classify import class_labels, nice_breaks
+
+    breaks = nice_breaks([1882894.0, 4814962.4])
+    assert class_labels(breaks, lo=1000.0, unit="people") == [
+        "1,000 – 1,900,000 people",
+        "1,900,000 – 4,900,000 people",
+    ]
+    assert class_labels([0.0], lo=0.0, unit="min") == ["0 min"]
+    html = render_html(m)
+    legend = html[html.index('class="cztmap-panel cztmap-legend"') :][:2000]
+    assert "&gt; 0 – 4,900,000 people" in legend and ".00" not in legend
+    assert "4,814,962 people" in html  # the exact value stays in the zone's tooltip
+
+
+def test_diff_map_shows_the_unchanged_network() -> None:
+    sec = make_ds().sections
+    zones = make_ds().districts.assign(delta=[-2.0, 0.0])
+    m = maps.diff_map(sec, sec.iloc[1:], zones, "delta", offline=True)
+    assert m._cztmap_counts["same"] == len(sec) - 1 and m._cztmap_counts["removed"] == 1
+    assert m._cztmap_counts["winners"] == 1 and m._cztmap_counts["losers"] == 0
+    html = render_html(m)
+    assert f"{len(sec) - 1} unchanged" in html and "1 zones faster (winners)" in html
 
 
 def test_diff_and_route_counts() -> None:
