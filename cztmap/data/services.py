@@ -22,16 +22,38 @@ from __future__ import annotations
 __all__ = [
     "ALL_MODES",
     "BRANCH_OF",
+    "GTFS_MODES",
     "PERIODS",
     "RAIL_MODES",
     "THROUGH_END",
     "THROUGH_SERVICE",
+    "TRANSIT_MODES",
     "family_of",
     "service_of",
 ]
 
 #: In-vehicle modes of the rail layers.
 RAIL_MODES = ("metro", "maglev", "intercity", "hsr", "art")
+#: In-vehicle modes of routes imported from GTFS (``route_type`` → mode, :func:`cztmap.io.gtfs.route_type_mode`).
+GTFS_MODES = (
+    "tram",
+    "subway",
+    "rail",
+    "hsr",
+    "bus",
+    "coach",
+    "trolleybus",
+    "ferry",
+    "cable_tram",
+    "aerial",
+    "funicular",
+    "monorail",
+    "air",
+    "taxi",
+    "other",
+)
+#: Every in-vehicle mode a graph may carry: the embedded rail modes and the imported GTFS ones.
+TRANSIT_MODES = tuple(dict.fromkeys((*RAIL_MODES, *GTFS_MODES)))
 #: Modes a user may select (``--modes``); ``walk``/``board``/``alight``/``access`` are always kept.
 ALL_MODES = (*RAIL_MODES, "road")
 #: Periods of the day with their own headways and road speeds.

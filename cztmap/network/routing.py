@@ -25,6 +25,7 @@ from typing import Any
 
 import networkx as nx
 
+from cztmap.data.services import TRANSIT_MODES
 from cztmap.errors import NoRouteError, UsageError
 from cztmap.network.build import sink
 from cztmap.network.names import describe_place, resolve_node, resolve_places, station_index
@@ -32,7 +33,7 @@ from cztmap.network.names import describe_place, resolve_node, resolve_places, s
 #: ``resolve_node`` and ``station_index`` live in :mod:`cztmap.network.names` (re-exported here).
 __all__ = ["Itinerary", "Leg", "in_vehicle_time", "resolve_node", "route", "station_index"]
 
-_RIDE_MODES = {"metro", "maglev", "intercity", "hsr", "art"}
+_RIDE_MODES = set(TRANSIT_MODES)  # embedded rail modes and imported GTFS modes (bus, tram, subway, rail, …)
 
 
 @dataclass

@@ -300,3 +300,14 @@ def test_unused_members_are_not_read(tmp_path: Path) -> None:
     path = make_feed(tmp_path, shapes__txt='"\x00\x00 not csv', fare_rules__txt="\xff\xfe")
     feed = read_gtfs(path)
     assert "shapes.txt" in feed.members and len(feed.st) == 3
+
+
+def test_route_on_an_imported_rail_feed() -> None:
+    """Rides of imported modes (here ``rail``) are rides: in-vehicle time, not walking."""
+    from cztmap.network.routing import route
+
+    G = graph_from_gtfs(read_quiet(REAL["caltrain_2017"]), date="2017-07-18")
+    it = route(G, "San Francisco Caltrain", "San Jose Diridon Caltrain")
+    rides = [leg for leg in it.legs if leg.kind == "ride"]
+    assert rides and all(leg.mode == "rail" for leg in rides)
+    assert 55 * 60 <= it.in_vehicle_s <= 100 * 60  # the feed's SF–San José trains take 59–96 min

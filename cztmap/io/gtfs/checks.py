@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from cztmap.data.services import GTFS_MODES
 from cztmap.errors import DataError
 from cztmap.geo import haversine_m
 
@@ -139,24 +140,6 @@ _OPTIONAL_COLUMNS: dict[str, tuple[str, ...] | list[str]] = {
     ],
 }
 
-#: Modes of imported routes (GTFS route_type → mode); cztmap's own exports keep their model modes.
-GTFS_MODES = (
-    "tram",
-    "subway",
-    "rail",
-    "hsr",
-    "bus",
-    "coach",
-    "trolleybus",
-    "ferry",
-    "cable_tram",
-    "aerial",
-    "funicular",
-    "monorail",
-    "air",
-    "taxi",
-    "other",
-)
 _BASIC = {
     0: "tram",
     1: "subway",
