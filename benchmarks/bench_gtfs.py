@@ -8,7 +8,7 @@ Usage::
     python benchmarks/bench_gtfs.py --memory 50  # peak RSS of read_gtfs on a 50 MB stop_times.txt (subprocess)
 
 Builds a feed of ``routes`` straight-ish lines through a 40 km × 40 km city around Changsha, each with
-``stops-per-route`` stops (about one in eight shared with another route through a parent station),
+``stops-per-route`` stops (up to one in eight shared with a nearby station of another route),
 ``trips`` explicit trips per direction for half the routes and ``frequencies.txt`` for the other half,
 then times :func:`cztmap.gtfs.read_gtfs` and :func:`cztmap.gtfs.graph_from_gtfs` (median of ``repeat``).
 """
@@ -45,7 +45,10 @@ def make_feed(path: Path, *, routes: int, stops_per_route: int, trips: int, seed
         for k in range(stops_per_route):
             x = x0 + k * dx * (1 if ang < 1.57 else -1)
             y = y0 + k * dy * (1 if r % 2 else -1) * 0.5
-            pick = rng.choice(parents) if parents and rng.random() < 0.12 else None
+            near = (
+                [p for p in parents if abs(p[1] - x) < 0.012 and abs(p[2] - y) < 0.012] if rng.random() < 0.12 else []
+            )
+            pick = rng.choice(near) if near else None  # share a nearby station (a far one would be a 2,000 km/h hop)
             if pick is not None and f"{pick[0]}:R{r}" not in made:  # share a station with an earlier route
                 pid, px, py = pick
             else:
