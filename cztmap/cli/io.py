@@ -104,6 +104,7 @@ def _cmd_import_gtfs(args: argparse.Namespace) -> int:
         max_member_mb=DEFAULT_LIMITS.max_member_mb if args.max_member_mb is None else args.max_member_mb,
         max_total_mb=DEFAULT_LIMITS.max_total_mb if args.max_total_mb is None else args.max_total_mb,
     )
+    caught: list[warnings.WarningMessage] = []
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", GtfsWarning)
@@ -126,11 +127,7 @@ def _cmd_import_gtfs(args: argparse.Namespace) -> int:
         raise DataError(
             f"GTFS feed {args.feed!r} has {len(problems)} problems (listed above); fix them and import again."
         ) from None
-    for w in caught:
-        if issubclass(w.category, GtfsWarning):
-            info(f"cztmap: warning: {w.message}")
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    _print_warnings(caught)
     if args.output:
         from cztmap.io.layers import write_graph
 
@@ -138,6 +135,19 @@ def _cmd_import_gtfs(args: argparse.Namespace) -> int:
         info(f"wrote {args.output}")
     print(json.dumps(summary(G), ensure_ascii=False, indent=None if not args.json else 2))
     return 0
+
+
+def _print_warnings(caught: list[Any]) -> None:
+    """GTFS warnings as one ``cztmap: warning:`` line each on stderr; other warnings re-issued."""
+    import warnings
+
+    from cztmap.io.gtfs import GtfsWarning
+
+    for w in caught:
+        if issubclass(w.category, GtfsWarning):
+            info(f"cztmap: warning: {w.message}")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 @command("roads")
