@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import geopandas as gpd
 import networkx as nx
@@ -29,7 +32,7 @@ from cztmap.errors import UsageError
 from cztmap.network.build import build_graph, scenario_graph
 from cztmap.params import DEFAULTS, Params
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["Comparison", "NetworkSpec", "compare"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -169,11 +172,17 @@ def _sections(G: nx.MultiDiGraph) -> gpd.GeoDataFrame:
     )
 
 
+#: What :func:`compare` accepts for each side: a scenario, a scenario file or shipped scenario name, a date
+#: (the network open that day), or a graph from ``build_graph`` / ``scenario_graph``.
+NetworkSpec: TypeAlias = "Scenario | nx.MultiDiGraph | dt.date | str | os.PathLike[str]"
+
+
 def compare(
-    base: Any,
-    other: Any = None,
+    base: NetworkSpec,
+    other: NetworkSpec | None = None,
     *,
-    budgets: tuple[float, ...] = (30, 45, 60, 90),
+    minutes: Sequence[float] = (30, 45, 60, 90),
+    budgets: Sequence[float] | None = None,
     level: Literal["zone", "grid"] = "zone",
     top: int = 5,
     period: str | None = None,
@@ -183,13 +192,16 @@ def compare(
 
     Parameters
     ----------
-    base, other : Scenario, path, shipped scenario name, date or graph
+    base, other : NetworkSpec
+        Scenario, path, shipped scenario name, date or graph:
         A ``.toml`` path or the stem of a shipped scenario (``"with_west_ring"``), an ISO date
         (the network open that day), a :class:`Scenario`, or a graph from ``build_graph``.
         With ``other=None``, ``base`` must be a scenario and is compared with its own base
         network (the network open on its ``as_of``, no edits) -- the usual what-if question.
-    budgets : tuple of float
-        Minutes for the cross-city ``share_<T>min`` columns.
+    minutes : sequence of float
+        Time budgets (minutes) for the cross-city ``share_<T>min`` columns.
+    budgets : sequence of float, optional
+        Deprecated name of ``minutes`` (0.1); removed in 0.3.
     level : {"zone", "grid"}
         Resolution of the cross-city table (see :mod:`cztmap.analysis.integration`; ``"grid"`` sees lines
         that serve no district seat). The zone matrices are always district × district.
@@ -209,6 +221,14 @@ def compare(
     >>> list(res.added_sections.line_id.unique()), len(res.removed_sections)
     (['WR'], 0)
     """
+    if budgets is not None:
+        warnings.warn(
+            "compare(budgets=...) is now compare(minutes=...); the old name goes in 0.3.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        minutes = budgets
+    budgets_t = tuple(float(m) for m in minutes)
     if other is None:
         scn = base if isinstance(base, Scenario) else None
         if scn is None and isinstance(base, (str, Path)):
@@ -235,8 +255,8 @@ def compare(
     zones = [a for a in za["adcode"] if a in set(zb["adcode"])]
     before, after = zone_matrix(Ga, zones), zone_matrix(Gb, zones)
     diff = after - before
-    cca = cross_city_table(Ga, budgets=budgets, level=level)
-    ccb = cross_city_table(Gb, budgets=budgets, level=level)
+    cca = cross_city_table(Ga, budgets=budgets_t, level=level)
+    ccb = cross_city_table(Gb, budgets=budgets_t, level=level)
     num = [c for c in cca.columns if c not in ("origin_city", "destination_city")]
     change = cca[["origin_city", "destination_city"]].copy()
     for c in num:

@@ -202,3 +202,11 @@ def test_compare_scenario_with_its_base():
     res = compare(shipped_scenarios()["l2_west_ext2_schematic"])
     assert list(res.added_sections.section_id) == ["L2-W2-01"]
     assert res.to_dict()["added_sections"] == ["L2-W2-01"]
+
+
+def test_compare_budgets_is_a_deprecated_name_of_minutes():
+    new = compare("2023-06-27", "2023-06-28", minutes=(60,))
+    with pytest.warns(DeprecationWarning, match="minutes"):
+        old = compare("2023-06-27", "2023-06-28", budgets=(60,))
+    assert list(new.cross_city_after.columns) == list(old.cross_city_after.columns)
+    assert "share_60min" in new.cross_city_after.columns
