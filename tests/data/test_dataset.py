@@ -12,7 +12,7 @@ from cztmap import geo as coords
 from cztmap._paths import geo_dir, sources_dir
 from cztmap.data.build import LAYERS, build_dataset, haversine_m
 from cztmap.data.dataset import load_dataset
-from cztmap.data.validate import validate_dataset
+from cztmap.data.validate import POSITION_QUALITIES, validate_dataset
 from cztmap.errors import DataError, UsageError
 
 
@@ -41,7 +41,7 @@ def test_everything_is_wgs84_and_sourced(ds):
         assert gdf.crs.to_epsg() == 4326
         assert gdf["source"].str.len().min() > 10, f"{name} has a feature without a source"
     st = ds.stations
-    assert set(st["position_quality"]) <= {"sourced", "proxy", "estimated"}
+    assert set(st["position_quality"]) <= set(POSITION_QUALITIES)
     assert (st.loc[st["position_quality"] != "sourced", "position_error_m"] > 0).all()
     assert st["position_method"].str.len().min() > 5
 

@@ -235,7 +235,8 @@ def test_window_equals_minute_by_minute_queries(tt):
 
 
 def test_journey_legs_have_consistent_clock_times(tt):
-    origin = {s: 120.0 for s in tt.stops["stop_id"].iloc[tt.stops_of("changsha")]}
+    czt_changsha = "jintaiguangchangchengjichangshazhan"  # the CZT 长沙 platforms, by 锦泰广场
+    origin = {s: 120.0 for s in tt.stops["stop_id"].iloc[tt.stops_of(czt_changsha)]}
     target = {s: 60.0 for s in tt.stops["stop_id"].iloc[tt.stops_of("zhuzhounan")]}
     j = journey(tt, origin, parse_clock("08:00"), target)
     assert j is not None and j.legs and j.legs[0].kind == "ride"

@@ -6,10 +6,13 @@ order, coordinates rounded to 1e-6° ≈ 0.1 m, features sorted by id, no timest
 What it does, step by step:
 
 1. **Stations.** Reads ``rail_stations.csv`` (metro, maglev and West Ring in GCJ-02; China Railway
-   stations in WGS-84) and ``czt_station_positions.csv`` (positions of the intercity stations the
-   first file lacks, each sourced, a proxy or an estimate with its expected error). Every coordinate
+   stations in WGS-84). CZT intercity stations without a published coordinate are placed by a
+   least-squares fit (:mod:`cztmap.data.build.fit`) to the independent constraints of
+   ``czt_constraints.csv`` (inter-station distances, co-sites, points, the railway trace of
+   ``czt_trace.csv``), each with the expected error derived from the fit. Every coordinate
    is converted to WGS-84 with :mod:`cztmap.geo`. Rows of different lines that share a name
-   (ignoring a trailing 站) and lie within :data:`COMPLEX_MERGE_M` metres form one station complex.
+   (ignoring a trailing 站) and lie within :data:`COMPLEX_MERGE_M` metres form one station complex;
+   a CZT station with a sourced co-site (长沙 ↔ 锦泰广场, 先锋 ↔ 中信广场) joins that station's complex.
 2. **Sections.** Consecutive stations of a line, dated by ``section_history.csv`` (opening and
    closing of each stretch, from ``rail_lines.csv`` and ``rail_facts.md``). Lengths: a published
    section length where one exists (HSR line distances, Line 5 chainage), else the straight distance
@@ -45,7 +48,7 @@ from cztmap.data.build.districts import build_districts
 from cztmap.data.build.lines import build_lines
 from cztmap.data.build.roads import build_roads
 from cztmap.data.build.sections import expand_history, l5_chainage, line_factors, section_features
-from cztmap.data.build.stations import complex_ids, group_complexes, station_features, station_rows
+from cztmap.data.build.stations import best_row, complex_ids, group_complexes, station_features, station_rows
 from cztmap.errors import UsageError
 from cztmap.geo import haversine_m
 
@@ -68,6 +71,12 @@ def build_stations_sections(
     history = read_csv(src / "section_history.csv")
     complexes, member_of = group_complexes([r for r in all_rows if "_skip" not in r])
     raw = expand_history(history, all_rows)
+    # a section runs between its stations' positions (a joined row sits at its complex's best member)
+    at = [best_row(c["rows"]) for c in complexes]
+    for s in raw:
+        for end in ("a", "b"):
+            best = at[member_of[(s[end]["line_id"], s[end]["seq"])]]
+            s[end] = dict(s[end], wlon=best["wlon"], wlat=best["wlat"])
     sec_rows, sec_geoms = section_features(raw, lines, l5_chainage(all_rows), line_factors(all_rows, lines))
     ids = complex_ids(complexes)
     for s in sec_rows:

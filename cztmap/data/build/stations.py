@@ -17,10 +17,19 @@ from shapely.geometry import Point
 
 from cztmap.data.build._common import COMPLEX_MERGE_M, key, read_csv, slug, to_wgs
 from cztmap.data.build.districts import locate
+from cztmap.data.build.fit import FitResult, fit_positions, read_constraints
 from cztmap.errors import DataError
 from cztmap.geo import haversine_m
 
-__all__ = ["Complex", "group_complexes", "interpolate_unplaced", "station_features", "station_rows"]
+__all__ = [
+    "Complex",
+    "complex_ids",
+    "czt_fit",
+    "group_complexes",
+    "interpolate_unplaced",
+    "station_features",
+    "station_rows",
+]
 
 #: A station complex: its merge key, reference position and member rows (one per line).
 Complex = dict[str, Any]
@@ -28,47 +37,65 @@ Complex = dict[str, Any]
 QUALITY_RANK = {"sourced": 0, "fitted": 1, "proxy": 2, "estimated": 3}
 
 
+def _published(r: dict[str, str]) -> tuple[float, float, str, str, float, str]:
+    lon, lat, datum = float(r["lon"]), float(r["lat"]), r["datum"]
+    if "PROXY" in r["note"]:
+        return lon, lat, datum, "proxy", 150.0, "coordinate of a co-sited station (see note)"
+    # metroman positions (GCJ-02): compared with a WGS-84 reference, 48 m (rail_facts.md §8)
+    err = 50.0 if datum == "GCJ-02" else 30.0
+    return lon, lat, datum, "sourced", err, "coordinate as published by the source"
+
+
+def _metro_positions(rows: list[dict[str, str]]) -> dict[str, tuple[float, float]]:
+    return {
+        f"{r['line_id']} {r['station_zh']}": to_wgs(float(r["lon"]), float(r["lat"]), r["datum"])
+        for r in rows
+        if r["lon"] and r["lat"]
+    }
+
+
+def czt_fit(src: Path, rows: list[dict[str, str]]) -> tuple[FitResult, dict[str, str]]:
+    """The least-squares fit of the CZT stations (:mod:`cztmap.data.build.fit`) and the co-site joins.
+
+    Returns the fit and, for each CZT station name with a used ``cosite`` constraint, the
+    ``"<line_id> <station_zh>"`` of the metro station it shares a site with.
+    """
+    cons = read_constraints(src, _metro_positions(rows))
+    joins = {c.station: c.other for c in cons if c.kind == "cosite" and c.used}
+    return fit_positions(cons), joins
+
+
 def station_rows(src: Path) -> list[dict[str, Any]]:
     """Every row of ``rail_stations.csv`` with its WGS-84 position, quality, expected error and method.
 
-    Rows no source places get ``_skip`` (their reason) unless they can be interpolated along their line.
+    A published coordinate is used as it is (``sourced``, or ``proxy`` for a co-sited stand-in). A CZT
+    station without one takes its least-squares position (``fitted``, :func:`czt_fit`). Rows still
+    unplaced get ``_skip`` (their reason) unless they can be interpolated along their line.
     """
     rows = read_csv(src / "rail_stations.csv")
-    extra_path = src / "czt_station_positions.csv"
-    extra = {}
-    if extra_path.is_file():
-        for r in read_csv(extra_path):
-            extra[(r["line_id"], r["station_zh"])] = r
+    fit, joins = czt_fit(src, rows)
     out = []
     for r in rows:
         rec: dict[str, Any] = dict(r)
         rec["seq"] = int(r["seq"])
-        quality, err, method = "sourced", 0.0, "coordinate as published by the source"
         if r["lon"] and r["lat"]:
-            lon, lat, datum = float(r["lon"]), float(r["lat"]), r["datum"]
-            if "PROXY" in r["note"]:
-                quality, err = "proxy", 150.0
-                method = "coordinate of a co-sited station (see note)"
-            elif r["datum"] == "GCJ-02":
-                # metroman positions: compared with a WGS-84 reference, 48 m (rail_facts.md §8)
-                err = 50.0
-            else:
-                err = 30.0
+            lon, lat, datum, quality, err, method = _published(r)
+            wlon, wlat = to_wgs(lon, lat, datum)
+        elif r["line_id"].startswith("CZT") and r["station_zh"] in fit.positions:
+            wlon, wlat = fit.positions[r["station_zh"]]
+            quality, err, datum = "fitted", fit.error_m[r["station_zh"]], "WGS-84 (fitted)"
+            method = (
+                "least-squares fit to the independent constraints of czt_constraints.csv (distances, co-sites, "
+                f"points, the railway trace); reduced chi-square {fit.chi2_reduced:.2f}; error = 95 % radius "
+                "of the posterior covariance"
+            )
+            rec["source"] = "position: czt_constraints.csv (see its sources); " + r["source"]
+            if r["station_zh"] in joins:
+                rec["_join"] = joins[r["station_zh"]]
         else:
-            # look up the CZT position table (the same station name may appear on several branches)
-            e = extra.get((r["line_id"], r["station_zh"]))
-            if e is None:
-                e = next((v for (lid, nm), v in extra.items() if nm == r["station_zh"] and lid.startswith("CZT")), None)
-            if e is None or not e.get("lon") or not e.get("lat"):
-                rec["_skip"] = "no position in any source (czt_station_positions.csv)"
-                out.append(rec)
-                continue
-            lon, lat, datum = float(e["lon"]), float(e["lat"]), e["datum"]
-            quality = e["position_quality"]
-            err = float(e["expected_error_m"] or 0)
-            method = e["method"]
-            rec["source"] = f"position: {e['source']}; " + r["source"]
-        wlon, wlat = to_wgs(lon, lat, datum)
+            rec["_skip"] = "no position in any source (rail_stations.csv, czt_constraints.csv)"
+            out.append(rec)
+            continue
         rec.update(
             wlon=wlon,
             wlat=wlat,
@@ -128,7 +155,7 @@ def _name_en(r: dict[str, Any]) -> str:
     return en[:1].upper() + en[1:] if en.islower() else en
 
 
-def _aliases(rows: list[dict[str, Any]], name_zh: str, name_en: str) -> list[str]:
+def _aliases(rows: list[dict[str, Any]], name_zh: str, name_en: str, taken: frozenset[str] = frozenset()) -> list[str]:
     """Other names of a station complex: each member line's names and bracketed forms."""
     out: dict[str, None] = {}
     for r in rows:
@@ -140,23 +167,42 @@ def _aliases(rows: list[dict[str, Any]], name_zh: str, name_en: str) -> list[str
         disp = re.search(r"display name in source: ([^;]+)", r["note"])
         if disp:
             out[disp.group(1).strip()] = None
-    return [a for a in out if a and a not in (name_zh, name_en) and "sic" not in a]
+    own = key(name_zh)
+    # an alias never shadows another station's name (CZT 长沙 joins 锦泰广场; "长沙" stays 长沙站)
+    return [
+        a
+        for a in out
+        if a and a not in (name_zh, name_en) and "sic" not in a and (key(a) == own or key(a) not in taken)
+    ]
 
 
 def group_complexes(rows: list[dict[str, Any]]) -> tuple[list[Complex], dict[tuple[str, int], int]]:
-    """Merge placed rows of different lines that share a name and lie within :data:`COMPLEX_MERGE_M`.
+    """Merge placed rows of different lines that share a name and lie within :data:`COMPLEX_MERGE_M`,
+    and rows with a sourced co-site (``_join``: ``"<line_id> <station_zh>"``) into that station's complex.
 
     Returns the complexes and, for each ``(line_id, seq)``, the index of its complex.
     """
     complexes: list[Complex] = []
     member_of: dict[tuple[str, int], int] = {}
-    for r in rows:
+    joined = [r for r in rows if "_join" in r]
+    for r in (r for r in rows if "_join" not in r):
         found = next((i for i, c in enumerate(complexes) if _same_site(c, r)), None)
         if found is None:
             complexes.append({"key": key(r["station_zh"]), "wlon": r["wlon"], "wlat": r["wlat"], "rows": [r]})
             found = len(complexes) - 1
         else:
             complexes[found]["rows"].append(r)
+        member_of[(r["line_id"], r["seq"])] = found
+    by_name = {
+        f"{r['line_id']} {r['station_zh']}": member_of[(r["line_id"], r["seq"])] for r in rows if "_join" not in r
+    }
+    for r in joined:
+        if r["_join"] not in by_name:
+            raise DataError(
+                f"czt_constraints.csv: co-site {r['_join']!r} of {r['station_zh']} is not a placed station."
+            )
+        found = by_name[r["_join"]]
+        complexes[found]["rows"].append(r)
         member_of[(r["line_id"], r["seq"])] = found
     return complexes, member_of
 
@@ -176,7 +222,7 @@ def complex_ids(complexes: list[Complex]) -> list[str]:
     used: set[str] = set()
     ids: list[str] = []
     for c in complexes:
-        best = _best_row(c["rows"])
+        best = best_row(c["rows"])
         sid = slug(_complex_name_en(c["rows"], best)) or slug(best["line_id"] + str(best["seq"]))
         if sid in used:
             sid = f"{sid}-{slug(best['line_id'])}"
@@ -185,9 +231,14 @@ def complex_ids(complexes: list[Complex]) -> list[str]:
     return ids
 
 
-def _best_row(rs: list[dict[str, Any]]) -> dict[str, Any]:
+def best_row(rs: list[dict[str, Any]]) -> dict[str, Any]:
     """The best-positioned member (sourced < fitted < proxy < estimated, then the smaller error)."""
     return min(rs, key=lambda r: (QUALITY_RANK.get(r["position_quality"], 9), r["position_error_m"], r["line_id"]))
+
+
+def _complex_name_zh(rs: list[dict[str, Any]]) -> str:
+    # the China Railway name where the complex includes a CR station (长沙站, not 长沙), else the first line's
+    return next((r["station_zh"] for r in rs if r["line_id"] == "CR"), rs[0]["station_zh"])
 
 
 def _complex_name_en(rs: list[dict[str, Any]], best: dict[str, Any]) -> str:
@@ -213,11 +264,12 @@ def station_features(
             first[sid] = min(first.get(sid, "9999"), s["opened"])
     rows: list[dict[str, Any]] = []
     geoms: list[Any] = []
+    taken = frozenset(key(_complex_name_zh(c["rows"])) for c in complexes)
     for c, sid in zip(complexes, ids, strict=True):
         rs = c["rows"]
-        best = _best_row(rs)
+        best = best_row(rs)
         # the China Railway name where the complex includes a CR station (长沙站, not 长沙), else the first line's
-        name_zh = next((r["station_zh"] for r in rs if r["line_id"] == "CR"), rs[0]["station_zh"])
+        name_zh = _complex_name_zh(rs)
         name_en = _complex_name_en(rs, best)
         g = Point(best["wlon"], best["wlat"])
         d = locate(g.x, g.y, districts, dgeoms)
@@ -236,10 +288,11 @@ def station_features(
                 "adcode": d["adcode"],
                 "district_zh": d["name_zh"],
                 "lines": ";".join(sorted(served.get(sid, set()))),
-                "aliases": ";".join(_aliases(rs, name_zh, name_en)),
+                "aliases": ";".join(_aliases(rs, name_zh, name_en, taken)),
                 "opened": first.get(sid),
                 "position_quality": best["position_quality"],
-                "position_error_m": best["position_error_m"],
+                # the point stands for every platform of the complex: its error is the largest member error
+                "position_error_m": max(r["position_error_m"] for r in rs),
                 "position_method": best["position_method"],
                 "source_datum": best["source_datum"],
                 "source": "; ".join(dict.fromkeys(r["source"] for r in rs)),
