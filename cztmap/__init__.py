@@ -85,6 +85,12 @@ _API: dict[str, str] = {
     "read_graph": "cztmap.io.layers",
     "write_graph": "cztmap.io.layers",
     "write_layers": "cztmap.io.layers",
+    "to_osmnx": "cztmap.io.convert",
+    "from_osmnx": "cztmap.io.convert",
+    "street_view": "cztmap.io.convert",
+    "read_osmnx_graphml": "cztmap.io.convert",
+    "write_osmnx_graphml": "cztmap.io.convert",
+    "resolve_node": "cztmap.network.names",
 }
 
 #: Short module names kept from the flat layout (``from cztmap import maps`` still works).
@@ -126,6 +132,7 @@ __all__ = [
     "compile_graph",
     "criticality",
     "cross_city_table",
+    "from_osmnx",
     "hex_grid",
     "in_vehicle_time",
     "isochrones",
@@ -133,12 +140,17 @@ __all__ = [
     "load_scenario",
     "point_matrix",
     "read_graph",
+    "read_osmnx_graphml",
+    "resolve_node",
     "route",
     "scenario_graph",
     "station_matrix",
+    "street_view",
+    "to_osmnx",
     "travel_time_matrix",
     "write_graph",
     "write_layers",
+    "write_osmnx_graphml",
     "zone_matrix",
 ]
 
@@ -167,8 +179,10 @@ if TYPE_CHECKING:  # static analysers and IDEs see the real names
     from cztmap.data.dataset import Dataset, load_dataset
     from cztmap.data.scenario import apply_scenario, load_scenario
     from cztmap.errors import CztmapError, DataError, NoRouteError, ScenarioError, StationNotFoundError, UsageError
+    from cztmap.io.convert import from_osmnx, read_osmnx_graphml, street_view, to_osmnx, write_osmnx_graphml
     from cztmap.io.layers import read_graph, write_graph, write_layers
     from cztmap.network.build import add_point, build_graph, scenario_graph
     from cztmap.network.engine import CompiledGraph, compile_graph, travel_time_matrix
+    from cztmap.network.names import resolve_node
     from cztmap.network.routing import Itinerary, in_vehicle_time, route
     from cztmap.params import DEFAULTS, Params

@@ -43,6 +43,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from cztmap._progress import track
 from cztmap.analysis.integration import CITIES, GRID_SIZE_M, TAU_MIN, analysis_units
 from cztmap.errors import UsageError
 from cztmap.network.engine import compile_graph
@@ -183,7 +184,7 @@ def criticality(
 
     base_index, base_mean, base_disc = _measures(run(None), w, tau_min)
     rows = []
-    for (kind, eid), (name, edges) in _elements(H, kinds).items():
+    for (kind, eid), (name, edges) in track(_elements(H, kinds).items(), "criticality: closing elements"):
         idx, mean, disc = _measures(run(edges), w, tau_min)
         rows.append(
             {

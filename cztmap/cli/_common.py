@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -46,7 +47,11 @@ def command(name: str) -> Callable[[Handler], Handler]:
 
 
 def info(msg: str) -> None:
-    print(msg, file=sys.stderr)
+    """A status line on stderr (dropped with ``--quiet``)."""
+    from cztmap._progress import enabled_flag
+
+    if enabled_flag():
+        print(msg, file=sys.stderr)
 
 
 def modes(values: Sequence[str] | None) -> list[str] | None:
@@ -99,24 +104,159 @@ def parse_budgets(values: Sequence[str] | None, default: Sequence[float], argume
     return check_budgets(nums, argument=argument)
 
 
-def print_table(df: Any, *, json_out: bool, extra: dict[str, Any] | None = None) -> None:
+def json_safe(obj: Any) -> Any:
+    """NaN/inf → None, numpy scalars → Python, recursively (for ``--json``)."""
     import math
 
-    if json_out:
-        recs = [
-            {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
-            for r in df.reset_index(drop=df.index.name is None).to_dict("records")
-        ]
-        print(json.dumps({"rows": recs, **(extra or {})}, ensure_ascii=False, indent=2, default=str))
-    else:
-        import pandas as pd
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
+        with contextlib.suppress(TypeError, ValueError):
+            obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
 
-        with pd.option_context(
-            "display.width", 200, "display.max_columns", 30, "display.float_format", "{:.3f}".format
-        ):
-            print(df.to_string())
-        for k, v in (extra or {}).items():
-            print(f"{k}: {v}")
+
+def print_json(obj: Any) -> None:
+    """One JSON document on stdout (UTF-8, indented, NaN as null)."""
+    print(json.dumps(json_safe(obj), ensure_ascii=False, indent=2, default=str))
+
+
+#: Column-name endings → (unit shown in the header, kind of number).
+_UNITS: tuple[tuple[str, str, str], ...] = (
+    ("_pct", "%", "pct"),
+    ("_min", "min", "min"),
+    ("min", "min", "min"),
+    ("_km", "km", "km"),
+    ("_m", "m", "m"),
+    ("_s", "s", "s"),
+    ("_kmh", "km/h", "km"),
+)
+
+
+def _kind(col: str) -> tuple[str, str]:
+    """(unit, kind) of a column from its name: shares in %, people, minutes, km, metres."""
+    c = col.lower()
+    if c.endswith("_pct"):
+        return "%", "pct"
+    if c.startswith("share") or c.endswith("_share") or c == "disconnected_share":
+        return "%", "share"
+    if c.startswith("within_") or c in ("population", "people") or c.endswith("_pop"):
+        return "people", "people"
+    if c.startswith("index") or "index" in c:
+        return "", "index"
+    for end, unit, kind in _UNITS:
+        if c.endswith(end):
+            return unit, kind
+    return "", "num"
+
+
+def format_cell(col: str, value: Any, *, signs: bool = False) -> str:
+    """A table cell: rounded, thousands separators, shares in % (pp with ``signs``), '–' for missing."""
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, bool) or (not isinstance(value, (int, float)) and not hasattr(value, "dtype")):
+        return str(value)
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isinf(v):
+        return "unreachable" if v > 0 else "-inf"
+    sign = "+" if signs else ""
+    _unit, kind = _kind(col)
+    if signs:  # a change: two more decimals, so small changes do not read as +0.0
+        if kind == "share":
+            return f"{100 * v:+,.2f} pp"
+        if kind == "index":
+            return f"{v:+.4f}"
+        if kind == "people" or float(v).is_integer():
+            return f"{v:+,.0f}"
+        return f"{v:+,.2f}"
+    if kind == "share":
+        return f"{100 * v:,.1f} %"
+    if kind == "people" or (kind == "num" and float(v).is_integer()):
+        return f"{v:{sign},.0f}"
+    if kind in ("min", "km", "pct"):
+        return f"{v:{sign},.1f}"
+    if kind == "index":
+        return f"{v:{sign}.3f}"
+    if kind in ("m", "s"):
+        return f"{v:{sign},.0f}"
+    return f"{v:{sign},.2f}"
+
+
+def _header(col: str) -> str:
+    unit, kind = _kind(col)
+    if kind == "share" or not unit:
+        return col
+    for end, u, _k in _UNITS:
+        if u == unit and col.lower().endswith(end) and len(col) > len(end):
+            return f"{col[: -len(end)].rstrip('_')} ({unit})"
+    return f"{col} ({unit})"
+
+
+def print_table(
+    df: Any,
+    *,
+    json_out: bool,
+    extra: dict[str, Any] | None = None,
+    signs: bool = False,
+    title: str | None = None,
+    index: bool | None = None,
+) -> None:
+    """Print a DataFrame: ``--json`` records, or an aligned table (East-Asian width aware, via rich).
+
+    Numbers are rounded with units in the header (min, km, people; shares in %, changes in
+    percentage points with ``signs=True``); ``extra`` lines follow the table.
+    """
+    if json_out:
+        recs = df.reset_index(drop=df.index.name is None).to_dict("records")
+        print_json({"rows": recs, **(extra or {})})
+        return
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    show_index = (df.index.name is not None) if index is None else index
+    frame = df.reset_index() if show_index else df
+    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False, show_edge=False)
+    numeric = {c: hasattr(frame[c], "dtype") and frame[c].dtype.kind in "iuf" for c in frame.columns}
+    for c in frame.columns:
+        table.add_column(_header(str(c)), justify="right" if numeric[c] else "left", overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(format_cell(str(c), v, signs=signs) for c, v in zip(frame.columns, row, strict=True)))
+    console = Console(file=sys.stdout, width=max(Console().width, 200) if not sys.stdout.isatty() else None)
+    console.print(table)
+    for k, v in (extra or {}).items():
+        console.print(f"{k}: {v}", highlight=False, markup=False)
+
+
+@contextlib.contextmanager
+def output_path(path: str, *, default_suffix: str, binary: bool = False) -> Iterator[str]:
+    """The file a command writes; ``-`` writes it to a scratch file and then copies it to stdout."""
+    if path != "-":
+        yield path
+        return
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="cztmap-") as tmp:
+        target = str(Path(tmp) / f"out.{default_suffix}")
+        yield target
+        with open(target, "rb") as fh:
+            sys.stdout.flush()
+            shutil.copyfileobj(fh, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+
+
+def add_json_option(p: argparse.ArgumentParser, what: str = "the result") -> None:
+    p.add_argument("--json", action="store_true", help=f"print {what} as JSON on stdout (no progress output)")
 
 
 def add_date_option(p: argparse.ArgumentParser, default: str | None = "today") -> None:

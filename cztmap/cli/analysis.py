@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from cztmap.cli._common import add_graph_options, command, graph, info, modes, parse_budgets, print_table, suffix
+from cztmap.cli._common import (
+    add_graph_options,
+    command,
+    graph,
+    info,
+    modes,
+    output_path,
+    parse_budgets,
+    print_json,
+    print_table,
+    suffix,
+)
 from cztmap.errors import UsageError
 
 
@@ -15,14 +25,25 @@ def add_parsers(sub: Any) -> None:
     iso = sub.add_parser("isochrone", help="areas reachable within time budgets (polygons)")
     iso.add_argument("origin", help="station name (中文/pinyin), station id, or lon,lat")
     iso.add_argument("--minutes", nargs="+", metavar="MIN", help="budgets in minutes (default: 30 45 60)")
-    iso.add_argument("-o", "--output", required=True, help=".geojson/.gpkg/.parquet, .html (map) or .png/.svg")
+    iso.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help=".geojson/.gpkg/.parquet, .html (map) or .png/.svg; '-' writes GeoJSON (or --format) to stdout",
+    )
+    iso.add_argument(
+        "--format",
+        choices=["geojson", "gpkg", "parquet", "html", "png", "svg"],
+        help="output format (default: extension)",
+    )
+    iso.add_argument("--json", action="store_true", help="print the polygons' table as JSON (no progress output)")
     iso.add_argument(
         "--speed-beyond",
         choices=["walk", "access"],
         default="walk",
         help="how the time left at each reached node is spent (default: walk)",
     )
-    iso.add_argument("--offline", action="store_true", help="self-contained HTML map")
+    iso.add_argument("--offline", action="store_true", help="self-contained HTML map (no tiles, no network requests)")
     add_graph_options(iso)
 
     re_ = sub.add_parser("reach", help="cross-city integration table (who reaches which city within T)")
@@ -34,9 +55,14 @@ def add_parsers(sub: Any) -> None:
         default="zone",
         help="zone: district seats; grid: 3-km hexagons with district population spread by area",
     )
-    re_.add_argument("--json", action="store_true")
-    re_.add_argument("-o", "--output", help="choropleth map (.html) of each district's reach into the other cities")
-    re_.add_argument("--offline", action="store_true", help="self-contained HTML map")
+    re_.add_argument("--json", action="store_true", help="print the table as JSON (no progress output)")
+    re_.add_argument(
+        "-o",
+        "--output",
+        help="choropleth map (.html) of each district's (or, with --level grid, hexagon's) reach into the other "
+        "cities; '-' writes it to stdout",
+    )
+    re_.add_argument("--offline", action="store_true", help="self-contained HTML map (no tiles, no network requests)")
 
     cr = sub.add_parser(
         "critical", help="rank stations, sections and roads by cross-city reachability lost when closed"
@@ -44,8 +70,13 @@ def add_parsers(sub: Any) -> None:
     add_graph_options(cr)
     cr.add_argument("--top", type=int, default=10, help="rows to show (default: 10)")
     cr.add_argument("--kinds", nargs="+", metavar="KIND", help="station section road (default: all)")
-    cr.add_argument("--level", choices=["zone", "grid"], default="zone")
-    cr.add_argument("--json", action="store_true")
+    cr.add_argument(
+        "--level",
+        choices=["zone", "grid"],
+        default="zone",
+        help="zone: district seats (fast); grid: 3-km population hexagons (minutes; shows a progress bar)",
+    )
+    cr.add_argument("--json", action="store_true", help="print the ranking as JSON (no progress output)")
 
     co = sub.add_parser("compare", help="compare two networks (scenario files, shipped names or dates)")
     co.add_argument(
@@ -55,11 +86,16 @@ def add_parsers(sub: Any) -> None:
         help="scenario .toml files or shipped names (before_west_ring, with_west_ring, l2_west_ext2_schematic)",
     )
     co.add_argument("--as-of", dest="as_of_pair", nargs=2, metavar=("DATE1", "DATE2"), help="compare two dates instead")
-    co.add_argument("--level", choices=["zone", "grid"], default="zone")
-    co.add_argument("--top", type=int, default=5, help="winners/losers to list")
-    co.add_argument("-o", "--output", help="diff map (.html)")
-    co.add_argument("--offline", action="store_true")
-    co.add_argument("--json", action="store_true")
+    co.add_argument(
+        "--level",
+        choices=["zone", "grid"],
+        default="zone",
+        help="resolution of the cross-city table: district seats or 3-km population hexagons",
+    )
+    co.add_argument("--top", type=int, default=5, help="winners/losers to list (default: 5)")
+    co.add_argument("-o", "--output", help="diff map (.html); '-' writes it to stdout")
+    co.add_argument("--offline", action="store_true", help="self-contained HTML map (no tiles, no network requests)")
+    co.add_argument("--json", action="store_true", help="print the full comparison as JSON")
 
 
 @command("isochrone")
@@ -67,12 +103,27 @@ def _cmd_isochrone(args: argparse.Namespace) -> int:
     from cztmap.analysis.isochrones import isochrones
 
     minutes = parse_budgets(args.minutes, (30, 45, 60), "--minutes")
-    fmt = suffix(args.output, ("geojson", "gpkg", "parquet", "html", "png", "svg"), "output path")
-    from cztmap._atomic import check_writable
+    allowed = ("geojson", "gpkg", "parquet", "html", "png", "svg")
+    if args.output == "-":
+        fmt = args.format or "geojson"
+    else:
+        fmt = args.format or suffix(args.output, allowed, "output path")
+        from cztmap._atomic import check_writable
 
-    check_writable(args.output, argument="output")
+        check_writable(args.output, argument="output")
     G = graph(args)
     iso = isochrones(G, args.origin, minutes, speed_beyond=args.speed_beyond)
+    with output_path(args.output, default_suffix=fmt) as out:
+        _write_isochrones(G, iso, args, fmt, out)
+    if args.output == "-":
+        return 0  # stdout holds the file
+    info(f"wrote {args.output}")
+    table = iso.drop(columns="geometry")
+    print_table(table, json_out=args.json, extra=None if args.json else {"as_of": G.graph.get("as_of")}, index=False)
+    return 0
+
+
+def _write_isochrones(G: Any, iso: Any, args: argparse.Namespace, fmt: str, out: str) -> None:
     if fmt == "html":
         from cztmap.network.names import resolve_places
         from cztmap.viz import maps
@@ -88,20 +139,17 @@ def _cmd_isochrone(args: argparse.Namespace) -> int:
                 notes=[f"As of 截至 {G.graph.get('as_of')} · {G.graph.get('period')} headways · door to door"],
                 offline=args.offline,
             ),
-            args.output,
+            out,
         )
     elif fmt in ("png", "svg"):
         from cztmap.viz import plots
 
         ax = plots.plot_isochrones(iso)
-        plots.save_figure(ax.figure, args.output)  # type: ignore[arg-type]
+        plots.save_figure(ax.figure, out)  # type: ignore[arg-type]
     else:
         from cztmap.io.layers import write_frame
 
-        write_frame(iso, args.output)
-    info(f"wrote {args.output}")
-    print(iso.drop(columns="geometry").to_string(index=False))
-    return 0
+        write_frame(iso, out)
 
 
 @command("reach")
@@ -109,7 +157,7 @@ def _cmd_reach(args: argparse.Namespace) -> int:
     from cztmap.analysis.integration import cross_city_table
 
     budgets = parse_budgets(args.budgets, (30, 45, 60, 90), "--budgets")
-    if args.output:
+    if args.output and args.output != "-":
         suffix(args.output, ("html",), "output path")
         from cztmap._atomic import check_writable
 
@@ -135,7 +183,10 @@ def _cmd_reach(args: argparse.Namespace) -> int:
             ],
             title=f"Cross-city accessibility 跨市可达性, {G.graph.get('as_of')} ({G.graph.get('period')})",
         )
-        maps.save_map(m, args.output)
+        with output_path(args.output, default_suffix="html") as out:
+            maps.save_map(m, out)
+        if args.output == "-":
+            return 0
         info(f"wrote {args.output}")
     extra = {
         "as_of": G.graph.get("as_of"),
@@ -215,7 +266,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError("Give one or two scenario files (or shipped names), or --as-of DATE1 DATE2.")
     if args.top < 1:
         raise UsageError(f"--top {args.top} must be a positive whole number, e.g. --top 5.")
-    if args.output:
+    if args.output and args.output != "-":
         suffix(args.output, ("html",), "output path")
         from cztmap._atomic import check_writable
 
@@ -225,7 +276,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         from cztmap.data.dataset import load_dataset
         from cztmap.viz import maps
 
-        zones = load_dataset().districts.merge(res.zones.reset_index(), on="adcode", how="left")
+        zones = load_dataset().districts.merge(res.zones[["change_min"]].reset_index(), on="adcode", how="left")
         m = maps.diff_map(
             res.base_sections if res.base_sections is not None else res.removed_sections,
             res.other_sections if res.other_sections is not None else res.added_sections,
@@ -237,17 +288,72 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             offline=args.offline,
             title=f"{res.base_name} → {res.other_name}",
         )
-        maps.save_map(m, args.output)
+        with output_path(args.output, default_suffix="html") as out:
+            maps.save_map(m, out)
+        if args.output == "-":
+            return 0
         info(f"wrote {args.output}")
     if args.json:
-        print(json.dumps(res.to_dict(), ensure_ascii=False, indent=2, default=str))
+        print_json(res.to_dict())
         return 0
-    print(f"{res.base_name} → {res.other_name}")
-    print(f"sections added: {len(res.added_sections)}, removed: {len(res.removed_sections)}")
-    print("\ncross-city table, change (after − before):")
-    print_table(res.cross_city_change, json_out=False)
-    print("\nbiggest winners (zones):")
-    print_table(res.winners, json_out=False)
-    print("\nbiggest losers (zones):")
-    print_table(res.losers, json_out=False)
+    _print_comparison(res)
     return 0
+
+
+def _changed_figures(res: Any) -> Any:
+    """One row per city pair and measure that changed: before, after, change (signed)."""
+    import pandas as pd
+
+    from cztmap.cli._common import format_cell
+
+    before, after, change = res.cross_city_before, res.cross_city_after, res.cross_city_change
+    keys = ["origin_city", "destination_city"]
+    rows = []
+    for i in range(len(change)):
+        for col in change.columns:
+            if col in keys or col in ("origin_pop", "destination_pop", "pairs"):
+                continue
+            d = change[col].iloc[i]
+            if pd.isna(d) or set(format_cell(col, d, signs=True)) <= set("+-0.,pp "):
+                continue  # unchanged at the printed precision
+            rows.append(
+                {
+                    "from": change["origin_city"].iloc[i],
+                    "to": change["destination_city"].iloc[i],
+                    "measure": col,
+                    "before": before[col].iloc[i],
+                    "after": after[col].iloc[i],
+                    "change": d,
+                }
+            )
+    return pd.DataFrame(rows, columns=["from", "to", "measure", "before", "after", "change"])
+
+
+def _print_comparison(res: Any) -> None:
+    from cztmap.cli._common import format_cell
+
+    print(f"{res.base_name} → {res.other_name}")
+    added = sorted(set(res.added_sections["line_id"].astype(str))) if len(res.added_sections) else []
+    print(
+        f"sections added: {len(res.added_sections)}"
+        + (f" ({', '.join(added)})" if added else "")
+        + f", removed: {len(res.removed_sections)}"
+    )
+    figs = _changed_figures(res)
+    if figs.empty:
+        print("\nno cross-city figure changed (every share, median, mean and index is the same)")
+    else:
+        print("\ncross-city figures that changed (after − before):")
+        shown = figs.assign(
+            before=[format_cell(m, v) for m, v in zip(figs["measure"], figs["before"], strict=True)],
+            after=[format_cell(m, v) for m, v in zip(figs["measure"], figs["after"], strict=True)],
+            change=[format_cell(m, v, signs=True) for m, v in zip(figs["measure"], figs["change"], strict=True)],
+        )
+        print_table(shown, json_out=False, index=False)
+    cols = ["name_zh", "name_en", "city", "cross_city_min_before", "cross_city_min_after", "change_min"]
+    for title, frame, word in (("winners (faster)", res.winners, "faster"), ("losers (slower)", res.losers, "slower")):
+        if frame.empty:
+            print(f"\nno zone is {word} on average to the other cities")
+        else:
+            print(f"\nbiggest {title}, mean time to the other two cities:")
+            print_table(frame[[c for c in cols if c in frame.columns]], json_out=False, signs=False, index=True)

@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="cztmap", description="Map and analyse the Chang-Zhu-Tan (长株潭) transport network.")
     p.add_argument("--version", action="version", version=f"cztmap {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or status lines on stderr")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for family in FAMILIES:
         family.add_parsers(sub)
@@ -60,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors: argparse already printed
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    from cztmap._progress import set_enabled
+
+    set_enabled(not (getattr(args, "quiet", False) or getattr(args, "json", False)))
     try:
         return _dispatch(args, parser)
     except CztmapError as exc:

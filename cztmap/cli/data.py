@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from cztmap.cli._common import Parser, command, info
@@ -18,12 +19,12 @@ def add_parsers(sub: Any) -> None:
     db.add_argument("--out", help="output folder (default: embedded data/geo)")
     dv = dsub.add_parser("validate", help="check the curated layers; exit 1 on any problem")
     dv.add_argument("path", nargs="?", help="layer folder (default: embedded data/geo)")
-    dv.add_argument("--json", action="store_true")
+    dv.add_argument("--json", action="store_true", help="print the problems as JSON")
 
     pa = sub.add_parser("params", help="show every model parameter with its source")
-    pa.add_argument("--json", action="store_true")
+    pa.add_argument("--json", action="store_true", help="print the parameters and sources as JSON")
     ca = sub.add_parser("calibrate", help="run-time model against the published end-to-end times")
-    ca.add_argument("--json", action="store_true")
+    ca.add_argument("--json", action="store_true", help="print the calibration report as JSON")
 
 
 @command("data build")
@@ -45,7 +46,7 @@ def _cmd_data_validate(args: argparse.Namespace) -> int:
     for p in problems if not args.json else []:
         print(p)
     if problems:
-        info(f"cztmap: error: {len(problems)} problem(s) found; fix them or run `cztmap data build`.")
+        print(f"cztmap: error: {len(problems)} problem(s) found; fix them or run `cztmap data build`.", file=sys.stderr)
         return 1
     info("dataset valid")
     return 0

@@ -35,9 +35,11 @@ def add_parsers(sub: Any) -> None:
     ig = sub.add_parser("import-gtfs", help="build the graph from any GTFS feed")
     ig.add_argument("feed", help="GTFS .zip or folder")
     ig.add_argument("--date", help="service date (default: the feed's busiest day of its first week)")
-    ig.add_argument("--period", choices=["peak", "offpeak"], default="peak")
+    ig.add_argument(
+        "--period", choices=["peak", "offpeak"], default="peak", help="headways of this period (default: peak)"
+    )
     ig.add_argument("-o", "--output", help="write the graph as GraphML (use it later with --graph)")
-    ig.add_argument("--json", action="store_true")
+    ig.add_argument("--json", action="store_true", help="print the graph summary as indented JSON")
     ig.add_argument(
         "--station-overhead",
         action="store_true",
@@ -54,7 +56,9 @@ def add_parsers(sub: Any) -> None:
     ro.add_argument("--cache-dir", help="with --download: cache folder (default ~/.cache/cztmap/osm)")
     ro.add_argument("-o", "--output", help="write the merged graph as GraphML (use it with --graph)")
     add_date_option(ro)
-    ro.add_argument("--period", choices=["peak", "offpeak"], default="peak")
+    ro.add_argument(
+        "--period", choices=["peak", "offpeak"], default="peak", help="headways and road speeds (default: peak)"
+    )
 
 
 @command("export gtfs")

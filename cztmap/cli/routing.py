@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from cztmap.cli._common import add_date_option, add_graph_options, command, graph, info, place, suffix
+from cztmap.cli._common import (
+    add_date_option,
+    add_graph_options,
+    command,
+    graph,
+    info,
+    output_path,
+    place,
+    print_json,
+    print_table,
+    suffix,
+)
 from cztmap.errors import UsageError
 
 
@@ -17,13 +27,13 @@ def add_parsers(sub: Any) -> None:
     r.add_argument("destination", help="station name (中文/pinyin), station id, or lon,lat")
     add_graph_options(r)
     r.add_argument("--json", action="store_true", help="print the itinerary as JSON")
-    r.add_argument("-o", "--output", help="also write a route map (.html)")
-    r.add_argument("--offline", action="store_true", help="self-contained route map")
+    r.add_argument("-o", "--output", help="also write a route map (.html; '-' writes the map to stdout)")
+    r.add_argument("--offline", action="store_true", help="self-contained route map (no tiles, no network requests)")
 
     s = sub.add_parser("stations", help="list stations")
     add_date_option(s)
     s.add_argument("--line", help="only stations of this line id (e.g. L1, WR, CZT)")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help="print the stations as JSON records")
 
 
 @command("route")
@@ -35,8 +45,12 @@ def _cmd_route(args: argparse.Namespace) -> int:
     if args.output:
         from cztmap.viz import maps
 
-        suffix(args.output, ("html",), "output path")
-        maps.save_map(maps.route_map(it.to_gdf(), summary=it.to_dict(), offline=args.offline), args.output)
+        if args.output != "-":
+            suffix(args.output, ("html",), "output path")
+        with output_path(args.output, default_suffix="html") as out:
+            maps.save_map(maps.route_map(it.to_gdf(), summary=it.to_dict(), offline=args.offline), out)
+        if args.output == "-":
+            return 0  # stdout holds the map; the itinerary would corrupt it
         info(f"wrote {args.output}")
     if args.json:
         print(it.to_json(indent=2))
@@ -56,6 +70,7 @@ def _cmd_stations(args: argparse.Namespace) -> int:
         if args.line not in known:
             raise UsageError(f"Unknown line {args.line!r}; lines on this date: {', '.join(sorted(known))}.")
         st = st[st["lines"].str.split(";").apply(lambda ls: args.line in ls)]
+        st = _in_line_order(st, ds.sections, args.line)
     cols = [
         "station_id",
         "name_zh",
@@ -68,7 +83,25 @@ def _cmd_stations(args: argparse.Namespace) -> int:
         "position_error_m",
     ]
     if args.json:
-        print(json.dumps(st[cols].to_dict(orient="records"), ensure_ascii=False, indent=2, default=str))
+        print_json(st[cols].to_dict(orient="records"))
     else:
-        print(st[cols].to_string(index=False))
+        out = st[cols].copy()
+        out["opened"] = out["opened"].astype(str).str[:10]
+        print_table(out.rename(columns={"position_error_m": "error_m"}), json_out=False, index=False)
+        info(f"{len(out)} stations" + (f" of {args.line} in line order" if args.line else ""))
     return 0
+
+
+def _in_line_order(stations: Any, sections: Any, line_id: str) -> Any:
+    """Stations of one line in travel order (its sections by ``seq``); stations not on a section last."""
+    sec = sections[sections["line_id"] == line_id]
+    if "seq" in sec:
+        sec = sec.sort_values("seq")
+    order: list[str] = []
+    for a, b in zip(sec["from_station"], sec["to_station"], strict=True):
+        for sid in (a, b):
+            if sid not in order:
+                order.append(sid)
+    rank = {sid: i for i, sid in enumerate(order)}
+    key = stations["station_id"].map(lambda s: rank.get(s, len(rank)))
+    return stations.assign(_rank=key).sort_values(["_rank", "station_id"]).drop(columns="_rank")
