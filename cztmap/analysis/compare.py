@@ -103,6 +103,59 @@ class Comparison:
             }
         ).T
 
+    def __repr__(self) -> str:
+        return (
+            f"Comparison({self.base_name!r} → {self.other_name!r}: {len(self.added_sections)} sections added, "
+            f"{len(self.removed_sections)} removed, {len(self.winners)} winner / {len(self.losers)} loser zones)"
+        )
+
+    def _repr_html_(self) -> str:
+        """Notebook display: what changed, the cross-city figures that moved (signed), winners and losers."""
+        from cztmap._display import summary_html, table_html
+
+        added = sorted(set(self.added_sections["line_id"].astype(str))) if len(self.added_sections) else []
+        pairs = [
+            ("base 之前", self.base_name),
+            ("other 之后", self.other_name),
+            ("sections added 新增区间", f"{len(self.added_sections)}" + (f" ({', '.join(added)})" if added else "")),
+            ("sections removed 删除区间", len(self.removed_sections)),
+        ]
+        keys = ("origin_city", "destination_city", "origin_pop", "destination_pop", "pairs")
+        rows = []
+        for i in range(len(self.cross_city_change)):
+            for col in self.cross_city_change.columns:
+                if col in keys:
+                    continue
+                d = self.cross_city_change[col].iloc[i]
+                if d != d or abs(float(d)) < 1e-9:
+                    continue
+                b, a = self.cross_city_before[col].iloc[i], self.cross_city_after[col].iloc[i]
+                share = col.startswith("share")
+                f = (lambda v: f"{100 * v:.2f} %") if share else (lambda v: f"{v:.3f}")
+                rows.append(
+                    [
+                        self.cross_city_change["origin_city"].iloc[i],
+                        self.cross_city_change["destination_city"].iloc[i],
+                        col,
+                        f(b),
+                        f(a),
+                        f"{100 * d:+.2f} pp" if share else f"{d:+.3f}",
+                    ]
+                )
+        sections = [
+            (
+                "cross-city figures that changed (after − before)",
+                table_html(["from", "to", "measure", "before", "after", "change"], rows)
+                if rows
+                else "<p>no cross-city figure changed</p>",
+            )
+        ]
+        for caption, frame in (("winners (faster, min)", self.winners), ("losers (slower, min)", self.losers)):
+            if len(frame):
+                zr = [[r.name_zh, r.city, round(float(r.change_min), 2)] for r in frame.itertuples()]
+                sections.append((caption, table_html(["district", "city", "change (min)"], zr)))
+        return summary_html("Comparison 比较", pairs, *sections)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (for ``cztmap compare --json``)."""
 

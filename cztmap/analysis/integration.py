@@ -65,6 +65,7 @@ from cztmap.network.engine import travel_time_matrix
 __all__ = [
     "CITIES",
     "GRID_SIZE_M",
+    "POPULATION_SURFACE",
     "TAU_MIN",
     "accessibility",
     "analysis_units",
@@ -79,6 +80,14 @@ CITIES = ("Changsha", "Zhuzhou", "Xiangtan")
 TAU_MIN = 30.0
 #: Default hexagon side (m) of ``level="grid"``: ≈ 23 km² cells, ≈ 1,200 over the three cities.
 GRID_SIZE_M = 3000.0
+#: How grid population is distributed (copied into the ``attrs`` of every grid table; print it with results).
+#: No sourced finer surface (WorldPop/GHS extract) ships with any installable package or public repository
+#: found; the districts' 2020 census figures are spread evenly over their area.
+POPULATION_SURFACE = {
+    "population_surface": "uniform within each district",
+    "population_surface_note": "2020 census district totals spread evenly over each district's area; "
+    "no finer sourced population surface is embedded",
+}
 
 
 def zone_table(G: nx.MultiDiGraph, zones: Iterable[str] | None = None) -> pd.DataFrame:
@@ -89,7 +98,7 @@ def zone_table(G: nx.MultiDiGraph, zones: Iterable[str] | None = None) -> pd.Dat
     >>> from cztmap.network.build import build_graph
     >>> zt = zone_table(build_graph(as_of="2023-06-28"))
     >>> len(zt), int(zt.population.isna().sum())
-    (23, 1)
+    (23, 0)
     """
     nodes = [n for n, d in G.nodes(data=True) if d.get("kind") == "zone" and d.get("role", "origin") == "origin"]
     if zones is not None:
@@ -141,7 +150,8 @@ def grid_population(size_m: float = GRID_SIZE_M, *, districts: Any = None) -> An
     """Hexagon centres over the districts, each carrying an equal share of its district's population.
 
     Population is spread **uniformly over each district's area** (no finer population data is
-    embedded): a hexagon whose centre lies in district d gets ``pop_d / n_d`` where ``n_d`` is the
+    embedded; ``attrs`` carries :data:`POPULATION_SURFACE` so that outputs can say so): a hexagon
+    whose centre lies in district d gets ``pop_d / n_d`` where ``n_d`` is the
     number of hexagon centres in d. A district too small to hold a centre gets one point at its seat.
     Districts without a population figure get NaN.
 
@@ -160,8 +170,11 @@ def grid_population(size_m: float = GRID_SIZE_M, *, districts: Any = None) -> An
     Examples
     --------
     >>> g = grid_population(5000)
-    >>> bool(abs(g.population.sum() - 16519098) < 1)
+    >>> from cztmap.data.dataset import load_dataset
+    >>> bool(abs(g.population.sum() - load_dataset().districts.population.sum()) < 1)
     True
+    >>> g.attrs["population_surface"]
+    'uniform within each district'
     """
     import geopandas as gpd
 
@@ -193,7 +206,9 @@ def grid_population(size_m: float = GRID_SIZE_M, *, districts: Any = None) -> An
     pop = info["population"].astype(float)
     j["city"] = j["adcode"].map(info["city"])
     j["population"] = j["adcode"].map(pop).to_numpy() / n.to_numpy()
-    return j.reset_index(drop=True)[["unit_id", "adcode", "city", "population", "geometry"]]
+    out = j.reset_index(drop=True)[["unit_id", "adcode", "city", "population", "geometry"]]
+    out.attrs.update(POPULATION_SURFACE)
+    return out
 
 
 def analysis_units(
@@ -230,6 +245,7 @@ def analysis_units(
             "population": grid["population"].to_numpy(),
         }
     )
+    tab.attrs.update(POPULATION_SURFACE)
     return H, nodes, [sink(n) for n in nodes], tab
 
 
@@ -351,8 +367,8 @@ def cross_city_table(
     >>> row = tab.set_index(["origin_city", "destination_city"]).loc[("Changsha", "Xiangtan")]
     >>> bool(0 <= row.share_60min <= 1)
     True
-    >>> tab.attrs["population_missing"]
-    ['430225 炎陵县 (Yanling County)']
+    >>> tab.attrs["population_missing"]  # every district has its 2020 figure
+    []
     """
     if not (isinstance(tau_min, (int, float)) and math.isfinite(tau_min) and tau_min > 0):
         raise UsageError(f"`tau_min` must be a finite number of minutes > 0, not {tau_min!r}.")

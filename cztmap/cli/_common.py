@@ -274,7 +274,7 @@ def add_graph_options(p: argparse.ArgumentParser) -> None:
         "--modes",
         nargs="+",
         metavar="MODE",
-        help="keep only these modes: metro maglev intercity hsr art road (space or comma separated)",
+        help="keep only these modes: metro maglev intercity hsr rail art road (space or comma separated)",
     )
     p.add_argument(
         "--graph",

@@ -144,8 +144,7 @@ def _write_isochrones(G: Any, iso: Any, args: argparse.Namespace, fmt: str, out:
     elif fmt in ("png", "svg"):
         from cztmap.viz import plots
 
-        ax = plots.plot_isochrones(iso)
-        plots.save_figure(ax.figure, out)  # type: ignore[arg-type]
+        plots.save_figure(plots.plot_isochrones(iso), out)
     else:
         from cztmap.io.layers import write_frame
 

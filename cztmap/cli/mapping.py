@@ -58,8 +58,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
             from cztmap.viz import plots
 
             ds = load_dataset(as_of=args.as_of)
-            ax = plots.plot_network(ds, title=args.title)
-            plots.save_figure(ax.figure, out)  # type: ignore[arg-type]
+            plots.save_figure(plots.plot_network(ds, title=args.title), out)
         size = Path(out).stat().st_size
     info(f"wrote {args.output} ({size / 1e6:.2f} MB) in {time.perf_counter() - t0:.1f} s")
     return 0

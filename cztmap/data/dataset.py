@@ -51,6 +51,38 @@ class Dataset:
     version: str = ""
     path: Path | None = field(default=None, compare=False)
 
+    def __repr__(self) -> str:
+        counts = ", ".join(
+            f"{k}={len(getattr(self, k))}" for k in ("stations", "sections", "lines", "roads", "districts")
+        )
+        when = self.as_of.isoformat() if self.as_of else "all dates"
+        return f"Dataset(version={self.version!r}, as_of={when!r}, {counts})"
+
+    def _repr_html_(self) -> str:
+        """Notebook display: version, date, layer sizes and the lines (a compact table)."""
+        from cztmap._display import summary_html, table_html
+
+        pairs = [
+            ("version", self.version),
+            ("as of", self.as_of.isoformat() if self.as_of else "all dates (open, closed and planned)"),
+            *(
+                (name, f"{len(getattr(self, name)):,} rows")
+                for name in ("stations", "sections", "lines", "roads", "districts")
+            ),
+        ]
+        cols = [
+            c for c in ("line_id", "name_zh", "name_en", "mode", "status", "opened", "length_km") if c in self.lines
+        ]
+        rows = []
+        for r in self.lines[cols].itertuples(index=False):
+            rows.append(
+                [
+                    "" if v is None or v != v else (str(v)[:10] if c == "opened" else v)
+                    for c, v in zip(cols, r, strict=True)
+                ]
+            )
+        return summary_html("cztmap Dataset 数据集", pairs, ("lines 线路", table_html(cols, rows)))
+
     def filter(self, as_of: str | dt.date | None) -> Dataset:
         """The network as it was open on ``as_of`` (sections, roads and stations in service)."""
         day = parse_date(as_of)

@@ -594,11 +594,13 @@ def load_scenario(path: str | Path, *, dataset: Dataset | None = None) -> Scenar
 
     Examples
     --------
-    >>> scn = load_scenario(shipped_scenarios()["with_west_ring"])
+    >>> scn = load_scenario("with_west_ring")  # a shipped name, or any .toml path
     >>> scn.as_of.isoformat(), scn.is_empty
     ('2023-06-28', True)
     """
     p = Path(path)
+    if not p.exists() and p.suffix != ".toml" and str(path) in shipped_scenarios():
+        p = shipped_scenarios()[str(path)]  # a shipped name, as compare() accepts ("with_west_ring")
     if p.is_dir():
         raise ScenarioError(f"Scenario file {str(p)!r} is a folder; give the path of a .toml scenario file.")
     if not p.is_file():

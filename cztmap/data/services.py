@@ -32,8 +32,8 @@ __all__ = [
     "service_of",
 ]
 
-#: In-vehicle modes of the rail layers.
-RAIL_MODES = ("metro", "maglev", "intercity", "hsr", "art")
+#: In-vehicle modes of the rail layers (``rail`` = conventional China Railway trains).
+RAIL_MODES = ("metro", "maglev", "intercity", "hsr", "rail", "art")
 #: In-vehicle modes of routes imported from GTFS (``route_type`` → mode, :func:`cztmap.io.gtfs.route_type_mode`).
 GTFS_MODES = (
     "tram",

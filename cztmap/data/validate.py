@@ -54,7 +54,16 @@ _ID = {
     "roads": "road_id",
     "districts": "adcode",
 }
-_SPEED = {"metro": (30, 140), "maglev": (60, 500), "intercity": (80, 250), "hsr": (150, 400), "art": (20, 100)}
+#: Longest plausible headway by mode (min); China Railway county services run a few times a day.
+_MAX_HEADWAY_MIN = {"hsr": 1440, "rail": 1440}
+_SPEED = {
+    "metro": (30, 140),
+    "maglev": (60, 500),
+    "intercity": (80, 250),
+    "hsr": (150, 400),
+    "rail": (40, 200),
+    "art": (20, 100),
+}
 
 
 @dataclass(frozen=True)
@@ -298,10 +307,11 @@ def _check_line_published(lrow: Any, g: nx.Graph, out: _Collector) -> None:
                 f"sections sum to {total / 1000:.2f} km, {rel:+.0%} from the published {pub_len} km "
                 f"(tolerance ±{LENGTH_TOLERANCE:.0%})",
             )
+    hi = _MAX_HEADWAY_MIN.get(getattr(lrow, "mode", ""), 120)
     for col in ("headway_peak_min", "headway_offpeak_min"):
         hw: Any = getattr(lrow, col, None)
-        if not _missing(hw) and not (1 <= float(hw) <= 120):
-            out.add("lines", lid, col, f"{hw} min is not a plausible headway (1–120 min)")
+        if not _missing(hw) and not (1 <= float(hw) <= hi):
+            out.add("lines", lid, col, f"{hw} min is not a plausible headway (1–{hi} min)")
 
 
 def check_roads(layers: dict[str, gpd.GeoDataFrame], out: _Collector) -> None:

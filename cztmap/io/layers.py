@@ -159,10 +159,22 @@ def write_layers(
     layers : iterable of str, optional
         Subset of ``stations, sections, lines, roads, districts`` (default: all).
 
+    Returns
+    -------
+    list of Path
+        The files written (one GeoPackage, or one file per layer).
+
     Raises
     ------
     UsageError
         Unknown extension or layer, unwritable path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = write_layers(pathlib.Path(tempfile.mkdtemp()) / "stations.geojson", layers=["stations"])
+    >>> [p.name for p in out]
+    ['stations.geojson']
     """
     p = Path(path)
     ext = _suffix(p, LAYER_FORMATS, "layers")
@@ -208,7 +220,35 @@ def write_frame(
 
 
 def write_graph(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
-    """Save ``G`` as GraphML (``osmnx.io.save_graphml``), atomically; read it back with :func:`read_graph`."""
+    """Save ``G`` as GraphML (``osmnx.io.save_graphml``), atomically; read it back with :func:`read_graph`.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        A cztmap graph (``build_graph``, ``scenario_graph``, an imported feed or a merged OSM network).
+    path : path
+        The ``.graphml`` file to write (replaced atomically).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    UsageError
+        The extension is not ``.graphml`` or the folder cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from cztmap.network.build import build_graph
+    >>> G = build_graph(as_of="2024-01-01", modes=["maglev"], zones=False)
+    >>> out = write_graph(G, pathlib.Path(tempfile.mkdtemp()) / "maglev.graphml")
+    >>> H = read_graph(out)
+    >>> (H.number_of_nodes(), H.number_of_edges()) == (G.number_of_nodes(), G.number_of_edges())
+    True
+    """
     import osmnx as ox
 
     p = Path(path)
@@ -235,12 +275,27 @@ def _convert(key: str, value: Any) -> Any:
 def read_graph(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
     """Read a GraphML written by :func:`write_graph`: string node ids, int edge keys, typed attributes.
 
+    Parameters
+    ----------
+    path : path
+        A ``.graphml`` written by :func:`write_graph` (or ``cztmap export graph``, ``cztmap roads -o``,
+        ``cztmap import-gtfs -o``).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The graph, with the attribute types of the graph contract (``docs/architecture.md``).
+
     Raises
     ------
     UsageError
         The file does not exist.
     DataError
         The file is not GraphML.
+
+    Examples
+    --------
+    See :func:`write_graph`.
     """
     p = Path(path)
     if not p.is_file():

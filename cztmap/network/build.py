@@ -146,7 +146,7 @@ def build_graph(  # noqa: C901  TODO(layout): split into named steps
     period : {"peak", "offpeak"}
         Selects headways (waits) and road congestion factors.
     modes : iterable of str, optional
-        Keep only these of ``metro, maglev, intercity, hsr, art, road`` (default: all).
+        Keep only these of ``metro, maglev, intercity, hsr, rail, art, road`` (default: all).
     params : Params
         Model parameters (see :mod:`cztmap.params`).
     scenario : str

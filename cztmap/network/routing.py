@@ -40,7 +40,7 @@ _RIDE_MODES = set(TRANSIT_MODES)  # embedded rail modes and imported GTFS modes 
 class Leg:
     """One leg of an itinerary.
 
-    ``kind`` is ``ride`` (in a vehicle: metro, maglev, intercity, hsr, art), ``drive`` (road),
+    ``kind`` is ``ride`` (in a vehicle: metro, maglev, intercity, hsr, rail, art), ``drive`` (road),
     ``walk`` (between stations), ``access`` (between a place and the network) or ``transfer``.
     Times are seconds; ``depart_s`` is the offset from the start of the journey.
     """
@@ -175,6 +175,39 @@ class Itinerary:
             pts = leg.coords
             geoms.append(LineString(pts) if len(pts) >= 2 else (Point(pts[0]) if pts else None))
         return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
+
+    def _repr_html_(self) -> str:
+        """Notebook display: totals and one row per leg (minutes); draw it with ``maps.route_map(it.to_gdf())``."""
+        from cztmap._display import summary_html, table_html
+
+        pairs = [
+            ("from 起点", self.origin_name),
+            ("to 终点", self.destination_name),
+            ("date 日期", f"{self.as_of} ({self.period})" if self.as_of else "—"),
+            ("total 全程", f"{self.total_s / 60:.0f} min"),
+            ("in vehicle 乘车", f"{self.in_vehicle_s / 60:.0f} min"),
+            ("wait 候车", f"{self.wait_s / 60:.0f} min"),
+            ("walk/transfer 步行换乘", f"{self.walk_s / 60:.0f} min"),
+            ("access 接驳", f"{self.access_s / 60:.0f} min"),
+            ("transfers 换乘", self.n_transfers),
+            ("distance 距离", f"{self.distance_m / 1000:.1f} km"),
+        ]
+        rows = [
+            [
+                f"+{leg.depart_s / 60:.0f}",
+                leg.kind,
+                leg.mode,
+                leg.line_id or "",
+                leg.from_name,
+                leg.to_name,
+                round(leg.duration_s / 60, 1),
+                round(leg.wait_s / 60, 1),
+                leg.n_stops,
+            ]
+            for leg in self.legs
+        ]
+        cols = ["depart (min)", "kind", "mode", "line", "from", "to", "minutes", "wait (min)", "stops"]
+        return summary_html("Itinerary 行程", pairs, ("legs 行程段", table_html(cols, rows)))
 
     def __str__(self) -> str:
         def mm(s: float) -> str:

@@ -107,6 +107,26 @@ CALIBRATION_FACTS = (
         "rail_facts.md §3: average speed about 65 km/h quoted before opening, 18.55 km at 100 km/h "
         "(utahskigirl reprint of 潇湘晨报); held out of the fit",
     ),
+    CalibrationFact(
+        "HSR-HKE",
+        "醴陵东站",
+        "长沙南站",
+        24,
+        24,
+        None,
+        False,
+        "sd.3158.cn 2014-09-17 (opening-day report): G636 长沙南 → 醴陵东 '24分钟'; held out of the fit",
+    ),
+    CalibrationFact(
+        "RAIL-LC",
+        "长沙站",
+        "醴陵站",
+        88,
+        88,
+        None,
+        False,
+        "潇湘晨报 2021-01-17: K9233 长沙 09:12 → 醴陵 10:40, stopping at 株洲; held out of the fit",
+    ),
 )
 
 
@@ -137,7 +157,7 @@ def calibration_report(params: Params = DEFAULTS, sections: Any = None) -> list[
     --------
     >>> rows = calibration_report()
     >>> [r["line_id"] for r in rows]
-    ['L1', 'L2', 'S2']
+    ['L1', 'L2', 'S2', 'HSR-HKE', 'RAIL-LC']
     """
     if sections is None:
         from cztmap.data.dataset import load_dataset

@@ -1,7 +1,9 @@
 """Static figures (matplotlib, no display needed) of the network and of isochrones.
 
 Figures are built with :class:`matplotlib.figure.Figure` directly (never ``pyplot``), so they work with
-any backend and do not touch global state. Labels are English: the default fonts have no CJK glyphs.
+any backend and do not touch global state. Every plot function returns the :class:`PlotFigure` (a
+Figure that shows itself inline in Jupyter through ``_repr_png_``, whatever the backend); pass ``ax=`` to
+draw into your own axes (its figure is returned). Labels are English: the default fonts have no CJK glyphs.
 
 Examples
 --------
@@ -9,7 +11,8 @@ Examples
 >>> from cztmap import load_dataset
 >>> from cztmap.viz.plots import plot_network, save_figure
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "network.png"
->>> _ = save_figure(plot_network(load_dataset(as_of="2024-01-01")).figure, out)
+>>> fig = plot_network(load_dataset(as_of="2024-01-01"))
+>>> _ = save_figure(fig, out)
 >>> out.read_bytes()[1:4]
 b'PNG'
 """
@@ -31,10 +34,20 @@ from shapely.geometry import MultiLineString, MultiPolygon, Polygon
 
 from cztmap._atomic import atomic_path, atomic_write_bytes
 from cztmap.errors import UsageError
+from cztmap.viz.classify import ISOCHRONE as _ISO  # viridis: no near-white class
 
-__all__ = ["plot_isochrones", "plot_network", "save_figure"]
+__all__ = ["PlotFigure", "plot_isochrones", "plot_network", "save_figure"]
 
-_ISO = ["#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7"]
+
+class PlotFigure(Figure):
+    """A matplotlib Figure that displays itself in notebooks (PNG), with no pyplot and any backend."""
+
+    def _repr_png_(self) -> bytes:
+        import io
+
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=90)
+        return buf.getvalue()
 
 
 def _new_axes(ax: Axes | None, figsize: tuple[float, float] = (9, 9)) -> Axes:
@@ -42,7 +55,7 @@ def _new_axes(ax: Axes | None, figsize: tuple[float, float] = (9, 9)) -> Axes:
         if not isinstance(ax, Axes):
             raise UsageError(f"ax must be a matplotlib Axes, got {type(ax).__name__}.")
         return ax
-    fig = Figure(figsize=figsize, dpi=100, layout="constrained")
+    fig = PlotFigure(figsize=figsize, dpi=100, layout="constrained")
     return fig.add_subplot()
 
 
@@ -73,7 +86,7 @@ def _aspect(ax: Axes, lat: float) -> None:
     ax.set_aspect(1.0 / max(np.cos(np.radians(lat)), 0.1))
 
 
-def plot_network(ds: Any, ax: Axes | None = None, *, title: str | None = None) -> Axes:
+def plot_network(ds: Any, ax: Axes | None = None, *, title: str | None = None) -> Figure:
     """Districts (outlines), roads (dashed, schematic), sections in line colours and stations.
 
     Returns the Axes (``ax.figure`` is the figure to save with :func:`save_figure`).
@@ -152,7 +165,7 @@ def plot_network(ds: Any, ax: Axes | None = None, *, title: str | None = None) -
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
     ax.tick_params(labelsize=7)
-    return ax
+    return ax.figure  # type: ignore[return-value]
 
 
 def plot_isochrones(
@@ -162,7 +175,7 @@ def plot_isochrones(
     origin: tuple[float, float] | None = None,
     ds: Any = None,
     title: str | None = None,
-) -> Axes:
+) -> Figure:
     """Nested isochrone polygons (column ``minutes``), largest first; optional origin and network."""
     if not isinstance(iso_gdf, gpd.GeoDataFrame) or "minutes" not in iso_gdf.columns:
         raise UsageError("plot_isochrones needs a GeoDataFrame with a numeric 'minutes' column.")
@@ -199,7 +212,7 @@ def plot_isochrones(
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
     ax.tick_params(labelsize=7)
-    return ax
+    return ax.figure  # type: ignore[return-value]
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 150) -> Path:

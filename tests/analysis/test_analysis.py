@@ -17,6 +17,7 @@ from cztmap.analysis.criticality import criticality
 from cztmap.analysis.integration import accessibility, cross_city_table, grid_population
 from cztmap.analysis.isochrones import check_budgets, isochrones
 from cztmap.analysis.matrix import hex_grid, point_matrix, station_matrix, zone_matrix
+from cztmap.data.dataset import load_dataset
 from cztmap.errors import StationNotFoundError, UsageError
 from cztmap.network.build import build_graph, sink
 
@@ -121,7 +122,7 @@ def test_check_budgets_sorted_unique():
 def test_cross_city_table(G):
     tab = cross_city_table(G)
     assert len(tab) == 6
-    assert tab.attrs["population_missing"] == ["430225 炎陵县 (Yanling County)"]
+    assert tab.attrs["population_missing"] == []  # every district has its 2020 figure
     shares = tab[["share_30min", "share_45min", "share_60min", "share_90min"]].to_numpy()
     assert (np.diff(shares, axis=1) >= 0).all() and ((shares >= 0) & (shares <= 1)).all()
     # the network is symmetric, so A -> B equals B -> A
@@ -133,13 +134,14 @@ def test_cross_city_table(G):
 
 def test_grid_population_conserves_population():
     g = grid_population(5000)
-    assert g.population.sum() == pytest.approx(16519098)
+    assert g.population.sum() == pytest.approx(load_dataset().districts["population"].sum())
+    assert g.attrs["population_surface"] == "uniform within each district"
 
 
 def test_accessibility(G):
     acc = accessibility(G, budgets=[30, 60])
     assert (acc["within_60min"] >= acc["within_30min"]).all()
-    assert acc.attrs["population_missing"] == ["430225 炎陵县 (Yanling County)"]
+    assert acc.attrs["population_missing"] == []
     p = accessibility(G, decay="power", beta=1.0, other_cities_only=True)
     assert (p["gravity"] > 0).all()
     with pytest.raises(UsageError):

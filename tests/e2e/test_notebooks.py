@@ -70,13 +70,22 @@ def kernel_env(tmp_path_factory):
     saved = {k: os.environ.get(k) for k in ("JUPYTER_PATH", "JUPYTER_PLATFORM_DIRS", "MPLBACKEND")}
     os.environ["JUPYTER_PATH"] = os.pathsep.join([str(jpath), *filter(None, [saved["JUPYTER_PATH"]])])
     os.environ["JUPYTER_PLATFORM_DIRS"] = "1"  # silence jupyter_core's platformdirs DeprecationWarning
-    os.environ["MPLBACKEND"] = "Agg"  # headless figures in the kernel
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # what Jupyter uses: figures inline
     yield jpath
     for k, v in saved.items():
         if v is None:
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
+
+
+#: HTML each notebook must display (the rich ``_repr_html_`` of cztmap objects, folium maps).
+DISPLAYS = {
+    "01_network_tour.ipynb": ("cztmap Dataset", "Itinerary", "cztmap-title"),
+    "02_cross_city_reachability.ipynb": ("cztmap-legend",),
+    "03_what_the_west_ring_changed.ipynb": ("Comparison", "cztmap-legend"),
+    "04_bring_your_own_data.ipynb": ("Itinerary",),
+}
 
 
 @pytest.mark.slow
@@ -100,6 +109,13 @@ def test_notebook_runs(name, kernel_env, tmp_path, record_property):
     assert reported[:3] == [MARKER, sys.executable, sys.prefix], (
         f"the notebook kernel runs {reported[1:3]}, not this interpreter ({sys.executable}, {sys.prefix})"
     )
+    # figures and rich objects display inline (issue 16): PNG figures, HTML of cztmap objects and maps
+    data = [o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    kinds = {k for d in data for k in d}
+    assert "image/png" in kinds and "text/html" in kinds, f"{name}: no inline figure or rich output ({sorted(kinds)})"
+    shown = " ".join(str(d.get("text/html", "")) for d in data)
+    for marker in DISPLAYS.get(name, ()):
+        assert marker in shown, f"{name}: {marker!r} is not displayed"
     # nothing was written next to the notebook sources: outputs go to a temporary folder
     assert not list(tmp_path.glob("*.html")) and not list(tmp_path.glob("*.png"))
 

@@ -212,10 +212,13 @@ def test_import_hand_made_transfer_feed() -> None:
     t = nx.shortest_path_length(H, "S:A1", "S:B2", weight="travel_time")
     assert t == pytest.approx(270 + 210 + 60 + 720 + 600 + 60, abs=1e-6)
     assert H["P:A1:A"]["P:HUB:A"][0]["mode"] == "subway" and H["P:HUB:B"]["P:B2:B"][0]["mode"] == "rail"
-    # asked for, the overhead (security, ticket gates: 300 s for conventional rail) is added to boarding B
+    # asked for, the overhead (security, ticket gates; params.station_overhead_s["rail"]) is added to boarding B
     H2 = graph_from_gtfs(FIXTURE, station_overhead=True)
     t2 = nx.shortest_path_length(H2, "S:A1", "S:B2", weight="travel_time")
-    assert t2 == pytest.approx(t + 300, abs=1e-6)
+    from cztmap.params import DEFAULTS
+
+    assert DEFAULTS.station_overhead_s["rail"] > 0
+    assert t2 == pytest.approx(t + DEFAULTS.station_overhead_s["rail"], abs=1e-6)
 
 
 def test_import_date_without_service(tmp_path: Path) -> None:

@@ -141,7 +141,10 @@ def test_no_overhead_unless_asked(tmp_path: Path) -> None:
     feed = make_feed(tmp_path, routes__txt="route_id,route_short_name,route_type\nR,R,2\n")
     plain = timetable_tables(feed, date="2024-01-03")["routes"]
     asked = timetable_tables(feed, date="2024-01-03", station_overhead=True)["routes"]
-    assert plain["board_overhead_s"].tolist() == [0.0] and asked["board_overhead_s"].tolist() == [300.0]
+    from cztmap.params import DEFAULTS
+
+    assert plain["board_overhead_s"].tolist() == [0.0]
+    assert asked["board_overhead_s"].tolist() == [DEFAULTS.station_overhead_s["rail"]] != [0.0]
     assert plain["mode"].tolist() == ["rail"]
 
 

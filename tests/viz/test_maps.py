@@ -428,9 +428,12 @@ def test_diff_and_route_counts() -> None:
 
 
 def test_plots(tmp_path) -> None:
+    from matplotlib.figure import Figure
+
     from cztmap.viz.plots import plot_isochrones, plot_network, save_figure
 
-    ax = plot_network(make_ds())
+    ax = plot_network(make_ds())  # a Figure (ax.figure is the figure itself)
+    assert isinstance(ax, Figure) and ax._repr_png_()[1:4] == b"PNG"  # displays inline in notebooks
     assert save_figure(ax.figure, tmp_path / "n.png").stat().st_size > 1000
     svg1 = save_figure(ax.figure, tmp_path / "n.svg").read_bytes()
     assert svg1 == save_figure(ax.figure, tmp_path / "n2.svg").read_bytes()

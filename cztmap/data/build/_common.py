@@ -47,6 +47,11 @@ OPERATING_SPEED_OVERRIDE = {
     "CZT": (160.0, "initially limited to 160 km/h of the 200 km/h design (Railway Gazette, rail_facts.md §3)"),
     "CZT-Z": (160.0, "as CZT"),
     "CZT-X": (160.0, "as CZT"),
+    "HSR-CYC": (
+        220.0,
+        "derived: the one 宁乡西–长沙 section is ~34 km of HSR run at 310 km/h (新华社 2022-09-06) plus the 22 km CZT "
+        "west line at 160 km/h (Railway Gazette); 220 km/h gives the same cruise time over the section's length",
+    ),
 }
 #: Colours where rail_lines.csv gives none or the line needs its own (source in the value's tuple).
 COLOUR_OVERRIDE = {

@@ -35,6 +35,10 @@ __all__ = [
 Complex = dict[str, Any]
 #: Preference when several member rows place one complex (best first).
 QUALITY_RANK = {"sourced": 0, "fitted": 1, "proxy": 2, "estimated": 3}
+#: Position tables for rail_stations.csv rows that neither publish a coordinate nor are CZT stations of the
+#: fit: the China Railway county stations (``CR`` rows), placed from an OSM node or estimated with a method
+#: and an expected error.
+POSITION_TABLES = ("cr_station_positions.csv",)
 
 
 def _published(r: dict[str, str]) -> tuple[float, float, str, str, float, str]:
@@ -74,6 +78,11 @@ def station_rows(src: Path) -> list[dict[str, Any]]:
     """
     rows = read_csv(src / "rail_stations.csv")
     fit, joins = czt_fit(src, rows)
+    extra = {}
+    for name in POSITION_TABLES:
+        if (src / name).is_file():
+            for r in read_csv(src / name):
+                extra[(r["line_id"], r["station_zh"])] = r
     out = []
     for r in rows:
         rec: dict[str, Any] = dict(r)
@@ -93,9 +102,24 @@ def station_rows(src: Path) -> list[dict[str, Any]]:
             if r["station_zh"] in joins:
                 rec["_join"] = joins[r["station_zh"]]
         else:
-            rec["_skip"] = "no position in any source (rail_stations.csv, czt_constraints.csv)"
-            out.append(rec)
-            continue
+            e = extra.get((r["line_id"], r["station_zh"]))
+            if e is None or not e.get("lon") or not e.get("lat"):
+                rec["_skip"] = (
+                    "no position in any source (rail_stations.csv, czt_constraints.csv, "
+                    + ", ".join(POSITION_TABLES)
+                    + ")"
+                )
+                out.append(rec)
+                continue
+            # a China Railway county station placed by its own table (an OSM node or a flagged estimate)
+            wlon, wlat = to_wgs(float(e["lon"]), float(e["lat"]), e["datum"])
+            quality, err, method, datum = (
+                e["position_quality"],
+                float(e["expected_error_m"] or 0),
+                e["method"],
+                e["datum"],
+            )
+            rec["source"] = f"position: {e['source']}; " + r["source"]
         rec.update(
             wlon=wlon,
             wlat=wlat,

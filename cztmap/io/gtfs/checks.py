@@ -195,7 +195,7 @@ LATE_S = 48 * 3600
 _TIME_RE = re.compile(r"^(\d{1,3}):([0-5]\d):([0-5]\d)$")
 _DATE_RE = re.compile(r"^\d{8}$")
 _CTRL_RE = re.compile(r"[\x00-\x1f\x7f]")
-_CZTMAP_MODES = ("metro", "maglev", "intercity", "hsr", "art")  # network_id values of cztmap exports
+_CZTMAP_MODES = ("metro", "maglev", "intercity", "hsr", "rail", "art")  # network_id values of cztmap exports
 
 
 def route_type_mode(rt: int) -> str | None:
@@ -620,7 +620,7 @@ def _check_routes(ctx: _Ctx, source: Source, agencies: dict[str, int]) -> None:
             "colour": _colour(ctx, line, r.get("route_color", "")),
             "name": _clean_name(ctx, "routes.txt", line, "route_short_name", name or rid),
             "long_name": r.get("route_long_name", ""),
-            "cztmap_cr": cztmap_export and net in ("intercity", "hsr"),
+            "cztmap_cr": cztmap_export and net in ("intercity", "hsr", "rail"),
         }
 
 

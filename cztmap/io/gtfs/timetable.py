@@ -17,7 +17,7 @@ Rules
 * **Times.** Missing intermediate times are interpolated by distance between the timed stops
   (:mod:`cztmap.io.gtfs.checks`); times are whole seconds after the service day's midnight (may pass 86 400).
 * **Boarding overhead.** ``board_overhead_s`` is 0 for every imported route, unless ``station_overhead`` is
-  given (``True``: ``params.station_overhead_s`` by mode, ``rail`` taking the ``intercity`` value) — or the feed is a cztmap export, whose China Railway
+  given (``True``: ``params.station_overhead_s`` by mode) — or the feed is a cztmap export, whose China Railway
   routes (``network_id`` intercity/hsr) keep the overhead the embedded model applies to them.
 * **Footpaths** (``footpaths="auto"``): the feed's ``transfers.txt`` rows between two different stops (types
   0–2; ``min_transfer_time`` when given, else the walk), plus a walk between stops of one parent station, plus —
@@ -127,8 +127,8 @@ def board_overheads(
     for rid, r in feed.routes.items():
         if station_overhead is None:
             v = params.station_overhead_s.get(r["mode"], 0.0) if r.get("cztmap_cr") else 0.0
-        elif station_overhead is True:  # GTFS "rail" is China Railway's conventional (intercity) service
-            v = params.station_overhead_s.get({"rail": "intercity"}.get(r["mode"], r["mode"]), 0.0)
+        elif station_overhead is True:
+            v = params.station_overhead_s.get(r["mode"], 0.0)
         elif station_overhead is False:
             v = 0.0
         else:

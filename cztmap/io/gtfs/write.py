@@ -103,9 +103,10 @@ AGENCIES: dict[str, tuple[str, str, str]] = {
     "maglev": ("csmaglev", "长沙磁浮", "Changsha Maglev"),
     "intercity": ("cr", "中国铁路", "China Railway"),
     "hsr": ("cr", "中国铁路", "China Railway"),
+    "rail": ("cr", "中国铁路", "China Railway"),
     "art": ("zzart", "株洲智轨", "Zhuzhou ART"),
 }
-ROUTE_TYPE_OF_MODE = {"metro": 1, "maglev": 1, "intercity": 2, "hsr": 2, "art": 0}
+ROUTE_TYPE_OF_MODE = {"metro": 1, "maglev": 1, "intercity": 2, "hsr": 2, "rail": 2, "art": 0}
 TIMEZONE = "Asia/Shanghai"
 SERVICE_ID = "daily"
 
