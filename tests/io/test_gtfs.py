@@ -52,7 +52,7 @@ def test_validator_clean(which: str, request: pytest.FixtureRequest) -> None:
     assert {n.code for n in result.warnings()} <= {"mixed_case_recommended_field"}
 
 
-def test_gtfs_kit_and_partridge_load(feed: Path) -> None:
+def test_gtfs_kit_and_partridge_load(feed: Path, timetable_feed: Path) -> None:
     import gtfs_kit as gk  # test extra: a missing reader is a failure, not a skip
     import partridge as ptg
 
@@ -60,11 +60,19 @@ def test_gtfs_kit_and_partridge_load(feed: Path) -> None:
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", getattr(pd.errors, "Pandas4Warning", FutureWarning))
-        f = gk.read_feed(feed, dist_units="m")
-        assert set(f.routes.route_id) >= {"L1", "L3", "S2", "CZT", "CZT-Z", "CZT-X", "HSR-JG"}
+        # the default export: every trip of a weekday and a weekend day
+        f = gk.read_feed(timetable_feed, dist_units="m")
+        assert set(f.routes.route_id) >= {"L1", "L3", "S2", "CZT-Z", "CZT-X", "HSR-JG"}
         assert "WR" not in set(f.routes.route_id)  # the West Ring runs inside route L3
         stats = f.compute_trip_stats()
-        assert (stats["duration"] > 0).all()
+        assert (stats["duration"] > 0).all() and len(stats) == len(f.trips)
+        day, services = ptg.read_busiest_date(str(timetable_feed))
+        assert day.isoformat() == AS_OF and services == frozenset({"weekday"})  # 2024-07-01 is a Monday
+        pf = ptg.load_feed(str(timetable_feed), view={"trips.txt": {"service_id": services}})
+        assert len(pf.trips) == (f.trips.service_id == "weekday").sum() > 1000
+        assert set(pf.routes.route_type) == {1, 2}
+        # the frequency export (gtfs-kit reads headway_secs as int16, so a once-a-day train's 59,400 s
+        # headway is beyond it; partridge reads it)
         day, services = ptg.read_busiest_date(str(feed))
         assert day.isoformat() == AS_OF and services == frozenset({"daily"})
         pf = ptg.load_feed(str(feed), view={"trips.txt": {"service_id": services}})

@@ -3,7 +3,8 @@
 A station node per parent station (or per stop without a parent); a platform node per (station, service);
 in-vehicle edges from consecutive stop times (the median over the day's trips of ``departure(b) −
 departure(a)``); board edges with ``wait_fraction`` × the service's mean headway in the period (from
-``frequencies.txt`` expanded to departures, or from trip departures); alight edges; walk edges from
+``frequencies.txt`` as declared — weighted by how long each window overlaps the period — or from the gaps
+between trip departures); alight edges; walk edges from
 ``transfers.txt`` (or, when the feed gives no transfers between stations, between stations closer than
 ``walk_link_max_m``).
 
@@ -28,6 +29,7 @@ import os
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import networkx as nx
 from shapely.geometry import LineString
@@ -145,14 +147,23 @@ def graph_from_gtfs(
 _Key = tuple[str, str, str]
 
 
+@dataclass
+class _Departures:
+    """Departures of trips per (service, direction), and declared frequencies.txt headways."""
+
+    trips: dict[tuple[str, str], list[float]]
+    declared: dict[tuple[str, str], list[tuple[int, int, int]]]
+
+
 def _collect(
     feed: GtfsFeed, trips: list[int], svc: dict[int, str]
-) -> tuple[dict[_Key, list[float]], dict[_Key, list[float]], dict[tuple[str, str], list[float]], dict[str, str]]:
+) -> tuple[dict[_Key, list[float]], dict[_Key, list[float]], _Departures, dict[str, str]]:
     """In-vehicle times and distances per (service, station, next station); departures per service direction."""
     st = feed.st
     times: dict[_Key, list[float]] = defaultdict(list)
     dists: dict[_Key, list[float]] = defaultdict(list)
     departures: dict[tuple[str, str], list[float]] = defaultdict(list)
+    declared: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)
     route_of: dict[str, str] = {}
     for i in trips:
         tid = feed.trip_ids[i]
@@ -172,12 +183,11 @@ def _collect(
                 dists[key].append(dist[k + 1] - dist[k])
         dkey = (s, t["direction"] or stations[-1])
         windows = feed.frequencies.get(tid)
-        if windows:
-            for fa, fb, h, _ in windows:
-                departures[dkey].extend(range(fa, fb, h))
+        if windows:  # a declared headway is used as declared (even one longer than its window)
+            declared[dkey].extend((fa, fb, h) for fa, fb, h, _ in windows)
         else:
             departures[dkey].append(float(dep[0]))
-    return times, dists, departures, route_of
+    return times, dists, _Departures(departures, declared), route_of
 
 
 def _pos(feed: GtfsFeed, station: str) -> tuple[float, float]:
@@ -268,16 +278,29 @@ def _mean_headway(departures: list[float], windows: list[tuple[int, int]]) -> fl
     return span / gaps if gaps else None
 
 
-def _headway(
-    departures: dict[tuple[str, str], list[float]], s: str, mode: str, period: str, params: Params
-) -> tuple[float, str]:
-    keys = [k for k in departures if k[0] == s]
-    hws = [h for h in (_mean_headway(departures[k], period_windows(period)) for k in keys) if h is not None]
-    if hws:
-        return sum(hws) / len(hws), f"gtfs {period}"
-    day_hws = [h for h in (_mean_headway(departures[k], [(0, 48 * 3600)]) for k in keys) if h is not None]
-    if day_hws:
-        return sum(day_hws) / len(day_hws), "gtfs whole day"
+def _declared_headway(windows: list[tuple[int, int, int]], period: list[tuple[int, int]]) -> float | None:
+    """Time-weighted mean of declared headways over their overlap with the period's windows."""
+    weight = total = 0.0
+    for fa, fb, h in windows:
+        for a, b in period:
+            overlap = min(fb, b) - max(fa, a)
+            if overlap > 0:
+                weight += overlap
+                total += overlap * h
+    return total / weight if weight else None
+
+
+def _headway(deps: _Departures, s: str, mode: str, period: str, params: Params) -> tuple[float, str]:
+    keys = sorted({k for k in (*deps.trips, *deps.declared) if k[0] == s})
+    for windows, src in ((period_windows(period), f"gtfs {period}"), ([(0, 48 * 3600)], "gtfs whole day")):
+        hws = []
+        for k in keys:
+            h = _declared_headway(deps.declared[k], windows) if deps.declared.get(k) else None
+            h = h if h is not None else _mean_headway(deps.trips.get(k, []), windows)
+            if h is not None:
+                hws.append(h)
+        if hws:
+            return sum(hws) / len(hws), src
     fallback_mode = mode if mode in params.default_headway_min else "metro"
     return params.headway_min(fallback_mode, period, None, None)[0] * 60, "default"
 
@@ -286,7 +309,7 @@ def _platforms(
     G: nx.MultiDiGraph,
     feed: GtfsFeed,
     svc_stations: dict[str, set[str]],
-    departures: dict[tuple[str, str], list[float]],
+    departures: _Departures,
     route_of: dict[str, str],
     over: dict[str, float],
     period: str,
