@@ -14,13 +14,14 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
-__all__ = ["enabled", "enabled_flag", "logger", "set_enabled", "track"]
+__all__ = ["enabled", "enabled_flag", "logger", "set_enabled", "status", "track"]
 
 #: The library's logger; nothing is printed unless the application configures logging.
 logger = logging.getLogger("cztmap")
@@ -79,3 +80,30 @@ def track(items: Iterable[T], description: str, *, total: int | None = None) -> 
         for item in items:
             yield item
             bar.advance(task)
+
+
+@contextlib.contextmanager
+def status(description: str) -> Iterator[None]:
+    """A spinner with the elapsed time on stderr while a single long step runs (when :func:`enabled`).
+
+    Examples
+    --------
+    >>> with status("thinking"):
+    ...     pass
+    """
+    if not enabled():
+        yield
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=console.is_terminal,
+    ) as bar:
+        bar.add_task(description, total=None)
+        yield

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cztmap._progress import status
 from cztmap.cli._common import (
     add_graph_options,
     command,
@@ -162,11 +163,13 @@ def _cmd_reach(args: argparse.Namespace) -> int:
 
         check_writable(args.output, argument="output")
     G = graph(args)
-    tab = cross_city_table(G, budgets=budgets, level=args.level)
+    with status(f"cross-city table ({args.level} level)"):
+        tab = cross_city_table(G, budgets=budgets, level=args.level)
     if args.output:
         from cztmap.viz import maps
 
-        zones, col = _reach_units(G, budgets, args.level)
+        with status("accessibility map"):
+            zones, col = _reach_units(G, budgets, args.level)
         unit_name = "district" if args.level == "zone" else "3-km hexagon"
         m = maps.choropleth_map(
             zones,
@@ -270,7 +273,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         from cztmap._atomic import check_writable
 
         check_writable(args.output, argument="output")
-    res = compare(a, b, level=args.level, top=args.top)
+    with status(f"building and comparing both networks ({args.level} level)"):
+        res = compare(a, b, level=args.level, top=args.top)
     if args.output:
         from cztmap.data.dataset import load_dataset
         from cztmap.viz import maps

@@ -20,6 +20,8 @@ def add_parsers(sub: Any) -> None:
     dv = dsub.add_parser("validate", help="check the curated layers; exit 1 on any problem")
     dv.add_argument("path", nargs="?", help="layer folder (default: embedded data/geo)")
     dv.add_argument("--json", action="store_true", help="print the problems as JSON")
+    ds_ = dsub.add_parser("summary", help="counts, lengths, position quality, checks and region shares")
+    ds_.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     pa = sub.add_parser("params", help="show every model parameter with its source")
     pa.add_argument("--json", action="store_true", help="print the parameters and sources as JSON")
@@ -40,15 +42,54 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
 def _cmd_data_validate(args: argparse.Namespace) -> int:
     from cztmap.data.validate import validate_dataset
 
-    problems = validate_dataset(args.path)
+    problems = validate_dataset(args.path, warnings=True)
+    errors = [p for p in problems if p.severity == "error"]
     if args.json:
         print(json.dumps([p.__dict__ for p in problems], ensure_ascii=False, indent=2))
     for p in problems if not args.json else []:
         print(p)
-    if problems:
-        print(f"cztmap: error: {len(problems)} problem(s) found; fix them or run `cztmap data build`.", file=sys.stderr)
+    if errors:
+        print(f"cztmap: error: {len(errors)} problem(s) found; fix them or run `cztmap data build`.", file=sys.stderr)
         return 1
-    info("dataset valid")
+    warned = len(problems) - len(errors)
+    info("dataset valid" + (f" ({warned} warning(s): statuses that may be stale)" if warned else ""))
+    return 0
+
+
+@command("data summary")
+def _cmd_data_summary(args: argparse.Namespace) -> int:
+    from cztmap.data.summary import dataset_summary
+
+    s = dataset_summary()
+    if args.json:
+        print(json.dumps(s, ensure_ascii=False, indent=2, default=str))
+        return 0
+    c = s["counts"]
+    print(f"cztmap dataset {s['version']}: " + ", ".join(f"{v} {k}" for k, v in c.items()))
+    print("\nper mode (sections, km):")
+    for m, v in s["modes"].items():
+        print(f"  {m:<10} {v['sections']:>4}  {v['km']:>7.1f}")
+    print("\nper line:           stations sections  model km  published km   diff")
+    for r in s["lines"]:
+        mk = "" if r["model_km"] is None else f"{r['model_km']:.2f}"
+        pk = "" if r["published_km"] is None else f"{r['published_km']:g}"
+        dp = "" if r["difference_pct"] is None else f"{r['difference_pct']:+.1f} %"
+        print(f"  {r['line_id']:<8} {r['status']:<18} {r['stations']:>3} {r['sections']:>4} {mk:>10} {pk:>10} {dp:>8}")
+    p = s["positions"]
+    print("\nstation positions: " + ", ".join(f"{v} {k}" for k, v in p["all"].items()))
+    print(
+        "  CZT intercity: "
+        + ", ".join(f"{v} {k}" for k, v in p["czt"].items())
+        + f" (expected error median {p['czt_error_m']['median']:.0f} m, max {p['czt_error_m']['max']:.0f} m)"
+    )
+    print(f"\nstatus last checked: {s['checked_on']['newest'] or 'never'}")
+    for w in s["warnings"]:
+        print(f"  {w}")
+    print("\nChang-Zhu-Tan in Hunan   from the data   published")
+    for r in s["region"]:
+        share = "not computed" if r["share_pct"] is None else f"{r['share_pct']:.1f} %"
+        print(f"  {r['quantity']:<22} {share:>13}   {r['published_pct']:.1f} %")
+        print(f"    {r['method']}")
     return 0
 
 
@@ -86,7 +127,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         for r in report:
             fit = "fit" if r["used_for_fit"] else "held out"
             print(
-                f"  {r['line_id']:3} {r['from']}–{r['to']} ({r['sections']} sections): published {r['published_min']} min, "
+                f"  {r['line_id']:3} {r['from']}–{r['to']} ({r['sections']} sections): "
+                f"published {r['published_min']} min, "
                 f"model {r['model_min']:.1f} min, error {r['error_min']:+.1f} min ({r['error_pct']:+.1f} %), {fit}"
             )
     return 0

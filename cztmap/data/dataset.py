@@ -19,13 +19,14 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from shapely.geometry import LineString
 
 from cztmap._paths import geo_dir
 from cztmap.data.schema import FIRST_DATE, SCHEMA, parse_date, read_layer
 from cztmap.data.validate import check_layers
 from cztmap.errors import UsageError
 
-__all__ = ["FIRST_DATE", "Dataset", "load_dataset", "parse_date"]
+__all__ = ["FIRST_DATE", "Dataset", "load_dataset", "parse_date", "suspended_on"]
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class Dataset:
         open_mask = (sec["opened"].fillna("9999") <= iso) & (sec["closed"].isna() | (sec["closed"].fillna("") > iso))
         sec = sec[open_mask & sec["status"].isin(["open", "closed"])].copy()
         sec["status"] = "open"
+        sec = _through_suspended(sec, suspended_on(self.stations, iso))
         used = set(sec["from_station"]) | set(sec["to_station"])
         st = self.stations[self.stations["station_id"].isin(used)].copy()
         served: dict[str, set[str]] = {}
@@ -123,6 +125,61 @@ class Dataset:
         if hit.empty:
             raise UsageError(f"Unknown station id {station_id!r}; see Dataset.stations.station_id for valid ids.")
         return hit.iloc[0]
+
+
+def suspended_on(stations: pd.DataFrame, as_of: str | dt.date) -> set[str]:
+    """Ids of the stations whose passenger service is suspended on ``as_of``.
+
+    Parameters
+    ----------
+    stations : DataFrame
+        A stations layer (``suspended_since``/``suspended_until`` columns; none means no suspension).
+    as_of : str or date
+        ISO date.
+
+    Returns
+    -------
+    set of str
+
+    Examples
+    --------
+    >>> ds = load_dataset()
+    >>> sorted(ds.stations.set_index("station_id").loc[sorted(suspended_on(ds.stations, "2024-01-01")), "name_zh"])
+    ['九郎山', '长沙西站']
+    >>> suspended_on(ds.stations, "2019-01-01")
+    set()
+    """
+    if "suspended_since" not in stations.columns:
+        return set()
+    iso = as_of.isoformat() if isinstance(as_of, dt.date) else str(as_of)
+    since = stations["suspended_since"].fillna("9999")
+    until = stations["suspended_until"].fillna("9999") if "suspended_until" in stations.columns else "9999"
+    return set(stations.loc[(since <= iso) & (until > iso), "station_id"])
+
+
+def _through_suspended(sec: gpd.GeoDataFrame, stops: set[str]) -> gpd.GeoDataFrame:
+    """Trains run through a suspended station: its two sections of a line become one; a suspended
+    terminus loses its section."""
+    for sid in sorted(stops):
+        for lid in sorted(set(sec.loc[(sec["from_station"] == sid) | (sec["to_station"] == sid), "line_id"])):
+            into = sec[(sec["line_id"] == lid) & (sec["to_station"] == sid)]
+            out = sec[(sec["line_id"] == lid) & (sec["from_station"] == sid)]
+            drop = list(into.index) + list(out.index)
+            if len(into) == 1 and len(out) == 1:
+                a, b = into.iloc[0], out.iloc[0]
+                merged = a.copy()
+                merged["section_id"] = f"{a['section_id']}+{b['section_id']}"
+                merged["to_station"] = b["to_station"]
+                if "to_name_zh" in sec.columns:
+                    merged["to_name_zh"] = b["to_name_zh"]
+                merged["length_m"] = float(a["length_m"]) + float(b["length_m"])
+                merged["geometry"] = LineString([*a.geometry.coords, *list(b.geometry.coords)[1:]])
+                if "note" in sec.columns:
+                    merged["note"] = f"runs through {sid} (passenger service suspended)"
+                sec = pd.concat([sec.drop(index=drop), gpd.GeoDataFrame([merged], crs=sec.crs)])
+            else:
+                sec = sec.drop(index=drop)
+    return gpd.GeoDataFrame(sec, geometry="geometry", crs="EPSG:4326")
 
 
 @lru_cache(maxsize=8)

@@ -70,7 +70,7 @@ import numbers
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import geopandas as gpd
 import pandas as pd
@@ -86,6 +86,9 @@ from cztmap.params import DEFAULTS, Params
 
 __all__ = [
     "ROUTE_FACTOR",
+    "AddLine",
+    "HeadwayChange",
+    "NewStation",
     "Scenario",
     "apply_scenario",
     "load_scenario",
@@ -300,32 +303,77 @@ def _id(ctx: _Ctx, key: str, query: str, open_ids: list[str], all_ids: list[str]
     )
 
 
-def parse_scenario(doc: dict[str, Any], *, source: str = "<dict>", dataset: Dataset | None = None) -> Scenario:  # noqa: C901  TODO(layout): split into named steps
-    """Validate a scenario given as a dict (the parsed TOML) and return a :class:`Scenario`.
+class NewStation(TypedDict):
+    """A station an added line creates (its position from a source, WGS-84)."""
 
-    Parameters
-    ----------
-    doc : dict
-    source : str
-        Name used in error messages (the file path).
-    dataset : Dataset, optional
-        Unfiltered dataset to validate against (default: the embedded one).
+    id: str
+    name: str
+    name_en: str
+    lon: float
+    lat: float
+    adcode: str
+    city: str
+    city_zh: str
+    district_zh: str
+    source: str
 
-    Raises
-    ------
-    ScenarioError
-        See the module docstring for the rules.
 
-    Examples
-    --------
-    >>> parse_scenario({"name": "x", "as_of": "2023-06-28"}).is_empty
-    True
-    >>> parse_scenario({"name": "x", "as_of": "2023-06-28", "colour": "red"})
-    Traceback (most recent call last):
-    ...
-    cztmap.errors.ScenarioError: Scenario <dict>, key `colour`: unknown key; valid keys here are name, description, as_of, period, add_line, close, headway.
-    """
-    ctx = _Ctx(source)
+class AddLine(TypedDict):
+    """One normalised ``[[add_line]]`` table; ``stations`` holds ``("existing", station_id)`` or
+    ``("new", NewStation)`` pairs."""
+
+    id: str
+    name: str
+    name_en: str
+    mode: str
+    extends: str | None
+    speed_kmh: float | None
+    length_km: float | None
+    headway_peak_min: float | None
+    headway_offpeak_min: float | None
+    colour: str
+    source: str
+    note: str
+    stations: tuple[tuple[str, Any], ...]
+
+
+class HeadwayChange(TypedDict):
+    """One normalised ``[[headway]]`` table (minutes; None keeps the period's headway)."""
+
+    line: str
+    peak: float | None
+    offpeak: float | None
+
+
+@dataclass(frozen=True)
+class _Base:
+    """What a scenario is checked against: the full dataset and the network open on ``as_of``."""
+
+    full: Dataset
+    base: Dataset
+    day: dt.date
+
+    @property
+    def open_lines(self) -> list[str]:
+        return list(self.base.lines["line_id"])
+
+    @property
+    def all_lines(self) -> list[str]:
+        return list(self.full.lines["line_id"])
+
+
+def _tables(ctx: _Ctx, doc: dict[str, Any], key: str, what: str) -> list[Any]:
+    """The array of tables under ``key`` (a single table is accepted as a one-element array)."""
+    items = doc.get(key, [])
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, list):
+        raise ctx.err(key, "is not an array of tables", f"write each {what} as a [[{key}]] table")
+    return items
+
+
+def _parse_header(ctx: _Ctx, doc: dict[str, Any]) -> tuple[str, dt.date, str, str]:
+    """``name``, ``as_of``, ``period`` and ``description``, checked."""
     _check_keys(ctx, doc, TOP_KEYS, "")
     for k in ("name", "as_of"):
         if k not in doc:
@@ -353,223 +401,264 @@ def parse_scenario(doc: dict[str, Any], *, source: str = "<dict>", dataset: Data
     description = doc.get("description", "")
     if not isinstance(description, str):
         raise ctx.err("description", "is not a string", "write it in quotes")
+    return name.strip(), day, period, description
 
-    full = dataset if dataset is not None else load_dataset()
-    base = full.filter(day)
-    open_lines = list(base.lines["line_id"])
-    open_sections = list(base.sections["section_id"])
-    open_roads = list(base.roads["road_id"])
-    open_stations = set(base.stations["station_id"])
 
-    # ---- closures ----------------------------------------------------------------------------
-    closes = doc.get("close", [])
-    if isinstance(closes, dict):
-        closes = [closes]
-    if not isinstance(closes, list):
-        raise ctx.err("close", "is not an array of tables", "write each closure as a [[close]] table")
+def _parse_closures(ctx: _Ctx, doc: dict[str, Any], b: _Base) -> dict[str, list[str]]:
+    """The ``[[close]]`` tables as ids open on ``as_of``, each closed once."""
+    open_stations = set(b.base.stations["station_id"])
+    kinds = (
+        ("sections", list(b.base.sections["section_id"]), list(b.full.sections["section_id"]), "section id"),
+        ("roads", list(b.base.roads["road_id"]), list(b.full.roads["road_id"]), "road id"),
+        ("lines", b.open_lines, b.all_lines, "line id"),
+    )
     closed: dict[str, list[str]] = {"stations": [], "sections": [], "roads": [], "lines": []}
-    for i, c in enumerate(closes):
+    for i, c in enumerate(_tables(ctx, doc, "close", "closure")):
         where = f"close[{i}]"
         _check_keys(ctx, c, CLOSE_KEYS, where)
         for q in _str_list(ctx, f"{where}.stations", c.get("stations", [])):
-            sid = _station(ctx, f"{where}.stations", full, q)
+            sid = _station(ctx, f"{where}.stations", b.full, q)
             if sid not in open_stations:
                 raise ctx.err(
                     f"{where}.stations",
-                    f"station {q!r} is not open on {day.isoformat()}",
+                    f"station {q!r} is not open on {b.day.isoformat()}",
                     "remove it or choose a later as_of",
                 )
             closed["stations"].append(sid)
-        for kind, ids, all_ids, what in (
-            ("sections", open_sections, list(full.sections["section_id"]), "section id"),
-            ("roads", open_roads, list(full.roads["road_id"]), "road id"),
-            ("lines", open_lines, list(full.lines["line_id"]), "line id"),
-        ):
+        for kind, ids, all_ids, what in kinds:
             for q in _str_list(ctx, f"{where}.{kind}", c.get(kind, [])):
-                closed[kind].append(_id(ctx, f"{where}.{kind}", q, ids, all_ids, what, day))
+                closed[kind].append(_id(ctx, f"{where}.{kind}", q, ids, all_ids, what, b.day))
     for kind, ids in closed.items():
         dup = sorted({x for x in ids if ids.count(x) > 1})
         if dup:
             raise ctx.err(f"close.{kind}", f"{dup[0]!r} is closed twice", "list it once")
-    closed_line_of_section = dict(zip(base.sections["section_id"], base.sections["line_id"], strict=True))
+    return closed
 
-    # ---- added lines -------------------------------------------------------------------------
-    adds = doc.get("add_line", [])
-    if isinstance(adds, dict):
-        adds = [adds]
-    if not isinstance(adds, list):
-        raise ctx.err("add_line", "is not an array of tables", "write each line as an [[add_line]] table")
-    add_lines: list[dict[str, Any]] = []
-    seen_ids: set[str] = set()
-    for i, a in enumerate(adds):
-        where = f"add_line[{i}]"
-        _check_keys(ctx, a, ADD_LINE_KEYS, where)
-        lid = a.get("id")
-        if not isinstance(lid, str) or not lid.strip():
-            raise ctx.err(f"{where}.id", "missing or empty", 'give the line an id, e.g. id = "L2-W2"')
-        if lid in open_lines:
-            raise ctx.err(
-                f"{where}.id",
-                f"line {lid!r} is already open on {day.isoformat()}",
-                "use a new id (to lengthen it, give a new id and extends = the open line)",
-            )
-        if lid in seen_ids:
-            raise ctx.err(f"{where}.id", f"line {lid!r} is added twice", "give each added line its own id")
-        seen_ids.add(lid)
-        extends = a.get("extends")
-        if extends is not None:
-            if extends in closed["lines"]:
-                raise ctx.err(
-                    f"{where}.extends",
-                    f"line {extends!r} is both extended and closed by this file",
-                    "drop one of the two edits",
-                )
-            _id(ctx, f"{where}.extends", str(extends), open_lines, list(full.lines["line_id"]), "line id", day)
-        ext_row = base.lines[base.lines["line_id"] == extends].iloc[0] if extends is not None else None
-        mode = a.get("mode", ext_row["mode"] if ext_row is not None else None)
-        if mode not in RAIL_MODES:
-            raise ctx.err(f"{where}.mode", f"unknown mode {mode!r}", f"use one of {', '.join(RAIL_MODES)}")
-        if ext_row is not None and mode != ext_row["mode"]:
-            raise ctx.err(
-                f"{where}.mode",
-                f"mode {mode!r} differs from the extended line's {ext_row['mode']!r}",
-                "drop `mode` or make it match",
-            )
-        spec: dict[str, Any] = {
-            "id": lid,
-            "name": str(a.get("name", lid)),
-            "name_en": str(a.get("name_en", a.get("name", lid))),
-            "mode": mode,
-            "extends": extends,
-            "speed_kmh": _speed(ctx, f"{where}.speed_kmh", a.get("speed_kmh"), mode),
-            "length_km": _positive(ctx, f"{where}.length_km", a.get("length_km")),
-            "headway_peak_min": _positive(ctx, f"{where}.headway_peak_min", a.get("headway_peak_min")),
-            "headway_offpeak_min": _positive(ctx, f"{where}.headway_offpeak_min", a.get("headway_offpeak_min")),
-            "colour": str(a.get("colour", "#888888")),
-            "source": str(a.get("source", "")),
-            "note": str(a.get("note", "")),
-        }
-        stops = a.get("stations")
-        if not isinstance(stops, list) or len(stops) < 2:
-            raise ctx.err(
-                f"{where}.stations",
-                "needs a list of at least two stations",
-                'write e.g. stations = ["梅溪湖西", "长沙西站"]',
-            )
-        resolved: list[tuple[str, Any]] = []
-        for j, s in enumerate(stops):
-            key = f"{where}.stations[{j}]"
-            if isinstance(s, str):
-                sid = _station(ctx, key, full, s)
-                if sid in closed["stations"]:
-                    raise ctx.err(
-                        key,
-                        f"station {s!r} is closed by this file and also served by the added line",
-                        "drop one of the two edits",
-                    )
-                resolved.append(("existing", sid))
-            elif isinstance(s, dict):
-                _check_keys(ctx, s, NEW_STATION_KEYS, key)
-                if "name" not in s or "lon" not in s or "lat" not in s:
-                    raise ctx.err(
-                        key,
-                        "a new station needs name, lon and lat (WGS-84, from a source)",
-                        "add them, or use an existing station's name",
-                    )
-                lon, lat = s["lon"], s["lat"]
-                if not all(
-                    isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in (lon, lat)
-                ):
-                    raise ctx.err(key, f"lon/lat {lon!r}, {lat!r} are not numbers", "give decimal degrees (WGS-84)")
-                hit = full.districts[full.districts.contains(Point(lon, lat))]
-                if hit.empty:
-                    swap = " (lon and lat look swapped)" if 111 <= lat <= 115 and 25 <= lon <= 29.5 else ""
-                    raise ctx.err(
-                        key,
-                        f"({lon}, {lat}) lies outside the Chang-Zhu-Tan districts{swap}",
-                        "give (longitude, latitude) in WGS-84 inside the region",
-                    )
-                sid = str(s.get("id") or f"scn-{lid.lower()}-{j + 1}")
-                if sid in set(full.stations["station_id"]):
-                    raise ctx.err(
-                        f"{key}.id",
-                        f"station id {sid!r} already exists",
-                        "choose another id or use the existing station by name",
-                    )
-                resolved.append(
-                    (
-                        "new",
-                        {
-                            "id": sid,
-                            "name": str(s["name"]),
-                            "name_en": str(s.get("name_en", s["name"])),
-                            "lon": float(lon),
-                            "lat": float(lat),
-                            "adcode": hit.iloc[0]["adcode"],
-                            "city": hit.iloc[0]["city"],
-                            "city_zh": hit.iloc[0].get("city_zh", ""),
-                            "district_zh": hit.iloc[0]["name_zh"],
-                            "source": str(s.get("source", "")),
-                        },
-                    )
-                )
-            else:
-                raise ctx.err(
-                    key,
-                    f"{s!r} is neither a station name nor a {{name, lon, lat}} table",
-                    'write "name" or { name = "...", lon = ..., lat = ... }',
-                )
-        keys = [r[1] if r[0] == "existing" else r[1]["id"] for r in resolved]
-        dup = sorted({k for k in keys if keys.count(k) > 1})
-        if dup:
-            raise ctx.err(f"{where}.stations", f"station {dup[0]!r} appears twice", "list each station once")
-        _check_spacing(ctx, f"{where}.stations", full, resolved)
-        spec["stations"] = tuple(resolved)
-        add_lines.append(spec)
 
-    # ---- headways ------------------------------------------------------------------------------
-    hws = doc.get("headway", [])
-    if isinstance(hws, dict):
-        hws = [hws]
-    if not isinstance(hws, list):
-        raise ctx.err("headway", "is not an array of tables", "write each change as a [[headway]] table")
-    headways: list[dict[str, Any]] = []
-    added_ids = {a["id"] for a in add_lines if a["extends"] is None}
-    for i, h in enumerate(hws):
-        where = f"headway[{i}]"
-        _check_keys(ctx, h, HEADWAY_KEYS, where)
-        line = h.get("line")
-        if not isinstance(line, str):
-            raise ctx.err(f"{where}.line", "missing", 'name the line, e.g. line = "L3"')
-        if line in THROUGH_SERVICE:
-            svc = THROUGH_SERVICE[line]
+def _line_mode(ctx: _Ctx, where: str, a: dict[str, Any], b: _Base, closed: dict[str, list[str]]) -> tuple[str, Any]:
+    """The added line's mode and the line it extends (checked against the extended line)."""
+    extends = a.get("extends")
+    if extends is not None:
+        if extends in closed["lines"]:
             raise ctx.err(
-                f"{where}.line", f"line {line} runs through as service {svc}", f'set the headway of line = "{svc}"'
-            )
-        if line in closed["lines"] or any(closed_line_of_section.get(s) == line for s in closed["sections"]):
-            raise ctx.err(
-                f"{where}.line",
-                f"line {line!r} is both closed (wholly or a section) and re-timed by this file",
+                f"{where}.extends",
+                f"line {extends!r} is both extended and closed by this file",
                 "drop one of the two edits",
             )
-        if line not in added_ids:
-            _id(ctx, f"{where}.line", line, open_lines, list(full.lines["line_id"]), "line id", day)
-        if any(x["line"] == line for x in headways):
-            raise ctx.err(f"{where}.line", f"line {line!r} is re-timed twice", "merge the two [[headway]] tables")
-        peak = _positive(ctx, f"{where}.peak", h.get("peak"))
-        off = _positive(ctx, f"{where}.offpeak", h.get("offpeak"))
-        if peak is None and off is None:
-            raise ctx.err(where, "gives neither `peak` nor `offpeak`", "add at least one headway in minutes")
-        headways.append({"line": line, "peak": peak, "offpeak": off})
+        _id(ctx, f"{where}.extends", str(extends), b.open_lines, b.all_lines, "line id", b.day)
+    ext_row = b.base.lines[b.base.lines["line_id"] == extends].iloc[0] if extends is not None else None
+    mode = a.get("mode", ext_row["mode"] if ext_row is not None else None)
+    if mode not in RAIL_MODES:
+        raise ctx.err(f"{where}.mode", f"unknown mode {mode!r}", f"use one of {', '.join(RAIL_MODES)}")
+    if ext_row is not None and mode != ext_row["mode"]:
+        raise ctx.err(
+            f"{where}.mode",
+            f"mode {mode!r} differs from the extended line's {ext_row['mode']!r}",
+            "drop `mode` or make it match",
+        )
+    return mode, extends
 
+
+def _new_station(ctx: _Ctx, key: str, s: dict[str, Any], j: int, lid: str, full: Dataset) -> NewStation:
+    """A ``{name, lon, lat}`` stop: inside the districts, with a fresh id."""
+    _check_keys(ctx, s, NEW_STATION_KEYS, key)
+    if "name" not in s or "lon" not in s or "lat" not in s:
+        raise ctx.err(
+            key,
+            "a new station needs name, lon and lat (WGS-84, from a source)",
+            "add them, or use an existing station's name",
+        )
+    lon, lat = s["lon"], s["lat"]
+    if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in (lon, lat)):
+        raise ctx.err(key, f"lon/lat {lon!r}, {lat!r} are not numbers", "give decimal degrees (WGS-84)")
+    hit = full.districts[full.districts.contains(Point(lon, lat))]
+    if hit.empty:
+        swap = " (lon and lat look swapped)" if 111 <= lat <= 115 and 25 <= lon <= 29.5 else ""
+        raise ctx.err(
+            key,
+            f"({lon}, {lat}) lies outside the Chang-Zhu-Tan districts{swap}",
+            "give (longitude, latitude) in WGS-84 inside the region",
+        )
+    sid = str(s.get("id") or f"scn-{lid.lower()}-{j + 1}")
+    if sid in set(full.stations["station_id"]):
+        raise ctx.err(
+            f"{key}.id", f"station id {sid!r} already exists", "choose another id or use the existing station by name"
+        )
+    d = hit.iloc[0]
+    return NewStation(
+        id=sid,
+        name=str(s["name"]),
+        name_en=str(s.get("name_en", s["name"])),
+        lon=float(lon),
+        lat=float(lat),
+        adcode=d["adcode"],
+        city=d["city"],
+        city_zh=d.get("city_zh", ""),
+        district_zh=d["name_zh"],
+        source=str(s.get("source", "")),
+    )
+
+
+def _resolve_stops(
+    ctx: _Ctx, where: str, lid: str, stops: Any, b: _Base, closed: dict[str, list[str]]
+) -> tuple[tuple[str, Any], ...]:
+    """The added line's stops: existing stations by name, or new ones; each once, none at the same spot."""
+    if not isinstance(stops, list) or len(stops) < 2:
+        raise ctx.err(
+            f"{where}.stations",
+            "needs a list of at least two stations",
+            'write e.g. stations = ["梅溪湖西", "长沙西站"]',
+        )
+    resolved: list[tuple[str, Any]] = []
+    for j, s in enumerate(stops):
+        key = f"{where}.stations[{j}]"
+        if isinstance(s, str):
+            sid = _station(ctx, key, b.full, s)
+            if sid in closed["stations"]:
+                raise ctx.err(
+                    key,
+                    f"station {s!r} is closed by this file and also served by the added line",
+                    "drop one of the two edits",
+                )
+            resolved.append(("existing", sid))
+        elif isinstance(s, dict):
+            resolved.append(("new", _new_station(ctx, key, s, j, lid, b.full)))
+        else:
+            raise ctx.err(
+                key,
+                f"{s!r} is neither a station name nor a {{name, lon, lat}} table",
+                'write "name" or { name = "...", lon = ..., lat = ... }',
+            )
+    keys = [r[1] if r[0] == "existing" else r[1]["id"] for r in resolved]
+    dup = sorted({k for k in keys if keys.count(k) > 1})
+    if dup:
+        raise ctx.err(f"{where}.stations", f"station {dup[0]!r} appears twice", "list each station once")
+    _check_spacing(ctx, f"{where}.stations", b.full, resolved)
+    return tuple(resolved)
+
+
+def _parse_add_line(ctx: _Ctx, where: str, a: Any, b: _Base, closed: dict[str, list[str]], seen: set[str]) -> AddLine:
+    _check_keys(ctx, a, ADD_LINE_KEYS, where)
+    lid = a.get("id")
+    if not isinstance(lid, str) or not lid.strip():
+        raise ctx.err(f"{where}.id", "missing or empty", 'give the line an id, e.g. id = "L2-W2"')
+    if lid in b.open_lines:
+        raise ctx.err(
+            f"{where}.id",
+            f"line {lid!r} is already open on {b.day.isoformat()}",
+            "use a new id (to lengthen it, give a new id and extends = the open line)",
+        )
+    if lid in seen:
+        raise ctx.err(f"{where}.id", f"line {lid!r} is added twice", "give each added line its own id")
+    seen.add(lid)
+    mode, extends = _line_mode(ctx, where, a, b, closed)
+    return AddLine(
+        id=lid,
+        name=str(a.get("name", lid)),
+        name_en=str(a.get("name_en", a.get("name", lid))),
+        mode=mode,
+        extends=extends,
+        speed_kmh=_speed(ctx, f"{where}.speed_kmh", a.get("speed_kmh"), mode),
+        length_km=_positive(ctx, f"{where}.length_km", a.get("length_km")),
+        headway_peak_min=_positive(ctx, f"{where}.headway_peak_min", a.get("headway_peak_min")),
+        headway_offpeak_min=_positive(ctx, f"{where}.headway_offpeak_min", a.get("headway_offpeak_min")),
+        colour=str(a.get("colour", "#888888")),
+        source=str(a.get("source", "")),
+        note=str(a.get("note", "")),
+        stations=_resolve_stops(ctx, where, lid, a.get("stations"), b, closed),
+    )
+
+
+def _parse_add_lines(ctx: _Ctx, doc: dict[str, Any], b: _Base, closed: dict[str, list[str]]) -> list[AddLine]:
+    """The ``[[add_line]]`` tables, normalised."""
+    seen: set[str] = set()
+    return [
+        _parse_add_line(ctx, f"add_line[{i}]", a, b, closed, seen)
+        for i, a in enumerate(_tables(ctx, doc, "add_line", "line"))
+    ]
+
+
+def _parse_headway(
+    ctx: _Ctx, where: str, h: Any, b: _Base, closed: dict[str, list[str]], added: set[str], done: list[HeadwayChange]
+) -> HeadwayChange:
+    _check_keys(ctx, h, HEADWAY_KEYS, where)
+    line = h.get("line")
+    if not isinstance(line, str):
+        raise ctx.err(f"{where}.line", "missing", 'name the line, e.g. line = "L3"')
+    if line in THROUGH_SERVICE:
+        svc = THROUGH_SERVICE[line]
+        raise ctx.err(
+            f"{where}.line", f"line {line} runs through as service {svc}", f'set the headway of line = "{svc}"'
+        )
+    line_of_section = dict(zip(b.base.sections["section_id"], b.base.sections["line_id"], strict=True))
+    if line in closed["lines"] or any(line_of_section.get(s) == line for s in closed["sections"]):
+        raise ctx.err(
+            f"{where}.line",
+            f"line {line!r} is both closed (wholly or a section) and re-timed by this file",
+            "drop one of the two edits",
+        )
+    if line not in added:
+        _id(ctx, f"{where}.line", line, b.open_lines, b.all_lines, "line id", b.day)
+    if any(x["line"] == line for x in done):
+        raise ctx.err(f"{where}.line", f"line {line!r} is re-timed twice", "merge the two [[headway]] tables")
+    peak = _positive(ctx, f"{where}.peak", h.get("peak"))
+    off = _positive(ctx, f"{where}.offpeak", h.get("offpeak"))
+    if peak is None and off is None:
+        raise ctx.err(where, "gives neither `peak` nor `offpeak`", "add at least one headway in minutes")
+    return HeadwayChange(line=line, peak=peak, offpeak=off)
+
+
+def _parse_headways(
+    ctx: _Ctx, doc: dict[str, Any], b: _Base, closed: dict[str, list[str]], add_lines: list[AddLine]
+) -> list[HeadwayChange]:
+    """The ``[[headway]]`` tables: each line re-timed once, not also closed."""
+    added = {a["id"] for a in add_lines if a["extends"] is None}
+    out: list[HeadwayChange] = []
+    for i, h in enumerate(_tables(ctx, doc, "headway", "change")):
+        out.append(_parse_headway(ctx, f"headway[{i}]", h, b, closed, added, out))
+    return out
+
+
+def parse_scenario(doc: dict[str, Any], *, source: str = "<dict>", dataset: Dataset | None = None) -> Scenario:
+    """Validate a scenario given as a dict (the parsed TOML) and return a :class:`Scenario`.
+
+    Parameters
+    ----------
+    doc : dict
+    source : str
+        Name used in error messages (the file path).
+    dataset : Dataset, optional
+        Unfiltered dataset to validate against (default: the embedded one).
+
+    Raises
+    ------
+    ScenarioError
+        See the module docstring for the rules.
+
+    Examples
+    --------
+    >>> parse_scenario({"name": "x", "as_of": "2023-06-28"}).is_empty
+    True
+    >>> parse_scenario({"name": "x", "as_of": "2023-06-28", "colour": "red"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    cztmap.errors.ScenarioError: Scenario <dict>, key `colour`: unknown key; valid keys here are name, ...
+    """
+    ctx = _Ctx(source)
+    name, day, period, description = _parse_header(ctx, doc)
+    full = dataset if dataset is not None else load_dataset()
+    b = _Base(full, full.filter(day), day)
+    closed = _parse_closures(ctx, doc, b)
+    add_lines = _parse_add_lines(ctx, doc, b, closed)
+    headways = _parse_headways(ctx, doc, b, closed, add_lines)
     return Scenario(
-        name=name.strip(),
+        name=name,
         description=description,
         as_of=day,
         period=period,
-        add_lines=tuple(add_lines),
+        add_lines=tuple(add_lines),  # type: ignore[arg-type]
         closures={k: tuple(v) for k, v in closed.items()},
-        headways=tuple(headways),
+        headways=tuple(headways),  # type: ignore[arg-type]
         source=source,
     )
 
@@ -660,7 +749,149 @@ def _close_station(sec: gpd.GeoDataFrame, sid: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(keep, crs=sec.crs)
 
 
-def apply_scenario(scn: Scenario, ds: Dataset | None = None, *, params: Params = DEFAULTS) -> Dataset:  # noqa: C901  TODO(layout): split into named steps
+def _apply_closures(base: Dataset, c: dict[str, tuple[str, ...]]) -> tuple[Any, Any, Any, Any]:
+    """Sections, stations, lines and roads of ``base`` without what the scenario closes."""
+    sec, st, ln, rd = base.sections.copy(), base.stations.copy(), base.lines.copy(), base.roads.copy()
+    sec = sec[~sec["section_id"].isin(c["sections"]) & ~sec["line_id"].isin(c["lines"])]
+    ln = ln[~ln["line_id"].isin(c["lines"])]
+    rd = rd[~rd["road_id"].isin(c["roads"])]
+    for sid in c["stations"]:
+        sec = _close_station(sec, sid)
+    st = st[~st["station_id"].isin(c["stations"])]
+    return sec, st, ln, rd
+
+
+def _apply_headways(ln: pd.DataFrame, headways: tuple[dict[str, Any], ...]) -> pd.DataFrame:
+    for h in headways:
+        m = ln["line_id"] == h["line"]
+        if h["peak"] is not None:
+            ln.loc[m, "headway_peak_min"] = h["peak"]
+        if h["offpeak"] is not None:
+            ln.loc[m, "headway_offpeak_min"] = h["offpeak"]
+    return ln
+
+
+def _new_station_row(scn: Scenario, s: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "station_id": s["id"],
+        "name_zh": s["name"],
+        "name_en": s["name_en"],
+        "city": s["city"],
+        "city_zh": s["city_zh"],
+        "adcode": s["adcode"],
+        "district_zh": s["district_zh"],
+        "lines": "",
+        "aliases": "",
+        "opened": scn.as_of.isoformat(),
+        "position_quality": "scenario",
+        "position_error_m": 0.0,
+        "position_method": "given by the scenario file",
+        "source_datum": "WGS-84",
+        "source": s["source"] or f"scenario {scn.source}",
+        "note": "",
+        "geometry": Point(s["lon"], s["lat"]),
+    }
+
+
+def _stops(
+    scn: Scenario, a: dict[str, Any], full: Dataset, st: pd.DataFrame, new_st: list[dict[str, Any]]
+) -> list[tuple[str, float, float, str]]:
+    """(id, lon, lat, name) of the added line's stops; reinstates or creates stations into ``new_st``."""
+    pts: list[tuple[str, float, float, str]] = []
+    for kind, s in a["stations"]:
+        if kind != "existing":
+            new_st.append(_new_station_row(scn, s))
+            pts.append((s["id"], s["lon"], s["lat"], s["name"]))
+            continue
+        row = full.stations[full.stations["station_id"] == s].iloc[0]
+        if s not in set(st["station_id"]) and not any(r["station_id"] == s for r in new_st):
+            rec = row.to_dict()
+            rec["note"] = f"scenario {scn.name}: reinstated (not open on {scn.as_of.isoformat()})"
+            new_st.append(rec)
+        pts.append((s, row.geometry.x, row.geometry.y, row["name_zh"]))
+    return pts
+
+
+def _added_sections(
+    scn: Scenario, a: dict[str, Any], pts: list[tuple[str, float, float, str]], speed: float, factor: float
+) -> list[dict[str, Any]]:
+    out = []
+    for k, ((fa, xa, ya, na), (fb, xb, yb, nb)) in enumerate(itertools.pairwise(pts), 1):
+        s_m = float(haversine_m(xa, ya, xb, yb))
+        out.append(
+            {
+                "section_id": f"{a['id']}-{k:02d}",
+                "line_id": a["extends"] or a["id"],
+                "seq": 1000 + k,
+                "from_station": fa,
+                "to_station": fb,
+                "from_name_zh": na,
+                "to_name_zh": nb,
+                "opened": scn.as_of.isoformat(),
+                "closed": None,
+                "status": "open",
+                "mode": a["mode"],
+                "length_m": round(s_m * factor, 1),
+                "length_source": f"scenario: straight × {factor:.3f}",
+                "straight_m": round(s_m, 1),
+                "speed_kmh": speed,
+                "speed_source": "scenario",
+                "colour": a["colour"],
+                "geometry_quality": "straight line between stations (schematic)",
+                "source": a["source"] or f"scenario {scn.source}",
+                "note": a["note"],
+                "geometry": LineString([(xa, ya), (xb, yb)]),
+            }
+        )
+    return out
+
+
+def _added_line_row(scn: Scenario, a: dict[str, Any], n_stops: int, length_m: float, speed: float) -> dict[str, Any]:
+    return {
+        "line_id": a["id"],
+        "name_zh": a["name"],
+        "name_en": a["name_en"],
+        "mode": a["mode"],
+        "colour": a["colour"],
+        "length_km": a["length_km"] or length_m / 1000,
+        "n_stations": n_stops,
+        "opened": scn.as_of.isoformat(),
+        "status": "open",
+        "headway_peak_min": a["headway_peak_min"],
+        "headway_offpeak_min": a["headway_offpeak_min"],
+        "speed_kmh": speed,
+        "source": a["source"] or f"scenario {scn.source}",
+        "note": a["note"],
+        "geometry": None,
+    }
+
+
+def _add_line(
+    scn: Scenario, a: dict[str, Any], full: Dataset, st: pd.DataFrame, ln: pd.DataFrame, new_st: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Sections of one added line and its lines row (None for an extension of an open line)."""
+    pts = _stops(scn, a, full, st, new_st)
+    straight = [float(haversine_m(x1, y1, x2, y2)) for (_, x1, y1, _), (_, x2, y2, _) in itertools.pairwise(pts)]
+    factor = (a["length_km"] * 1000 / sum(straight)) if a["length_km"] and sum(straight) > 0 else ROUTE_FACTOR
+    ext = ln[ln["line_id"] == a["extends"]].iloc[0] if a["extends"] else None
+    speed = a["speed_kmh"] if a["speed_kmh"] is not None else (ext["speed_kmh"] if ext is not None else math.nan)
+    secs = _added_sections(scn, a, pts, speed, factor)
+    row = None if a["extends"] else _added_line_row(scn, a, len(pts), sum(straight) * factor, speed)
+    return secs, row
+
+
+def _with_served_lines(st: pd.DataFrame, sec: pd.DataFrame) -> pd.DataFrame:
+    """Stations that a section serves, with their ``lines``."""
+    served: dict[str, set[str]] = {}
+    for fa, fb, lid in zip(sec["from_station"], sec["to_station"], sec["line_id"], strict=True):
+        served.setdefault(fa, set()).add(lid)
+        served.setdefault(fb, set()).add(lid)
+    st = st[st["station_id"].isin(served)].copy()
+    st["lines"] = [";".join(sorted(served[s])) for s in st["station_id"]]
+    return st
+
+
+def apply_scenario(scn: Scenario, ds: Dataset | None = None, *, params: Params = DEFAULTS) -> Dataset:
     """The network of ``scn``: the dataset open on ``scn.as_of`` with the scenario's edits applied.
 
     Parameters
@@ -686,120 +917,23 @@ def apply_scenario(scn: Scenario, ds: Dataset | None = None, *, params: Params =
     base = full.filter(scn.as_of)
     if scn.is_empty:
         return base
-    sec, st, ln, rd = base.sections.copy(), base.stations.copy(), base.lines.copy(), base.roads.copy()
-    c = scn.closures
-    sec = sec[~sec["section_id"].isin(c["sections"]) & ~sec["line_id"].isin(c["lines"])]
-    ln = ln[~ln["line_id"].isin(c["lines"])]
-    rd = rd[~rd["road_id"].isin(c["roads"])]
-    for sid in c["stations"]:
-        sec = _close_station(sec, sid)
-    st = st[~st["station_id"].isin(c["stations"])]
-    for h in scn.headways:
-        m = ln["line_id"] == h["line"]
-        if h["peak"] is not None:
-            ln.loc[m, "headway_peak_min"] = h["peak"]
-        if h["offpeak"] is not None:
-            ln.loc[m, "headway_offpeak_min"] = h["offpeak"]
+    sec, st, ln, rd = _apply_closures(base, scn.closures)
+    ln = _apply_headways(ln, scn.headways)
     new_st: list[dict[str, Any]] = []
     new_sec: list[dict[str, Any]] = []
     new_ln: list[dict[str, Any]] = []
     for a in scn.add_lines:
-        pts: list[tuple[str, float, float, str]] = []
-        for kind, s in a["stations"]:
-            if kind == "existing":
-                if s not in set(st["station_id"]) and not any(r["station_id"] == s for r in new_st):
-                    row = full.stations[full.stations["station_id"] == s].iloc[0].to_dict()
-                    row["note"] = f"scenario {scn.name}: reinstated (not open on {scn.as_of.isoformat()})"
-                    new_st.append(row)
-                geom = full.stations[full.stations["station_id"] == s].iloc[0].geometry
-                name = full.stations[full.stations["station_id"] == s].iloc[0]["name_zh"]
-                pts.append((s, geom.x, geom.y, name))
-            else:
-                new_st.append(
-                    {
-                        "station_id": s["id"],
-                        "name_zh": s["name"],
-                        "name_en": s["name_en"],
-                        "city": s["city"],
-                        "city_zh": s["city_zh"],
-                        "adcode": s["adcode"],
-                        "district_zh": s["district_zh"],
-                        "lines": "",
-                        "aliases": "",
-                        "opened": scn.as_of.isoformat(),
-                        "position_quality": "scenario",
-                        "position_error_m": 0.0,
-                        "position_method": "given by the scenario file",
-                        "source_datum": "WGS-84",
-                        "source": s["source"] or f"scenario {scn.source}",
-                        "note": "",
-                        "geometry": Point(s["lon"], s["lat"]),
-                    }
-                )
-                pts.append((s["id"], s["lon"], s["lat"], s["name"]))
-        straight = [float(haversine_m(x1, y1, x2, y2)) for (_, x1, y1, _), (_, x2, y2, _) in itertools.pairwise(pts)]
-        factor = (a["length_km"] * 1000 / sum(straight)) if a["length_km"] and sum(straight) > 0 else ROUTE_FACTOR
-        line_id = a["extends"] or a["id"]
-        ext = ln[ln["line_id"] == a["extends"]].iloc[0] if a["extends"] else None
-        speed = a["speed_kmh"] if a["speed_kmh"] is not None else (ext["speed_kmh"] if ext is not None else math.nan)
-        for k, ((fa, xa, ya, na), (fb, xb, yb, nb), s_m) in enumerate(zip(pts, pts[1:], straight, strict=False), 1):
-            new_sec.append(
-                {
-                    "section_id": f"{a['id']}-{k:02d}",
-                    "line_id": line_id,
-                    "seq": 1000 + k,
-                    "from_station": fa,
-                    "to_station": fb,
-                    "from_name_zh": na,
-                    "to_name_zh": nb,
-                    "opened": scn.as_of.isoformat(),
-                    "closed": None,
-                    "status": "open",
-                    "mode": a["mode"],
-                    "length_m": round(s_m * factor, 1),
-                    "length_source": f"scenario: straight × {factor:.3f}",
-                    "straight_m": round(s_m, 1),
-                    "speed_kmh": speed,
-                    "speed_source": "scenario",
-                    "colour": a["colour"],
-                    "geometry_quality": "straight line between stations (schematic)",
-                    "source": a["source"] or f"scenario {scn.source}",
-                    "note": a["note"],
-                    "geometry": LineString([(xa, ya), (xb, yb)]),
-                }
-            )
-        if a["extends"] is None:
-            new_ln.append(
-                {
-                    "line_id": a["id"],
-                    "name_zh": a["name"],
-                    "name_en": a["name_en"],
-                    "mode": a["mode"],
-                    "colour": a["colour"],
-                    "length_km": a["length_km"] or sum(straight) * factor / 1000,
-                    "n_stations": len(pts),
-                    "opened": scn.as_of.isoformat(),
-                    "status": "open",
-                    "headway_peak_min": a["headway_peak_min"],
-                    "headway_offpeak_min": a["headway_offpeak_min"],
-                    "speed_kmh": speed,
-                    "source": a["source"] or f"scenario {scn.source}",
-                    "note": a["note"],
-                    "geometry": None,
-                }
-            )
+        secs, row = _add_line(scn, a, full, st, ln, new_st)
+        new_sec += secs
+        if row is not None:
+            new_ln.append(row)
     if new_st:
         st = pd.concat([st, gpd.GeoDataFrame(new_st, geometry="geometry", crs=st.crs)], ignore_index=True)
     if new_sec:
         sec = pd.concat([sec, gpd.GeoDataFrame(new_sec, geometry="geometry", crs=sec.crs)], ignore_index=True)
     if new_ln:
         ln = pd.concat([ln, pd.DataFrame(new_ln)], ignore_index=True)
-    served: dict[str, set[str]] = {}
-    for fa, fb, lid in zip(sec["from_station"], sec["to_station"], sec["line_id"], strict=True):
-        served.setdefault(fa, set()).add(lid)
-        served.setdefault(fb, set()).add(lid)
-    st = st[st["station_id"].isin(served)].copy()
-    st["lines"] = [";".join(sorted(served[s])) for s in st["station_id"]]
+    st = _with_served_lines(st, sec)
     return replace(
         base,
         stations=gpd.GeoDataFrame(st, crs=base.stations.crs).reset_index(drop=True),

@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 #: Allowed relative difference between summed section lengths and a published line length.
-LENGTH_TOLERANCE = 0.12
+LENGTH_TOLERANCE = 0.03
 #: A station may lie this far (degrees, ≈ 1 km) outside its district polygon (simplified borders).
 DISTRICT_TOLERANCE_DEG = 0.01
 #: Bounding box of the three cities (lon_min, lat_min, lon_max, lat_max), WGS-84.
@@ -74,9 +74,11 @@ class Problem:
     feature: str
     field: str
     message: str
+    severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.file}: feature {self.feature!r}, field {self.field!r}: {self.message}"
+        tag = "warning: " if self.severity == "warning" else ""
+        return f"{tag}{self.file}: feature {self.feature!r}, field {self.field!r}: {self.message}"
 
 
 def _missing(v: Any) -> bool:
@@ -98,8 +100,8 @@ class _Collector:
         self.base = base
         self.problems: list[Problem] = []
 
-    def add(self, layer: str, fid: Any, fld: str, msg: str) -> None:
-        self.problems.append(Problem(str(self.base / f"{layer}.geojson"), str(fid), fld, msg))
+    def add(self, layer: str, fid: Any, fld: str, msg: str, severity: str = "error") -> None:
+        self.problems.append(Problem(str(self.base / f"{layer}.geojson"), str(fid), fld, msg, severity))
 
 
 def _region_ok(x: float, y: float) -> bool:
@@ -332,8 +334,66 @@ def check_districts(layers: dict[str, gpd.GeoDataFrame], out: _Collector) -> Non
             out.add("districts", r.adcode, "population", f"{pop} is implausible for a district (1,000–5,000,000)")
 
 
+def _date_problem(v: Any) -> str | None:
+    if _missing(v):
+        return None
+    return None if _is_date(v) else f"{v!r} is not a possible ISO date (YYYY-MM-DD between 1950 and 2100)"
+
+
+def check_dates(layers: dict[str, gpd.GeoDataFrame], out: _Collector) -> None:
+    """Every date field of lines and stations is a possible date; a suspension ends after it starts."""
+    for layer, cols in (
+        ("lines", ("opened", "expected_opening", "status_checked_on")),
+        ("stations", ("opened", "suspended_since", "suspended_until", "expected_resumption")),
+    ):
+        df = layers[layer]
+        for col in (c for c in cols if c in df.columns):
+            for fid, v in zip(df[_ID[layer]], df[col], strict=True):
+                msg = _date_problem(v)
+                if msg:
+                    out.add(layer, fid, col, msg)
+    st = layers["stations"]
+    if {"suspended_since", "suspended_until"} <= set(st.columns):
+        for fid, a, b in zip(st["station_id"], st["suspended_since"], st["suspended_until"], strict=True):
+            if not _missing(a) and not _missing(b) and str(b) <= str(a):
+                out.add("stations", fid, "suspended_until", f"{b!r} must be after suspended_since {a!r}")
+
+
+def check_staleness(layers: dict[str, gpd.GeoDataFrame], out: _Collector, today: dt.date | None = None) -> None:
+    """Warn where a planned opening has passed but the line is not open (the status may be stale),
+    and where the status was last checked before that opening."""
+    ln = layers["lines"]
+    if "expected_opening" not in ln.columns:
+        return
+    day = (today or dt.date.today()).isoformat()
+    for r in ln.itertuples(index=False):
+        exp: Any = r.expected_opening
+        if _missing(exp) or not _is_date(exp) or r.status == "open" or str(exp) > day:
+            continue
+        checked: Any = getattr(r, "status_checked_on", None)
+        when = "never" if _missing(checked) else f"on {checked}"
+        stale = _missing(checked) or str(checked) < str(exp)
+        out.add(
+            "lines",
+            r.line_id,
+            "status",
+            f"is {r.status!r} but the line was expected to open by {exp}; status last checked {when}"
+            + (", before that date: check whether it opened" if stale else ": check again whether it opened"),
+            "warning",
+        )
+
+
 #: The checks run after the schema check passes, in order.
-CHECKS = (check_geometry, check_station_districts, check_sections, check_lines, check_roads, check_districts)
+CHECKS = (
+    check_geometry,
+    check_station_districts,
+    check_sections,
+    check_lines,
+    check_roads,
+    check_districts,
+    check_dates,
+    check_staleness,
+)
 
 
 def _raise(problems: list[Problem], base: Path) -> None:
@@ -344,7 +404,11 @@ def _raise(problems: list[Problem], base: Path) -> None:
 
 
 def check_layers(
-    layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/geo", *, raise_errors: bool = False
+    layers: dict[str, gpd.GeoDataFrame],
+    base: Path | str = "data/geo",
+    *,
+    raise_errors: bool = False,
+    warnings: bool = False,
 ) -> list[Problem]:
     """Check already-loaded layers; see :func:`validate_dataset`.
 
@@ -355,7 +419,9 @@ def check_layers(
     base : path
         The folder the layers came from (named in every problem).
     raise_errors : bool
-        Raise one :class:`~cztmap.errors.DataError` for all problems instead of returning them.
+        Raise one :class:`~cztmap.errors.DataError` for all errors instead of returning them.
+    warnings : bool
+        Also return warnings (``severity == "warning"``: a status that may be stale); they never raise.
 
     Returns
     -------
@@ -373,13 +439,22 @@ def check_layers(
     if not out.problems:
         for check in CHECKS:
             check(layers, out)
-    if out.problems and raise_errors:
-        _raise(out.problems, out.base)
-    return out.problems
+    errors = [p for p in out.problems if p.severity == "error"]
+    if errors and raise_errors:
+        _raise(errors, out.base)
+    return out.problems if warnings else errors
 
 
-def validate_dataset(path: str | Path | None = None) -> list[Problem]:
+def validate_dataset(path: str | Path | None = None, *, warnings: bool = False) -> list[Problem]:
     """Validate the layer files in ``path`` (default: the embedded ``data/geo``).
+
+    Parameters
+    ----------
+    path : path, optional
+        A folder with the five layer files.
+    warnings : bool
+        Also return warnings (for example a planned opening that has passed while the line is still
+        listed as under construction).
 
     Returns
     -------
@@ -395,4 +470,4 @@ def validate_dataset(path: str | Path | None = None) -> list[Problem]:
 
     base = Path(path) if path else geo_dir()
     layers = {name: read_layer(base / f"{name}.geojson", name)[0] for name in SCHEMA}
-    return check_layers(layers, base)
+    return check_layers(layers, base, warnings=warnings)

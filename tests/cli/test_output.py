@@ -98,6 +98,9 @@ def test_progress_bar_on_stderr_only_when_enabled(capsys, monkeypatch) -> None:
     assert list(_progress.track(range(5), "counting")) == list(range(5))
     shown = capsys.readouterr()
     assert shown.out == "" and "counting" in shown.err
+    with _progress.status("one long step"):
+        pass
+    assert "one long step" in capsys.readouterr().err
     _progress.set_enabled(False)
     try:
         assert list(_progress.track(range(5), "counting")) == list(range(5))

@@ -147,7 +147,8 @@ def _write(tmp_path, text):
             "look swapped",
         ),
         (
-            'name = "x"\nas_of = 2023-06-28\n[[add_line]]\nid = "WR"\nmode = "metro"\nstations = ["山塘", "湘潭北站"]\n',
+            'name = "x"\nas_of = 2023-06-28\n[[add_line]]\nid = "WR"\nmode = "metro"\n'
+            'stations = ["山塘", "湘潭北站"]\n',
             "already open",
         ),
         ('name = "x"\nas_of = 2023-06-28\n[[headway]]\nline = "WR"\npeak = 5\n', "runs through as service L3"),

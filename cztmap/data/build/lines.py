@@ -17,6 +17,7 @@ __all__ = ["build_lines"]
 
 def build_lines(src: Path, sections: list[dict[str, Any]], sgeoms: list[Any]) -> tuple[list[dict[str, Any]], list[Any]]:
     rows = read_csv(src / "rail_lines.csv")
+    status = {r["line_id"]: r for r in read_csv(src / "line_status.csv")} if (src / "line_status.csv").is_file() else {}
     by_line: dict[str, list[Any]] = defaultdict(list)
     for s, g in zip(sections, sgeoms, strict=True):
         by_line[s["line_id"]].append(g)
@@ -69,6 +70,10 @@ def build_lines(src: Path, sections: list[dict[str, Any]], sgeoms: list[Any]) ->
                 "headway_offpeak_min": off,
                 "speed_kmh": speed,
                 "has_geometry": lid in by_line,
+                "expected_opening": status.get(lid, {}).get("expected_opening") or None,
+                "expected_opening_text": status.get(lid, {}).get("expected_text") or None,
+                "status_checked_on": status.get(lid, {}).get("checked_on") or None,
+                "status_source": status.get(lid, {}).get("source") or None,
                 "source": r["source"],
                 "note": r["note"],
             }

@@ -7,7 +7,6 @@ station-to-station pairs; :func:`line_factors` gives each line's published-lengt
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import defaultdict
 from typing import Any
@@ -75,19 +74,83 @@ def expand_history(history: list[dict[str, str]], all_rows: list[dict[str, Any]]
     return out
 
 
-def line_factors(all_rows: list[dict[str, Any]], lines: dict[str, dict[str, str]]) -> dict[str, float]:
-    """Published line length ÷ sum of straight gaps, clamped to 1.0–1.25 (1.1 where not published)."""
-    factor: dict[str, float] = {}
-    for lid, seq in by_line(all_rows).items():
-        base = BRANCH_OF.get(lid, lid)
-        pub = num(lines.get(base, {}).get("length_km", ""))
-        placed = [p for p in seq if "_skip" not in p]
-        straight = sum(haversine_m(p["wlon"], p["wlat"], q["wlon"], q["wlat"]) for p, q in itertools.pairwise(placed))
-        f = DEFAULT_FACTOR
-        if pub and straight > 0 and lid not in BRANCH_OF and base != "CZT":
-            f = min(max(pub * 1000 / straight, 1.0), 1.25)
-        factor[lid] = f
-    return factor
+def _family(lid: str) -> str:
+    return BRANCH_OF.get(lid, lid)
+
+
+def _superseded(s: dict[str, Any]) -> bool:
+    """A closed direct section that a later path replaced (CZT 大丰–株洲南 before 株洲 opened)."""
+    return bool(s["hist"]["closed"]) and s["hist"]["direct"] == "1"
+
+
+def _stretch_members(raw: list[dict[str, Any]], all_rows: list[dict[str, Any]], st: dict[str, str]) -> list[int]:
+    """Indices of the raw sections between two stations of a line (the stretch a published figure covers)."""
+    seq = by_line(all_rows).get(st["line_id"], [])
+    names = [r["station_zh"] for r in seq]
+    if st["from_station"] not in names or st["to_station"] not in names:
+        raise DataError(
+            f"line_lengths.csv: {st['line_id']} {st['from_station']}–{st['to_station']} is not a stretch of "
+            "rail_stations.csv; fix the station names."
+        )
+    i, j = sorted((names.index(st["from_station"]), names.index(st["to_station"])))
+    inside = set(names[i : j + 1])
+    return [
+        k
+        for k, s in enumerate(raw)
+        if s["line_id"] == st["line_id"] and s["a"]["station_zh"] in inside and s["b"]["station_zh"] in inside
+    ]
+
+
+def line_factors(
+    raw: list[dict[str, Any]],
+    all_rows: list[dict[str, Any]],
+    lines: dict[str, dict[str, str]],
+    stretches: list[dict[str, str]],
+) -> list[tuple[float, str]]:
+    """Scale factor and its explanation for every raw section.
+
+    A published length is spread only over the stretch it covers: a published stretch
+    (``line_lengths.csv``) over its own sections; the line's (or line family's) published length, less
+    its published stretches, over the line's other sections (superseded bypasses left out). The factor
+    is published length ÷ sum of straight gaps, clamped to 1.0–1.25; a section that no published figure
+    covers gets :data:`DEFAULT_FACTOR` and says so.
+    """
+    out: list[tuple[float, str] | None] = [None] * len(raw)
+    straight = [haversine_m(s["a"]["wlon"], s["a"]["wlat"], s["b"]["wlon"], s["b"]["wlat"]) for s in raw]
+    used_km: dict[str, float] = defaultdict(float)
+    for st in stretches:
+        ks = _stretch_members(raw, all_rows, st)
+        km = float(st["length_km"])
+        used_km[_family(st["line_id"])] += km
+        total = sum(straight[k] for k in ks)
+        f = min(max(km * 1000 / total, 1.0), 1.25) if total > 0 else DEFAULT_FACTOR
+        for k in ks:
+            out[k] = (
+                f,
+                f"straight distance × {f:.3f} (published {km:g} km of {st['from_station']}–{st['to_station']})",
+            )
+    for fam in sorted({_family(s["line_id"]) for s in raw}):
+        ks = [k for k, s in enumerate(raw) if _family(s["line_id"]) == fam and out[k] is None and not _superseded(s)]
+        pub = num(lines.get(fam, {}).get("length_km", ""))
+        rest = (pub - used_km[fam]) if pub else None
+        total = sum(straight[k] for k in ks)
+        if rest and total > 0:
+            f = min(max(rest * 1000 / total, 1.0), 1.25)
+            what = f"published {pub:g} km" + (
+                f" less {used_km[fam]:g} km of published stretches" if used_km[fam] else ""
+            )
+            text = f"straight distance × {f:.3f} ({what} ÷ sum of straight gaps)"
+        else:
+            f, text = DEFAULT_FACTOR, f"straight distance × {DEFAULT_FACTOR} (no published length covers this stretch)"
+        for k in ks:
+            out[k] = (f, text)
+    for k, s in enumerate(raw):
+        if out[k] is None:  # a superseded bypass: the family's factor
+            sib = next(
+                (o for j, o in enumerate(out) if o and _family(raw[j]["line_id"]) == _family(s["line_id"])), None
+            )
+            out[k] = sib or (DEFAULT_FACTOR, f"straight distance × {DEFAULT_FACTOR} (no published length)")
+    return [o for o in out if o is not None]
 
 
 def l5_chainage(all_rows: list[dict[str, Any]]) -> dict[str, float]:
@@ -100,34 +163,35 @@ def l5_chainage(all_rows: list[dict[str, Any]]) -> dict[str, float]:
     return chain
 
 
-def _length(s: dict[str, Any], straight: float, chain: dict[str, float], factor: dict[str, float]) -> tuple[float, str]:
+def _length(
+    s: dict[str, Any], straight: float, chain: dict[str, float], factor: tuple[float, str]
+) -> tuple[float, str]:
     lid, a, b, h = s["line_id"], s["a"], s["b"], s["hist"]
     if h["length_km"]:
         return float(h["length_km"]) * 1000, "published line distance (section_history.csv)"
     if lid == "L5" and a["station_zh"] in chain and b["station_zh"] in chain:
         return abs(chain[b["station_zh"]] - chain[a["station_zh"]]), "published chainage (rail_stations.csv L5 notes)"
-    f = factor.get(lid, DEFAULT_FACTOR)
-    return straight * f, f"straight distance × {f:.3f} (published line length ÷ sum of straight gaps)"
+    return straight * factor[0], factor[1]
 
 
 def section_features(
     raw: list[dict[str, Any]],
     lines: dict[str, dict[str, str]],
     chain: dict[str, float],
-    factor: dict[str, float],
+    factor: list[tuple[float, str]],
 ) -> tuple[list[dict[str, Any]], list[Any]]:
     """One feature per station pair; ``_a``/``_b`` keep the member rows for the station ids."""
     rows: list[dict[str, Any]] = []
     geoms: list[Any] = []
     counters: dict[str, int] = defaultdict(int)
-    for s in raw:
+    for s, fac in zip(raw, factor, strict=True):
         lid, a, b, h = s["line_id"], s["a"], s["b"], s["hist"]
         lrow = lines.get(BRANCH_OF.get(lid, lid), {})
         mode = lrow.get("mode", "metro")
         # a stretch with no opening date is not in service: its line's status (under construction/planned)
         status = "open" if h["opened"] else (lrow.get("status") or "planned")
         straight = haversine_m(a["wlon"], a["wlat"], b["wlon"], b["wlat"])
-        length, lsrc = _length(s, straight, chain, factor)
+        length, lsrc = _length(s, straight, chain, fac)
         speed = num(lrow.get("speed_kmh", ""))
         speed_src = "rail_lines.csv"
         if lid in OPERATING_SPEED_OVERRIDE:

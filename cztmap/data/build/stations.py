@@ -270,12 +270,29 @@ def _complex_name_en(rs: list[dict[str, Any]], best: dict[str, Any]) -> str:
     return _name_en(cr if cr is not None else best)
 
 
+def _suspension(rs: list[dict[str, Any]], status: dict[str, dict[str, str]]) -> dict[str, Any]:
+    s = next((status[r["station_zh"]] for r in rs if r["station_zh"] in status), None)
+    return {
+        "suspended_since": (s["since"] or None) if s else None,
+        "suspended_until": (s["until"] or None) if s else None,
+        "expected_resumption": (s["expected_resumption"] or None) if s else None,
+        "status_source": s["source"] if s else None,
+    }
+
+
+def read_station_status(src: Path) -> dict[str, dict[str, str]]:
+    """Suspensions by station name (``station_status.csv``): since, until, expected resumption, source."""
+    path = src / "station_status.csv"
+    return {r["station_zh"]: r for r in read_csv(path)} if path.is_file() else {}
+
+
 def station_features(
     complexes: list[Complex],
     ids: list[str],
     sections: list[dict[str, Any]],
     districts: list[dict[str, Any]],
     dgeoms: list[Any],
+    src: Path | None = None,
 ) -> tuple[list[dict[str, Any]], list[Any]]:
     """One feature per complex: names, district, lines served and first opening (from open sections)."""
     served: dict[str, set[str]] = defaultdict(set)
@@ -289,6 +306,7 @@ def station_features(
     rows: list[dict[str, Any]] = []
     geoms: list[Any] = []
     taken = frozenset(key(_complex_name_zh(c["rows"])) for c in complexes)
+    status = read_station_status(src) if src is not None else {}
     for c, sid in zip(complexes, ids, strict=True):
         rs = c["rows"]
         best = best_row(rs)
@@ -321,6 +339,7 @@ def station_features(
                 "source_datum": best["source_datum"],
                 "source": "; ".join(dict.fromkeys(r["source"] for r in rs)),
                 "note": "; ".join(dict.fromkeys(f"[{r['line_id']}] {r['note']}" for r in rs if r["note"])),
+                **_suspension(rs, status),
             }
         )
         geoms.append(g)
