@@ -812,7 +812,10 @@ def route_map(
         fg_pts.add_child(cm)
     m.add_child(fg_legs)
     m.add_child(fg_pts)
-    m.add_child(_title_panel(title, [f"Datum 坐标系: {_datum_label(basemap, offline)}"]))
+    when = []
+    if summary and summary.get("as_of"):
+        when = [f"As of 截至 {summary.get('as_of')} · {summary.get('period') or ''}".rstrip(" ·")]
+    m.add_child(_title_panel(title, [*when, f"Datum 坐标系: {_datum_label(basemap, offline)}"]))
     if summary:
         rows_html = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in _flat_summary(summary).items())
         m.add_child(_Panel("cztmap-summary", f"<h2>Summary 摘要</h2><table>{rows_html}</table>"))
@@ -1180,8 +1183,14 @@ def diff_map(
             if not _missing(v):
                 winners += int(v <= -0.05)
                 losers += int(v >= 0.05)
+            unchanged = not _missing(v) and abs(float(v)) < 0.05
             poly = _polygon(
-                z.geometry, color="#6b6b6b", weight=1, fill_color=fill, fill_opacity=0.7, class_name="cztmap-zone"
+                z.geometry,
+                color="#6b6b6b",
+                weight=1,
+                fill_color=fill,
+                fill_opacity=0.25 if unchanged else 0.7,  # unchanged zones let the basemap show through
+                class_name="cztmap-zone",
             )
             if poly is None:
                 continue
