@@ -51,6 +51,9 @@ def test_every_czt_station_is_placed_with_an_honest_quality():
     assert (czt["position_error_m"] >= 30).all()
     estimated = set(czt.loc[czt["position_quality"] == "estimated", "name_zh"])
     assert estimated == {"九郎山"}, "only 九郎山 has nothing that places it along the track"
+    jls = czt.set_index("name_zh").loc["九郎山"]
+    assert jls["district_zh"] == "石峰区", "the text source places 九郎山 at 白马垅村, 石峰区"
+    assert jls["position_error_m"] < 5000
 
 
 def test_no_position_violates_a_constraint_beyond_its_stated_error(czt, constraints):

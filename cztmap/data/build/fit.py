@@ -7,7 +7,10 @@ independent constraint that was found, each with its own standard error ``sigma_
 * ``cosite``: the station shares a site with a metro station (a 0 km transfer edge in the same table);
 * ``point``: a published or derived coordinate of the station (Wikipedia, a named point of a
   railway trace, an address point);
-* ``on_trace``: the station lies on a railway trace (``czt_trace.csv``, a coarse polyline).
+* ``on_trace``: the station lies on a railway trace (``czt_trace.csv``, a coarse polyline);
+* ``in_district``: text places the station in a district (``other`` = adcode). Not used by the fit: a
+  station with only a trace and a district (九郎山) is estimated at the middle of the stretch of trace
+  inside that district between its fitted neighbours (:func:`cztmap.data.build.stations.trace_estimate`).
 
 :func:`fit_positions` solves the weighted non-linear least-squares problem in a local metric plane
 (metres east/north of a reference point) with :func:`scipy.optimize.least_squares`, starting from
@@ -131,8 +134,10 @@ def read_constraints(src: Path, metro: dict[str, tuple[float, float]]) -> list[C
             if r["other"] not in traces:
                 raise DataError(f"{where}: trace {r['other']!r} is not in czt_trace.csv.")
             trace = tuple(traces[r["other"]])
+        elif kind == "in_district":
+            pass  # text evidence (the station's district): used to estimate a station the fit cannot place
         elif kind != "distance":
-            raise DataError(f"{where}: kind {kind!r} is not distance, cosite, point or on_trace.")
+            raise DataError(f"{where}: kind {kind!r} is not distance, cosite, point, on_trace or in_district.")
         out.append(
             Constraint(i, kind, r["station"], r["other"], value, sigma, r["used"] != "0", target, trace, r["source"])
         )
@@ -275,7 +280,10 @@ def fit_positions(cons: list[Constraint]) -> FitResult:
     >>> round(r.residuals[2]["residual_m"], 3)
     0.0
     """
-    used = [c for c in cons if c.used]
+    used = [c for c in cons if c.used and c.kind != "in_district"]
+    # a station with nothing but a trace is not determined: it is left to trace_estimate
+    fixed = {c.station for c in used if c.kind != "on_trace"} | {c.other for c in used if c.kind == "distance"}
+    used = [c for c in used if c.station in fixed]
     stations = sorted({c.station for c in used} | {c.other for c in used if c.kind == "distance"})
     index = {s: i for i, s in enumerate(stations)}
     sol = least_squares(
@@ -299,7 +307,7 @@ def fit_positions(cons: list[Constraint]) -> FitResult:
         errors[s] = max(MIN_ERROR_M, math.ceil(K95 * major / 50.0) * 50.0)
     records = []
     for c in cons:
-        if c.station not in index or (c.kind == "distance" and c.other not in index):
+        if c.kind == "in_district" or c.station not in index or (c.kind == "distance" and c.other not in index):
             continue
         m = _misfit_m(sol.x, c, index)
         records.append(

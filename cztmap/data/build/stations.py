@@ -8,6 +8,7 @@ turns each complex into a feature (name, district, lines served, first opening, 
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -58,6 +59,45 @@ def _metro_positions(rows: list[dict[str, str]]) -> dict[str, tuple[float, float
     }
 
 
+def trace_estimate(
+    src: Path, cons: list[Any], fit: FitResult, name: str, neighbours: tuple[str, str]
+) -> tuple[float, float, float, str] | None:
+    """Estimate a station that only a trace and a district place: the middle of the trace between its
+    fitted neighbours that lies inside the district; expected error half that stretch plus the trace's sigma.
+
+    Returns (lon, lat, error_m, method) or None when the constraints do not allow it.
+    """
+    import json
+
+    from shapely.geometry import LineString, shape
+    from shapely.ops import substring
+
+    from cztmap import geo
+    from cztmap.data.build.fit import _lonlat
+
+    trace = next((c for c in cons if c.kind == "on_trace" and c.station == name and c.used), None)
+    district = next((c for c in cons if c.kind == "in_district" and c.station == name and c.used), None)
+    if trace is None or district is None or any(n not in fit.positions for n in neighbours):
+        return None
+    path = src / "boundaries" / f"{district.other}.geojson"
+    poly = geo.transform(shape(json.loads(path.read_text(encoding="utf-8"))), "GCJ-02", "WGS-84")
+    line = LineString([_lonlat(*p) for p in trace.trace])
+    a, b = sorted(line.project(Point(fit.positions[n])) for n in neighbours)
+    inside = substring(line, a, b).intersection(poly)
+    if inside.is_empty or inside.length == 0:
+        return None
+    mid = inside.interpolate(0.5, normalized=True)
+    pts = list(getattr(inside, "coords", []))
+    span = sum(haversine_m(*p, *q) for p, q in itertools.pairwise(pts)) if pts else inside.length * 1.1e5
+    err = math.ceil((span / 2 + trace.sigma_m) / 100) * 100
+    method = (
+        f"no source places it along the track: the middle of the railway trace between {neighbours[0]} and "
+        f"{neighbours[1]} that lies inside district {district.other} ({span / 1000:.1f} km; czt_constraints.csv "
+        "in_district row); error half that stretch plus the trace's sigma"
+    )
+    return mid.x, mid.y, float(err), method
+
+
 def czt_fit(src: Path, rows: list[dict[str, str]]) -> tuple[FitResult, dict[str, str]]:
     """The least-squares fit of the CZT stations (:mod:`cztmap.data.build.fit`) and the co-site joins.
 
@@ -69,6 +109,18 @@ def czt_fit(src: Path, rows: list[dict[str, str]]) -> tuple[FitResult, dict[str,
     return fit_positions(cons), joins
 
 
+def _estimate_on_trace(
+    src: Path, cons: list[Any], fit: FitResult, r: dict[str, str], by_line: dict[str, list[dict[str, str]]]
+) -> tuple[float, float, float, str] | None:
+    if not r["line_id"].startswith("CZT"):
+        return None
+    seq = sorted(by_line[r["line_id"]], key=lambda x: int(x["seq"]))
+    i = next(k for k, x in enumerate(seq) if x["seq"] == r["seq"])
+    if i == 0 or i == len(seq) - 1:
+        return None
+    return trace_estimate(src, cons, fit, r["station_zh"], (seq[i - 1]["station_zh"], seq[i + 1]["station_zh"]))
+
+
 def station_rows(src: Path) -> list[dict[str, Any]]:
     """Every row of ``rail_stations.csv`` with its WGS-84 position, quality, expected error and method.
 
@@ -78,6 +130,10 @@ def station_rows(src: Path) -> list[dict[str, Any]]:
     """
     rows = read_csv(src / "rail_stations.csv")
     fit, joins = czt_fit(src, rows)
+    cons = read_constraints(src, _metro_positions(rows))
+    by_line: dict[str, list[dict[str, str]]] = {}
+    for r in rows:
+        by_line.setdefault(r["line_id"], []).append(r)
     extra = {}
     for name in POSITION_TABLES:
         if (src / name).is_file():
@@ -101,6 +157,10 @@ def station_rows(src: Path) -> list[dict[str, Any]]:
             rec["source"] = "position: czt_constraints.csv (see its sources); " + r["source"]
             if r["station_zh"] in joins:
                 rec["_join"] = joins[r["station_zh"]]
+        elif (est := _estimate_on_trace(src, cons, fit, r, by_line)) is not None:
+            wlon, wlat, err, method = est
+            quality, datum = "estimated", "WGS-84 (estimated)"
+            rec["source"] = "position: czt_constraints.csv (trace and district); " + r["source"]
         else:
             e = extra.get((r["line_id"], r["station_zh"]))
             if e is None or not e.get("lon") or not e.get("lat"):
