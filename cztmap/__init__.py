@@ -38,17 +38,22 @@ True
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from cztmap import _compat
 
 _compat.install()
 
-try:
-    __version__ = version("cztmap")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+
+def _version() -> str:
+    """The installed version (read on first use of ``cztmap.__version__``: importlib.metadata is slow)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cztmap")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree that was never installed
+        return "0.0.0+unknown"
+
 
 #: Public name → the module that defines it.
 _API: dict[str, str] = {
@@ -73,6 +78,9 @@ _API: dict[str, str] = {
     "Itinerary": "cztmap.network.routing",
     "in_vehicle_time": "cztmap.network.routing",
     "route": "cztmap.network.routing",
+    "window_travel_times": "cztmap.network.routing",
+    "Timetable": "cztmap.network.timetable",
+    "embedded_timetable": "cztmap.network.timetable",
     "hex_grid": "cztmap.analysis.matrix",
     "point_matrix": "cztmap.analysis.matrix",
     "station_matrix": "cztmap.analysis.matrix",
@@ -122,6 +130,7 @@ __all__ = [
     "Params",
     "ScenarioError",
     "StationNotFoundError",
+    "Timetable",
     "UsageError",
     "__version__",
     "accessibility",
@@ -132,6 +141,7 @@ __all__ = [
     "compile_graph",
     "criticality",
     "cross_city_table",
+    "embedded_timetable",
     "from_osmnx",
     "hex_grid",
     "in_vehicle_time",
@@ -148,6 +158,7 @@ __all__ = [
     "street_view",
     "to_osmnx",
     "travel_time_matrix",
+    "window_travel_times",
     "write_graph",
     "write_layers",
     "write_osmnx_graphml",
@@ -156,7 +167,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in _API:
+    if name == "__version__":
+        value: Any = _version()
+    elif name in _API:
         value = getattr(importlib.import_module(_API[name]), name)
     elif name in _MODULES:
         value = importlib.import_module(_MODULES[name])
@@ -171,6 +184,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static analysers and IDEs see the real names
+    __version__: str
     from cztmap.analysis.compare import compare
     from cztmap.analysis.criticality import criticality
     from cztmap.analysis.integration import accessibility, cross_city_table
@@ -184,5 +198,6 @@ if TYPE_CHECKING:  # static analysers and IDEs see the real names
     from cztmap.network.build import add_point, build_graph, scenario_graph
     from cztmap.network.engine import CompiledGraph, compile_graph, travel_time_matrix
     from cztmap.network.names import resolve_node
-    from cztmap.network.routing import Itinerary, in_vehicle_time, route
+    from cztmap.network.routing import Itinerary, in_vehicle_time, route, window_travel_times
+    from cztmap.network.timetable import Timetable, embedded_timetable
     from cztmap.params import DEFAULTS, Params

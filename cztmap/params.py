@@ -40,8 +40,8 @@ class Params:
         default_factory=lambda: {
             "metro": 0.57,
             "maglev": 0.72,
-            "intercity": 0.72,
-            "hsr": 0.85,
+            "intercity": 0.67,
+            "hsr": 0.41,
             "rail": 0.8,
             "art": 0.57,
         }
@@ -166,9 +166,12 @@ SOURCES: dict[str, str] = {
     "decel_mps2": "m/s²; service braking, same reasoning as accel_mps2.",
     "cruise_fraction": "share of the line's maximum speed held between stations. metro 0.57: least-squares fit "
     "(runtime.calibrate) to Line 1 (41–45 min) and Line 2 (50–55 min) end-to-end times; maglev 0.72 "
-    "(assumption, checked against the held-out 65 km/h average speed: −1 %); intercity 0.72 and HSR 0.85 "
-    "(assumptions, no published run time); conventional rail 0.8 (assumption; checked against the held-out "
-    "K9233 长沙→醴陵 88 min, rail_lines.csv RAIL-LC); ART as metro.",
+    "(assumption, checked against the held-out 65 km/h average speed: −1 %); intercity 0.67: least-squares fit "
+    "(runtime.calibrate_rail) to the all-stop CZT times 长沙–株洲南 and 长沙–湘潭 of about 50 min (rednet 2017-01-24), "
+    "validated on the held-out express times of about 35 min (+4 % and −14 %); HSR 0.41: fitted to the only "
+    "published time found, 长沙南–湘潭北 14 min on a 2014 trial run (huaihuashizx), no held-out fact — it stands for "
+    "the slow throats at 长沙南 rather than a cruise speed; conventional rail 0.8 (assumption; checked against the "
+    "held-out K9233 长沙→醴陵 88 min, rail_lines.csv RAIL-LC); ART as metro.",
     "dwell_s": "s per intermediate stop; metro 30 s (assumption, typical), maglev 40 s at 榔梨 (travelchinaguide, "
     "rail_lines.csv S2 note), intercity 60 s, HSR 120 s and conventional rail 240 s (assumptions; K/T trains "
     "stop a few minutes at county stations).",

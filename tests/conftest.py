@@ -9,6 +9,11 @@ import pytest
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# the CLI's graph cache (and the CCH topology cache) go to a fresh folder per test run, never ~/.cache
+if "CZTMAP_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["CZTMAP_CACHE_DIR"] = tempfile.mkdtemp(prefix="cztmap-test-cache-")
 
 
 @pytest.fixture(scope="session")

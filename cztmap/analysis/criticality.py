@@ -20,7 +20,12 @@ each weighted by ``pop_i × pop_j`` (districts without a population figure exclu
 
 Elements are ranked by ``index_loss`` (then ``mean_increase_min``). With ``level="zone"`` (default)
 only elements on the shortest paths between district seats can score; ``level="grid"`` (population
-hexagons, :func:`cztmap.analysis.integration.grid_population`) sees more but takes ≈ 100 × longer.
+hexagons, :func:`cztmap.analysis.integration.grid_population`) sees more but takes longer.
+
+Speed: the graph is compiled once; each closure is an edit of the compiled arrays (no NetworkX
+rebuild), and only origins whose shortest-path tree toward the destinations uses a closed edge are
+searched again -- the others keep their base distances, which is exact (see
+:class:`cztmap.network.engine.PathTrees`).
 
 Examples
 --------
@@ -34,9 +39,11 @@ Examples
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 import networkx as nx
@@ -46,7 +53,7 @@ import pandas as pd
 from cztmap._progress import track
 from cztmap.analysis.integration import CITIES, GRID_SIZE_M, TAU_MIN, analysis_units
 from cztmap.errors import UsageError
-from cztmap.network.engine import compile_graph
+from cztmap.network.engine import PathTrees, compile_graph, edge_index
 
 __all__ = ["KINDS", "criticality"]
 
@@ -104,6 +111,132 @@ def _elements(G: nx.MultiDiGraph, kinds: Iterable[str]) -> dict[tuple[str, str],
     return out
 
 
+def _screening_groups(cg: Any, orig: list[str], dest: list[str], w: np.ndarray) -> list[tuple[np.ndarray, PathTrees]]:
+    """Origins grouped by the destinations that carry weight for them, each with its pruned trees.
+
+    Only weighted pairs enter the measures (a pair of weight 0 adds exactly 0 whatever its time),
+    so an origin needs a new search only if a closure touches its paths to *weighted* destinations
+    (e.g. the other two cities); origins without any weighted pair are never searched again.
+    """
+    pos = w > 0
+    keys: dict[bytes, list[int]] = {}
+    for i in np.flatnonzero(pos.any(axis=1)):
+        keys.setdefault(np.packbits(pos[i]).tobytes(), []).append(int(i))
+    out = []
+    for members in keys.values():
+        cols = np.flatnonzero(pos[members[0]])
+        trees = PathTrees(cg, [orig[i] for i in members], [dest[j] for j in cols])
+        out.append((np.asarray(members, dtype=np.intp), trees))
+    return out
+
+
+#: What the closure workers need (set before forking a pool, so it is inherited, not pickled).
+_STATE: dict[str, Any] = {}
+
+
+def _closure_measures(edge_ids: list[int]) -> tuple[float, float, float]:
+    """``(index, mean, disconnected)`` with ``edge_ids`` closed (reads :data:`_STATE`)."""
+    st = _STATE
+    cg = st["cg"]
+    closed = cg.close_edges(edge_ids)
+    pairs = cg.changed_pairs(closed)
+    hit = np.zeros(len(st["orig"]), dtype=bool)
+    for members, trees in st["groups"]:
+        hit[members[trees.affected(*pairs)]] = True
+    if not hit.any():
+        return st["base_measures"]
+    m = st["base"].copy()
+    m[hit] = closed.distances(list(st["orig_arr"][hit]), st["dest"])
+    m /= 60.0
+    np.fill_diagonal(m, 0.0)
+    return _measures(m, st["w"], st["tau"])
+
+
+def _closure_rows(
+    H: nx.MultiDiGraph,
+    orig: list[str],
+    dest: list[str],
+    elements: dict[tuple[str, str], tuple[str, set[tuple[Any, Any, Any]]]],
+    w: np.ndarray,
+    tau_min: float,
+    progress: Callable[[int, int], None] | None,
+    n_jobs: int = 1,
+) -> list[dict[str, Any]]:
+    """One row of measures per closed element, on one compiled graph edited per closure.
+
+    Each closure is an edit of the compiled arrays (:meth:`CompiledGraph.close_edges`), and only
+    the origins whose shortest-path tree toward their weighted destinations uses a closed edge are
+    searched again (:class:`PathTrees`, :func:`_screening_groups`); the others keep their exact base
+    distances, so every measure equals the full recomputation bit for bit. ``n_jobs > 1`` spreads
+    the closures over forked processes (same numbers).
+    """
+    cg = compile_graph(H)
+    base = cg.distances(orig, dest)
+    base_m = base / 60.0
+    np.fill_diagonal(base_m, 0.0)
+    base_measures = _measures(base_m, w, tau_min)
+    eidx = edge_index(H)
+    work = [[eidx[e] for e in edges] for _name, edges in elements.values()]
+    _STATE.update(
+        cg=cg,
+        base=base,
+        base_measures=base_measures,
+        groups=_screening_groups(cg, orig, dest, w),
+        orig=orig,
+        orig_arr=np.asarray(orig, dtype=object),
+        dest=dest,
+        w=w,
+        tau=tau_min,
+    )
+    try:
+        results = _run_closures(work, progress, n_jobs)
+    finally:
+        _STATE.clear()
+    base_index, base_mean, base_disc = base_measures
+    rows = []
+    for ((kind, eid), (name, edges)), (idx, mean, disc) in zip(elements.items(), results, strict=True):
+        rows.append(
+            {
+                "kind": kind,
+                "element": eid,
+                "name": name,
+                "index_before": base_index,
+                "index_after": idx,
+                "index_loss": base_index - idx,
+                "index_loss_pct": 100 * (base_index - idx) / base_index,
+                "mean_increase_min": mean - base_mean,
+                "disconnected_share": disc - base_disc,
+                "edges_removed": len(edges),
+            }
+        )
+    return rows
+
+
+def _run_closures(
+    work: list[list[int]], progress: Callable[[int, int], None] | None, n_jobs: int
+) -> list[tuple[float, float, float]]:
+    total = len(work)
+    jobs = min(n_jobs, total)
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        out = []
+        for done, ids in enumerate(track(work, "criticality: closing elements"), start=1):
+            out.append(_closure_measures(ids))
+            if progress is not None:
+                progress(done, total)
+        return out
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("fork")  # workers inherit _STATE (the compiled graph and trees)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        out = []
+        results = pool.map(_closure_measures, work, chunksize=max(1, total // (8 * jobs)))
+        for done, res in enumerate(track(results, "criticality: closing elements", total=total), start=1):
+            out.append(res)
+            if progress is not None:
+                progress(done, total)
+    return out
+
+
 def criticality(
     G: nx.MultiDiGraph,
     *,
@@ -112,6 +245,8 @@ def criticality(
     tau_min: float = TAU_MIN,
     level: Literal["zone", "grid"] = "zone",
     grid_size_m: float = GRID_SIZE_M,
+    progress: Callable[[int, int], None] | None = None,
+    n_jobs: int = 1,
 ) -> pd.DataFrame:
     """Rank network elements by the loss of cross-city reachability when each is closed.
 
@@ -129,6 +264,10 @@ def criticality(
         Origins/destinations: district seats (fast) or population hexagons (slow).
     grid_size_m : float
         Hexagon side for ``level="grid"``.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each element (e.g. to drive a progress bar).
+    n_jobs : int
+        Processes for the closures (``-1``: one per CPU); the numbers do not depend on it.
 
     Returns
     -------
@@ -164,42 +303,12 @@ def criticality(
     if w.sum() <= 0:
         raise UsageError("No populated zones in two different cities; criticality needs district populations.")
 
-    def run(closed: set[tuple[Any, Any, Any]] | None) -> np.ndarray:
-        if closed is None:
-            cg = compile_graph(H)
-        else:
-
-            def weight(u: Any, v: Any, data: dict[Any, dict[str, Any]]) -> float | None:
-                best = None
-                for k, d in data.items():
-                    if (u, v, k) not in closed:
-                        t = d["travel_time"]
-                        best = t if best is None or t < best else best
-                return best
-
-            cg = compile_graph(H, weight, cache=False)
-        m = cg.distances(orig, dest) / 60.0
-        np.fill_diagonal(m, 0.0)
-        return m
-
-    base_index, base_mean, base_disc = _measures(run(None), w, tau_min)
-    rows = []
-    for (kind, eid), (name, edges) in track(_elements(H, kinds).items(), "criticality: closing elements"):
-        idx, mean, disc = _measures(run(edges), w, tau_min)
-        rows.append(
-            {
-                "kind": kind,
-                "element": eid,
-                "name": name,
-                "index_before": base_index,
-                "index_after": idx,
-                "index_loss": base_index - idx,
-                "index_loss_pct": 100 * (base_index - idx) / base_index,
-                "mean_increase_min": mean - base_mean,
-                "disconnected_share": disc - base_disc,
-                "edges_removed": len(edges),
-            }
-        )
+    elements = _elements(H, kinds)
+    if n_jobs == -1:
+        n_jobs = os.cpu_count() or 1
+    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs < 1:
+        raise UsageError(f"`n_jobs` must be a positive integer or -1 (all CPUs), not {n_jobs!r}.")
+    rows = _closure_rows(H, orig, dest, elements, w, tau_min, progress, n_jobs)
     cols = [
         "rank",
         "kind",

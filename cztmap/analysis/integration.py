@@ -59,8 +59,8 @@ import pandas as pd
 from cztmap.analysis.isochrones import check_budgets
 from cztmap.analysis.matrix import hex_grid, zone_matrix
 from cztmap.errors import UsageError
-from cztmap.network.build import add_point, sink
-from cztmap.network.engine import travel_time_matrix
+from cztmap.network.build import add_points, sink
+from cztmap.network.engine import compile_graph
 
 __all__ = [
     "CITIES",
@@ -233,7 +233,7 @@ def analysis_units(
     grid = _cached_grid(float(grid_size_m))
     grid = grid[grid["adcode"].isin(set(zt["adcode"]))]
     H = G.copy()
-    nodes = [add_point(H, p.x, p.y, name=f"grid:{u}") for u, p in zip(grid["unit_id"], grid.geometry, strict=True)]
+    nodes = add_points(H, grid.geometry.x, grid.geometry.y, names=[f"grid:{u}" for u in grid["unit_id"]])
     names = zt.set_index("adcode")
     tab = pd.DataFrame(
         {
@@ -262,7 +262,7 @@ def _cached_grid(size_m: float) -> Any:
 
 def unit_matrix(H: Any, origins: Sequence[str], arrivals: Sequence[str]) -> np.ndarray:
     """Minutes from every origin node to every arrival node (compiled engine), diagonal set to 0."""
-    m = travel_time_matrix(H, list(origins), list(arrivals)).to_numpy() / 60.0
+    m = compile_graph(H).distances(list(origins), list(arrivals)) / 60.0
     np.fill_diagonal(m, 0.0)
     return m
 
@@ -325,6 +325,9 @@ def cross_city_table(
     include_within: bool = False,
     level: Literal["zone", "grid"] = "zone",
     grid_size_m: float = GRID_SIZE_M,
+    window: str | tuple[str, str] | None = None,
+    percentiles: float | Sequence[float] | None = None,
+    date: str | None = None,
 ) -> pd.DataFrame:
     """Cross-city reach per ordered city pair (see the module docstring for every definition).
 
@@ -347,6 +350,15 @@ def cross_city_table(
         such as the West Ring.
     grid_size_m : float
         Hexagon side for ``level="grid"``.
+    window : str or (str, str), optional
+        A departure window (``"07:00-09:00"``): unit-to-unit times are percentiles of the timetable travel
+        times over the window (:func:`cztmap.network.routing.window_travel_times`; the static road time is
+        the alternative for every departure) instead of the static expected-wait times. The table then has
+        one block of rows per percentile, marked in a first column ``percentile``.
+    percentiles : float or sequence of float, optional
+        With ``window`` (default 50).
+    date : str, optional
+        With ``window``: the service day.
 
     Returns
     -------
@@ -373,8 +385,25 @@ def cross_city_table(
     if not (isinstance(tau_min, (int, float)) and math.isfinite(tau_min) and tau_min > 0):
         raise UsageError(f"`tau_min` must be a finite number of minutes > 0, not {tau_min!r}.")
     H, orig, dest, units = analysis_units(G, level=level, zones=zones, grid_size_m=grid_size_m)
-    m = unit_matrix(H, orig, dest)
-    out = cross_city_from_matrix(m, units, budgets=budgets, tau_min=tau_min, include_within=include_within)
+    if window is not None:
+        from cztmap.network.routing import window_travel_times
+
+        pcts = _percentile_list(percentiles)
+        r = window_travel_times(H, orig, dest, window, percentiles=pcts, date=date)
+        blocks = []
+        for k, p in enumerate(r["percentiles"]):
+            m = r["percentile_s"][k] / 60.0
+            np.fill_diagonal(m, 0.0)
+            b = cross_city_from_matrix(m, units, budgets=budgets, tau_min=tau_min, include_within=include_within)
+            b.insert(0, "percentile", p)
+            blocks.append(b)
+        out = pd.concat(blocks, ignore_index=True)
+        out.attrs.update(window=str(window), percentiles=list(r["percentiles"]), timetable=r["timetable"])
+    else:
+        if percentiles is not None or date is not None:
+            raise UsageError("percentiles and date apply to a departure window; give window= too (e.g. '07:00-09:00').")
+        m = unit_matrix(H, orig, dest)
+        out = cross_city_from_matrix(m, units, budgets=budgets, tau_min=tau_min, include_within=include_within)
     out.attrs.update(
         population_missing=_missing(zone_table(G, zones)),
         tau_min=float(tau_min),
@@ -480,3 +509,12 @@ def accessibility(
         period=G.graph.get("period"),
     )
     return out
+
+
+def _percentile_list(percentiles: float | Sequence[float] | None) -> list[float]:
+    """Percentiles of a window query as a list (default: the median)."""
+    if percentiles is None:
+        return [50.0]
+    if isinstance(percentiles, int | float):
+        return [float(percentiles)]
+    return [float(p) for p in percentiles]

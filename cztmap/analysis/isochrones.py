@@ -137,6 +137,9 @@ def isochrones(
     speed_beyond: Literal["walk", "access"] = "walk",
     params: Params = DEFAULTS,
     resolution: int = 16,
+    window: str | tuple[str, str] | None = None,
+    percentiles: float | Sequence[float] | None = None,
+    date: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Areas reachable from ``origin`` within each budget (see the module docstring for the method).
 
@@ -154,6 +157,15 @@ def isochrones(
         Walking/access speeds and detour factors.
     resolution : int
         Segments per quarter circle of each disc.
+    window : str or (str, str), optional
+        A departure window (``"07:00-09:00"``): the time to each station is the given percentile of the
+        timetable travel times over the window (:func:`cztmap.network.routing.window_travel_times`) instead
+        of the static expected-wait time; the output gets a ``percentile`` column (one set of nested polygons
+        per percentile).
+    percentiles : float or sequence of float, optional
+        With ``window`` (default 50).
+    date : str, optional
+        With ``window``: the service day.
 
     Returns
     -------
@@ -184,7 +196,57 @@ def isochrones(
     else:
         raise UsageError(f"Unknown speed_beyond={speed_beyond!r}; use 'walk' or 'access'.")
     H, node = resolve_origin(G, origin, params=params)
+    if window is not None:
+        return _window_isochrones(H, node, budgets, speed, speed_beyond, resolution, window, percentiles, date, params)
+    if percentiles is not None or date is not None:
+        raise UsageError("percentiles and date apply to a departure window; give window= too (e.g. '07:00-09:00').")
     reached = single_source(H, node, cutoff=budgets[-1] * 60.0)
+    return _polygons(H, node, reached, budgets, speed, speed_beyond, resolution)
+
+
+def _window_isochrones(
+    H: nx.MultiDiGraph,
+    node: str,
+    budgets: list[float],
+    speed: float,
+    speed_beyond: str,
+    resolution: int,
+    window: Any,
+    percentiles: Any,
+    date: Any,
+    params: Params,
+) -> gpd.GeoDataFrame:
+    """Isochrones at percentiles of the timetable travel times over a departure window."""
+    import pandas as pd
+
+    from cztmap.network.routing import window_travel_times
+
+    pcts = _percentile_list(percentiles)
+    stations = [n for n, d in H.nodes(data=True) if d.get("kind") == "station"]
+    r = window_travel_times(H, [node], stations, window, percentiles=pcts, date=date, params=params)
+    parts = []
+    for k, p in enumerate(r["percentiles"]):
+        t = r["percentile_s"][k, 0]
+        reached = {n: float(v) for n, v in zip(stations, t, strict=True) if v <= budgets[-1] * 60.0}
+        reached[node] = 0.0
+        g = _polygons(H, node, reached, budgets, speed, speed_beyond, resolution)
+        g.insert(0, "percentile", p)
+        parts.append(g)
+    out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
+    out.attrs["method"] = parts[0].attrs.get("method", "") + f"; timetable window {window}"
+    out.attrs["window"] = str(window)
+    return out
+
+
+def _polygons(
+    H: nx.MultiDiGraph,
+    node: str,
+    reached: dict[Any, float],
+    budgets: list[float],
+    speed: float,
+    speed_beyond: str,
+    resolution: int,
+) -> gpd.GeoDataFrame:
     names, xs, ys, ts, kinds = [], [], [], [], []
     for n, t in reached.items():
         d = H.nodes[n]
@@ -225,3 +287,12 @@ def isochrones(
     out.insert(3, "area_km2", (out.geometry.to_crs(UTM_CRS).area / 1e6).round(3))
     out.attrs["method"] = f"reached nodes + remaining time at {speed:.3f} m/s ({speed_beyond}), buffered in {UTM_CRS}"
     return out
+
+
+def _percentile_list(percentiles: float | Sequence[float] | None) -> list[float]:
+    """Percentiles of a window query as a list (default: the median)."""
+    if percentiles is None:
+        return [50.0]
+    if isinstance(percentiles, int | float):
+        return [float(percentiles)]
+    return [float(p) for p in percentiles]

@@ -39,7 +39,7 @@ from shapely.geometry import Polygon
 from cztmap.errors import UsageError
 from cztmap.geo import UTM_CRS
 from cztmap.network.build import add_point, sink
-from cztmap.network.engine import travel_time_matrix
+from cztmap.network.engine import compile_graph
 
 __all__ = ["UTM_CRS", "hex_grid", "point_matrix", "station_matrix", "station_nodes", "zone_matrix", "zone_nodes"]
 
@@ -66,6 +66,58 @@ def zone_nodes(G: nx.MultiDiGraph) -> list[str]:
     return [n for n, d in G.nodes(data=True) if d.get("kind") == "zone" and d.get("role", "origin") == "origin"]
 
 
+def _no_window_args(percentiles: object, date: object) -> None:
+    if percentiles is not None or date is not None:
+        raise UsageError("percentiles and date apply to a departure window; give window= too (e.g. '07:00-09:00').")
+
+
+def _columns(df: pd.DataFrame, ids: Sequence[str]) -> pd.Index:
+    if isinstance(df.columns, pd.MultiIndex):
+        return pd.MultiIndex.from_arrays(
+            [df.columns.get_level_values(0), [ids[i] for i in df.columns.get_level_values(1)]],
+            names=["percentile", "destination"],
+        )
+    return pd.Index(ids, name="destination")
+
+
+def _window_frame(
+    G: nx.Graph,
+    origins: Sequence[str],
+    destinations: Sequence[str],
+    unit: str,
+    cutoff_min: float | None,
+    window: object,
+    percentiles: float | Sequence[float] | None,
+    date: object,
+) -> pd.DataFrame:
+    """Percentiles over a departure window (timetable); columns are destination positions (renamed by callers)."""
+    from cztmap.network.routing import window_travel_times
+
+    pcts = _percentile_list(percentiles)
+    r = window_travel_times(G, list(origins), list(destinations), window, percentiles=pcts, date=date)
+    scale = _scale(unit)
+    vals = r["percentile_s"] / scale
+    mean = r["mean_s"] / scale
+    if cutoff_min is not None:
+        lim = float(cutoff_min) * 60.0 / scale
+        vals = np.where(vals > lim, np.inf, vals)
+        mean = np.where(mean > lim, np.inf, mean)
+    n = len(destinations)
+    if len(r["percentiles"]) == 1:
+        df = pd.DataFrame(vals[0], columns=pd.RangeIndex(n))
+    else:
+        cols = pd.MultiIndex.from_product([[f"p{p:g}" for p in r["percentiles"]], range(n)])
+        df = pd.DataFrame(np.concatenate(list(vals), axis=1), columns=cols)
+    df.attrs.update(
+        window=str(window),
+        percentiles=list(r["percentiles"]),
+        mean=pd.DataFrame(mean),
+        timetable=r["timetable"],
+        service_date=r["service_date"],
+    )
+    return df
+
+
 def _frame(
     G: nx.Graph, origins: Sequence[str], destinations: Sequence[str], unit: str, cutoff_min: float | None = None
 ) -> pd.DataFrame:
@@ -74,9 +126,7 @@ def _frame(
     cutoff = None if cutoff_min is None else float(cutoff_min) * 60.0
     origins, destinations = list(origins), list(destinations)
     arrive = [sink(d) if d in G and sink(d) in G else d for d in destinations]
-    df = travel_time_matrix(G, origins, arrive, cutoff=cutoff)
-    df.columns = pd.Index(destinations)
-    values = df.to_numpy(copy=True)
+    values = compile_graph(G).distances(origins, arrive, cutoff=cutoff)
     pos = {d: j for j, d in enumerate(destinations)}
     for i, o in enumerate(origins):
         j = pos.get(o)
@@ -103,6 +153,9 @@ def station_matrix(
     stations: Iterable[str] | None = None,
     unit: Unit = "min",
     cutoff_min: float | None = None,
+    window: str | tuple[str, str] | None = None,
+    percentiles: float | Sequence[float] | None = None,
+    date: str | None = None,
 ) -> pd.DataFrame:
     """Stations × stations travel times (street/concourse of one station to that of another).
 
@@ -116,6 +169,15 @@ def station_matrix(
         Minutes (default) or seconds.
     cutoff_min : float, optional
         Times above this many minutes are reported as ``inf`` (faster search).
+    window : str or (str, str), optional
+        A departure window (``"07:00-09:00"``): times from the timetable for every minute of it
+        (:func:`cztmap.network.routing.window_travel_times`) summarised by ``percentiles``, instead of
+        the static expected-wait times.
+    percentiles : float or sequence of float, optional
+        With ``window``: one value (default 50) gives the usual square frame; several give columns
+        ``(p<P>, destination)``. ``attrs["mean"]`` holds the mean over the window.
+    date : str, optional
+        With ``window``: the service day (default: the graph's ``as_of``).
 
     Returns
     -------
@@ -131,10 +193,16 @@ def station_matrix(
     True
     """
     nodes = station_nodes(G) if stations is None else [s if s.startswith("S:") else f"S:{s}" for s in stations]
-    df = _frame(G, nodes, nodes, unit, cutoff_min)
+    if window is not None:
+        df = _window_frame(G, nodes, nodes, unit, cutoff_min, window, percentiles, date)
+    else:
+        _no_window_args(percentiles, date)
+        df = _frame(G, nodes, nodes, unit, cutoff_min)
     ids = [n[2:] for n in nodes]
     df.index = pd.Index(ids, name="origin")
-    df.columns = pd.Index(ids, name="destination")
+    df.columns = _columns(df, ids)
+    if "mean" in df.attrs:
+        df.attrs["mean"].index, df.attrs["mean"].columns = df.index, pd.Index(ids, name="destination")
     _describe(df, G, nodes, unit)
     return df
 
@@ -330,3 +398,12 @@ def hex_grid(bounds: Sequence[float], size_m: float) -> gpd.GeoDataFrame:
     g["lon"] = centres.x.to_numpy()
     g["lat"] = centres.y.to_numpy()
     return g[["hex_id", "lon", "lat", "geometry"]]
+
+
+def _percentile_list(percentiles: float | Sequence[float] | None) -> list[float]:
+    """Percentiles of a window query as a list (default: the median)."""
+    if percentiles is None:
+        return [50.0]
+    if isinstance(percentiles, int | float):
+        return [float(percentiles)]
+    return [float(p) for p in percentiles]

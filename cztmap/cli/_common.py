@@ -69,11 +69,71 @@ def graph(args: argparse.Namespace) -> Any:
         from cztmap.io.layers import read_graph
 
         return read_graph(args.graph)
+    as_of, period, mode_list = args.as_of, getattr(args, "period", "peak"), modes(getattr(args, "modes", None))
+    cached = _graph_cache_path(as_of, period, mode_list)
+    if cached is not None and cached.is_file():
+        import pickle
+
+        try:
+            with cached.open("rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # a truncated or foreign file: rebuild below
+            pass
     from cztmap.network.build import build_graph
 
-    return build_graph(
-        as_of=args.as_of, period=getattr(args, "period", "peak"), modes=modes(getattr(args, "modes", None))
+    G = build_graph(as_of=as_of, period=period, modes=mode_list)
+    if cached is not None:
+        _store_graph(G, cached)
+    return G
+
+
+def _graph_cache_path(as_of: Any, period: Any, mode_list: list[str] | None) -> Path | None:
+    """Where the embedded network's graph for these options is cached (None: caching is off).
+
+    The key is a digest of everything the graph depends on: the layer and source-table files, the
+    source code of the data and network packages and the parameters (so an edit of either invalidates it), the
+    package version and the options, with ``today`` resolved to the date. The cache lives in
+    ``$CZTMAP_CACHE_DIR`` (default ``$XDG_CACHE_HOME/cztmap`` or ``~/.cache/cztmap``) and holds
+    only files this command wrote; ``CZTMAP_NO_CACHE=1`` turns it off.
+    """
+    import datetime as dt
+    import hashlib
+    import os
+
+    if os.environ.get("CZTMAP_NO_CACHE"):
+        return None
+    import cztmap
+    from cztmap._paths import geo_dir, sources_dir
+
+    root = Path(cztmap.__file__).parent
+    h = hashlib.blake2b(digest_size=16)
+    day = dt.date.today().isoformat() if as_of in (None, "today") else str(as_of)
+    h.update(repr((cztmap.__version__, day, period, mode_list)).encode())
+    try:
+        files = sorted(
+            [*root.rglob("data/**/*.py"), *root.rglob("network/**/*.py"), root / "params.py", root / "geo.py"]
+        ) + sorted(p for folder in (geo_dir(), sources_dir()) for p in folder.rglob("*") if p.is_file())
+        for f in files:
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    except OSError:
+        return None
+    base = os.environ.get("CZTMAP_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "cztmap"
     )
+    return Path(base) / "graphs" / f"{h.hexdigest()}.pickle"
+
+
+def _store_graph(G: Any, path: Path) -> None:
+    import pickle
+
+    from cztmap._atomic import atomic_write_bytes
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, pickle.dumps(G, protocol=pickle.HIGHEST_PROTOCOL), argument="graph cache")
+    except Exception:  # a read-only home or a full disk only costs the next run its speed
+        pass
 
 
 def suffix(path: str, allowed: Sequence[str], argument: str) -> str:

@@ -1,4 +1,4 @@
-"""The ``isochrone``, ``reach``, ``critical`` and ``compare`` commands."""
+"""The ``isochrone``, ``reach``, ``critical``, ``matrix`` and ``compare`` commands."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from cztmap.cli._common import (
     print_table,
     suffix,
 )
+from cztmap.cli.routing import add_time_options, time_args
 from cztmap.errors import UsageError
 
 
@@ -46,6 +47,7 @@ def add_parsers(sub: Any) -> None:
     )
     iso.add_argument("--offline", action="store_true", help="self-contained HTML map (no tiles, no network requests)")
     add_graph_options(iso)
+    add_time_options(iso)
 
     re_ = sub.add_parser("reach", help="cross-city integration table (who reaches which city within T)")
     add_graph_options(re_)
@@ -64,6 +66,7 @@ def add_parsers(sub: Any) -> None:
         "cities; '-' writes it to stdout",
     )
     re_.add_argument("--offline", action="store_true", help="self-contained HTML map (no tiles, no network requests)")
+    add_time_options(re_)
 
     cr = sub.add_parser(
         "critical", help="rank stations, sections and roads by cross-city reachability lost when closed"
@@ -75,9 +78,33 @@ def add_parsers(sub: Any) -> None:
         "--level",
         choices=["zone", "grid"],
         default="zone",
-        help="zone: district seats (fast); grid: 3-km population hexagons (minutes; shows a progress bar)",
+        help="zone: district seats (fast); grid: 3-km population hexagons (seconds; shows a progress bar)",
+    )
+    cr.add_argument(
+        "--jobs", type=int, metavar="N", help="processes for the closures (default: 1 at zone level, all CPUs at grid)"
     )
     cr.add_argument("--json", action="store_true", help="print the ranking as JSON (no progress output)")
+
+    mx = sub.add_parser("matrix", help="travel-time matrix (minutes) between zones, stations or all graph nodes")
+    add_graph_options(mx)
+    mx.add_argument(
+        "--between",
+        choices=["zones", "stations", "nodes"],
+        default="zones",
+        help="zones: district seats (default); stations; nodes: every node of the graph (for --graph road networks)",
+    )
+    mx.add_argument("--cutoff", type=float, metavar="MIN", help="report times above this many minutes as empty")
+    mx.add_argument("--backend", choices=["auto", "scipy", "cch"], default="auto", help="search engine (default: auto)")
+    mx.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster (e.g. tcp://10.0.0.5:8786): origins are split into tasks",
+    )
+    mx.add_argument(
+        "-o",
+        "--output",
+        help=".csv (wide) or .parquet (a folder of part-*.parquet files: origin, destination, minutes)",
+    )
 
     co = sub.add_parser("compare", help="compare two networks (scenario files, shipped names or dates)")
     co.add_argument(
@@ -104,6 +131,7 @@ def _cmd_isochrone(args: argparse.Namespace) -> int:
     from cztmap.analysis.isochrones import isochrones
 
     minutes = parse_budgets(args.minutes, (30, 45, 60), "--minutes")
+    targs = time_args(args)
     allowed = ("geojson", "gpkg", "parquet", "html", "png", "svg")
     if args.output == "-":
         fmt = args.format or "geojson"
@@ -113,7 +141,8 @@ def _cmd_isochrone(args: argparse.Namespace) -> int:
 
         check_writable(args.output, argument="output")
     G = graph(args)
-    iso = isochrones(G, args.origin, minutes, speed_beyond=args.speed_beyond)
+    kw = targs if targs["window"] else {}
+    iso = isochrones(G, args.origin, minutes, speed_beyond=args.speed_beyond, **kw)
     with output_path(args.output, default_suffix=fmt) as out:
         _write_isochrones(G, iso, args, fmt, out)
     if args.output == "-":
@@ -157,14 +186,18 @@ def _cmd_reach(args: argparse.Namespace) -> int:
     from cztmap.analysis.integration import cross_city_table
 
     budgets = parse_budgets(args.budgets, (30, 45, 60, 90), "--budgets")
+    targs = time_args(args)
+    if targs["window"] and args.output:
+        raise UsageError("The reach map (-o) shows the static network; drop -o or --window.")
     if args.output and args.output != "-":
         suffix(args.output, ("html",), "output path")
         from cztmap._atomic import check_writable
 
         check_writable(args.output, argument="output")
     G = graph(args)
+    kw = targs if targs["window"] else {}
     with status(f"cross-city table ({args.level} level)"):
-        tab = cross_city_table(G, budgets=budgets, level=args.level)
+        tab = cross_city_table(G, budgets=budgets, level=args.level, **kw)
     if args.output:
         from cztmap.viz import maps
 
@@ -196,6 +229,8 @@ def _cmd_reach(args: argparse.Namespace) -> int:
         "level": args.level,
         "population_missing": tab.attrs.get("population_missing", []),
     }
+    if targs["window"]:
+        extra.update(window=targs["window"], timetable=tab.attrs.get("timetable"))
     print_table(tab, json_out=args.json, extra=extra)
     return 0
 
@@ -243,14 +278,102 @@ def _cmd_critical(args: argparse.Namespace) -> int:
 
     if args.top is not None and args.top < 1:
         raise UsageError(f"--top {args.top} must be a positive whole number, e.g. --top 10.")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs} must be a positive whole number, e.g. --jobs 2.")
     G = graph(args)
     kinds = modes(args.kinds) or ["station", "section", "road"]
-    tab = criticality(G, kinds=kinds, top=args.top, level=args.level)
+    jobs = args.jobs or (1 if args.level == "zone" else -1)
+    tab = criticality(G, kinds=kinds, top=args.top, level=args.level, n_jobs=jobs)
     print_table(
         tab,
         json_out=args.json,
         extra={"as_of": G.graph.get("as_of"), "elapsed_s": round(float(tab.attrs.get("elapsed_s", 0.0)), 2)},
     )
+    return 0
+
+
+def _matrix_nodes(G: Any, between: str) -> tuple[list[Any], list[Any], list[str]]:
+    """Origins, arrival nodes and labels of ``cztmap matrix --between``."""
+    from cztmap.analysis.matrix import station_nodes, zone_nodes
+    from cztmap.network._nodes import sink
+
+    if between == "zones":
+        nodes = zone_nodes(G)
+        if not nodes:
+            raise UsageError("This graph has no zone nodes; use --between stations or --between nodes.")
+        return nodes, [sink(n) for n in nodes], [n[2:] for n in nodes]
+    if between == "stations":
+        nodes = station_nodes(G)
+        if not nodes:
+            raise UsageError("This graph has no station nodes; use --between nodes.")
+        return nodes, nodes, [n[2:] for n in nodes]
+    nodes = list(G.nodes)
+    return nodes, nodes, [str(n) for n in nodes]
+
+
+@command("matrix")
+def _cmd_matrix(args: argparse.Namespace) -> int:
+    import numpy as np
+    import pandas as pd
+
+    from cztmap.network.engine import compile_graph
+
+    if args.output:
+        suffix(args.output, ("csv", "parquet"), "output path")
+    if args.cutoff is not None and not (args.cutoff > 0 and np.isfinite(args.cutoff)):
+        raise UsageError(f"--cutoff {args.cutoff} must be a positive number of minutes, e.g. --cutoff 60.")
+    client = None
+    if args.scheduler:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise UsageError("--scheduler needs dask.distributed: `pip install cztmap[dask]`.") from None
+        try:
+            client = Client(args.scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise UsageError(
+                f"Cannot reach the Dask scheduler at {args.scheduler!r} ({exc}); check --scheduler."
+            ) from None
+    try:
+        G = graph(args)
+        orig, arrive, labels = _matrix_nodes(G, args.between)
+        cg = compile_graph(G)
+        cutoff_s = None if args.cutoff is None else args.cutoff * 60.0
+        if args.output and args.output.lower().endswith(".parquet"):
+            from cztmap.network.distributed import write_matrix_parquet
+
+            write_matrix_parquet(
+                cg,
+                orig,
+                arrive,
+                args.output,
+                client=client,
+                cutoff=cutoff_s,
+                backend=args.backend,
+                labels=(labels, labels) if args.between != "nodes" else None,
+            )
+            info(f"wrote {args.output}/ (part-*.parquet: origin, destination, minutes)")
+            return 0
+        if client is not None:
+            from cztmap.network.distributed import distributed_distances
+
+            d = distributed_distances(cg, orig, arrive, client=client, cutoff=cutoff_s, backend=args.backend)
+        else:
+            d = cg.distances(orig, arrive, cutoff=cutoff_s, backend=args.backend)
+    finally:
+        if client is not None:
+            client.close()
+    m = d / 60.0
+    if args.between != "nodes":
+        np.fill_diagonal(m, 0.0)  # a place to itself
+    df = pd.DataFrame(m, index=pd.Index(labels, name="origin"), columns=pd.Index(labels, name="destination"))
+    if args.output:
+        from cztmap._atomic import atomic_write_text
+
+        atomic_write_text(args.output, df.round(3).replace(np.inf, np.nan).to_csv(), argument="output")
+        info(f"wrote {args.output} ({len(df)} × {df.shape[1]} minutes)")
+        return 0
+    print_table(df.round(1), json_out=False)
     return 0
 
 

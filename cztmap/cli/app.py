@@ -24,12 +24,24 @@ _HANDLERS = HANDLERS
 FAMILIES = (mapping, routing, data, analysis, io)
 
 
+class _VersionAction(argparse.Action):
+    """``--version`` that reads the installed version only when asked (importlib.metadata is slow)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kw: object) -> None:
+        super().__init__(
+            option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, help="show the version and exit"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kw: object) -> None:
+        from cztmap import __version__
+
+        parser.exit(message=f"cztmap {__version__}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``cztmap`` command."""
-    from cztmap import __version__
-
     p = Parser(prog="cztmap", description="Map and analyse the Chang-Zhu-Tan (长株潭) transport network.")
-    p.add_argument("--version", action="version", version=f"cztmap {__version__}")
+    p.add_argument("--version", action=_VersionAction)
     p.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or status lines on stderr")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)

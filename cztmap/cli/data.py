@@ -113,13 +113,22 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 @command("calibrate")
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from cztmap.network.runtime import calibrate
+    from cztmap.network.runtime import calibrate, calibrate_rail
 
     p, report = calibrate()
+    pr, rail = calibrate_rail()
     if args.json:
         print(
             json.dumps(
-                {"cruise_fraction_metro": p.cruise_fraction["metro"], "facts": report}, ensure_ascii=False, indent=2
+                {
+                    "cruise_fraction_metro": p.cruise_fraction["metro"],
+                    "facts": report,
+                    "cruise_fraction_intercity": pr.cruise_fraction["intercity"],
+                    "cruise_fraction_hsr": pr.cruise_fraction["hsr"],
+                    "rail_facts": rail,
+                },
+                ensure_ascii=False,
+                indent=2,
             )
         )
     else:
@@ -130,5 +139,16 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
                 f"  {r['line_id']:3} {r['from']}–{r['to']} ({r['sections']} sections): "
                 f"published {r['published_min']} min, "
                 f"model {r['model_min']:.1f} min, error {r['error_min']:+.1f} min ({r['error_pct']:+.1f} %), {fit}"
+            )
+        print(
+            f"calibrated China Railway cruise_fraction: intercity = {pr.cruise_fraction['intercity']}, "
+            f"hsr = {pr.cruise_fraction['hsr']}"
+        )
+        for r in rail:
+            fit = "fit" if r["used_for_fit"] else "held out (validation)"
+            print(
+                f"  {r['mode']:9} {r['from']}–{r['to']} calling at {r['calls']} ({r['as_of']}): published "
+                f"{r['published_min']} min, model {r['model_min']:.1f} min, error {r['error_min']:+.1f} min "
+                f"({r['error_pct']:+.1f} %), {fit}"
             )
     return 0

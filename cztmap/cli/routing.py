@@ -29,6 +29,17 @@ def add_parsers(sub: Any) -> None:
     r.add_argument("--json", action="store_true", help="print the itinerary as JSON")
     r.add_argument("-o", "--output", help="also write a route map (.html; '-' writes the map to stdout)")
     r.add_argument("--offline", action="store_true", help="self-contained route map (no tiles, no network requests)")
+    add_time_options(r, depart=True)
+
+    lt = sub.add_parser(
+        "last-train", help="latest departure that still arrives today, and the first one tomorrow (timetable)"
+    )
+    lt.add_argument("origin", help="station name (中文/pinyin), station id, or lon,lat")
+    lt.add_argument("destination", help="station name (中文/pinyin), station id, or lon,lat")
+    add_graph_options(lt)
+    lt.add_argument("--date", metavar="DATE", help="service day (ISO date; default: --as-of)")
+    lt.add_argument("--max-transfers", type=int, metavar="N", help="at most N changes between vehicles")
+    lt.add_argument("--json", action="store_true", help="print both itineraries as JSON")
 
     s = sub.add_parser("stations", help="list stations")
     add_date_option(s)
@@ -36,12 +47,75 @@ def add_parsers(sub: Any) -> None:
     s.add_argument("--json", action="store_true", help="print the stations as JSON records")
 
 
+def add_time_options(p: argparse.ArgumentParser, *, depart: bool = False) -> None:
+    """Timetable options: ``--date``, ``--window``, ``--percentiles`` (and ``--depart``/``--arrive-by`` for routes)."""
+    if depart:
+        p.add_argument("--depart", metavar="HH:MM", help="leave at this time (timetable route, clock times per leg)")
+        p.add_argument("--arrive-by", metavar="HH:MM", help="arrive by this time (latest departure that makes it)")
+        p.add_argument("--max-transfers", type=int, metavar="N", help="at most N changes between vehicles")
+    p.add_argument("--date", metavar="DATE", help="service day of the timetable (ISO date; default: --as-of)")
+    p.add_argument(
+        "--window",
+        metavar="HH:MM-HH:MM",
+        help="departure window: travel time for every minute of it, summarised by --percentiles",
+    )
+    p.add_argument(
+        "--percentiles",
+        nargs="+",
+        metavar="P",
+        help="percentiles (0–100) of the window's travel times (default: 5 25 50 75 95)",
+    )
+
+
+def time_args(args: argparse.Namespace) -> dict[str, Any]:
+    """Check the timetable options; ``--date`` also selects the network (``--as-of``) unless that is given."""
+    from cztmap.network.timetable import parse_percentiles, parse_window
+
+    if getattr(args, "percentiles", None) and not getattr(args, "window", None):
+        raise UsageError("--percentiles summarise a departure window; give --window too (e.g. --window 07:00-09:00).")
+    if getattr(args, "window", None):
+        parse_window(args.window, argument="--window")
+    pcts = parse_percentiles(" ".join(args.percentiles), argument="--percentiles") if args.percentiles else None
+    if getattr(args, "date", None):
+        from cztmap.data.dataset import parse_date
+
+        parse_date(args.date, argument="service")
+        if args.as_of == "today":
+            args.as_of = args.date
+    return {"date": getattr(args, "date", None), "window": getattr(args, "window", None), "percentiles": pcts}
+
+
 @command("route")
 def _cmd_route(args: argparse.Namespace) -> int:
     from cztmap.network.routing import route
+    from cztmap.network.timetable import parse_clock
 
+    targs = time_args(args)
+    if args.depart is not None:
+        parse_clock(args.depart, argument="--depart")
+    if args.arrive_by is not None:
+        parse_clock(args.arrive_by, argument="--arrive-by")
+    if args.depart is not None and args.arrive_by is not None:
+        raise UsageError("Give --depart or --arrive-by, not both.")
+    if args.window and (args.depart is not None or args.arrive_by is not None):
+        raise UsageError("Give --window on its own, not with --depart or --arrive-by (the window sets the departures).")
+    timed = args.depart is not None or args.arrive_by is not None or args.window
+    if not timed and (args.date or args.max_transfers is not None):
+        raise UsageError(
+            "--date and --max-transfers apply to timetable routes; give --depart, --arrive-by or --window."
+        )
     G = graph(args)
-    it = route(G, place(args.origin), place(args.destination))
+    kw: dict[str, Any] = {}
+    if timed:
+        kw = {
+            "depart": args.depart,
+            "arrive_by": args.arrive_by,
+            "max_transfers": args.max_transfers,
+            "date": targs["date"],
+            "window": targs["window"],
+            "percentiles": targs["percentiles"],
+        }
+    it = route(G, place(args.origin), place(args.destination), **kw)
     if args.output:
         from cztmap.viz import maps
 
@@ -56,6 +130,43 @@ def _cmd_route(args: argparse.Namespace) -> int:
         print(it.to_json(indent=2))
     else:
         print(it)
+    return 0
+
+
+@command("last-train")
+def _cmd_last_train(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import math
+
+    from cztmap.data.dataset import parse_date
+    from cztmap.errors import NoRouteError
+    from cztmap.network.build import build_graph
+    from cztmap.network.routing import route
+
+    day = parse_date(args.date, argument="service") if args.date else None
+    if day is not None and args.as_of == "today":
+        args.as_of = args.date
+    G = graph(args)
+    day = day or parse_date(G.graph.get("as_of"))
+    assert day is not None
+    o, d = place(args.origin), place(args.destination)
+    kw = {"max_transfers": args.max_transfers}
+    last = route(G, o, d, arrive_by="23:59:59", date=day, **kw)
+    tomorrow = day + dt.timedelta(days=1)
+    G2 = G if args.graph else build_graph(as_of=tomorrow, period=args.period, modes=G.graph.get("modes", "").split(","))
+    try:
+        first_arr = route(G2, o, d, depart="00:00", date=tomorrow, **kw)
+        arrive_s = math.ceil(first_arr.total_s)  # it left at 00:00
+        first = route(G2, o, d, arrive_by=arrive_s, date=tomorrow, **kw)
+    except NoRouteError:
+        first = None
+    if args.json:
+        print_json({"last_today": last.to_dict(), "first_tomorrow": first.to_dict() if first else None})
+    else:
+        print(f"Last departure on {day.isoformat()} that arrives the same day:")
+        print(last)
+        print(f"\nFirst departure on {tomorrow.isoformat()}:")
+        print(first if first else "  none")
     return 0
 
 

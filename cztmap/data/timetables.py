@@ -79,11 +79,13 @@ def departures(
     peak_min: float,
     offpeak_min: float,
     windows: Sequence[tuple[int, int]] = (),
+    last_runs: bool = True,
 ) -> list[int]:
     """Departure times from a terminus: ``first_s``, then every headway of the current period, to ``last_s``.
 
     The headway is ``peak_min`` while the previous train left inside one of ``windows`` (``[start, end)``
-    in seconds) and ``offpeak_min`` otherwise (GTFS ``frequencies.txt`` with ``exact_times=1``).
+    in seconds) and ``offpeak_min`` otherwise (GTFS ``frequencies.txt`` with ``exact_times=1``). With
+    ``last_runs`` (a sourced last train) a train also leaves at ``last_s`` even if the gap before it is shorter.
 
     Examples
     --------
@@ -98,7 +100,7 @@ def departures(
         out.append(round(t))
         peak = any(a <= t < b for a, b in windows)
         t += 60 * (peak_min if peak else offpeak_min)
-    if out and out[-1] < last_s:
+    if last_runs and out and out[-1] < last_s:
         out.append(int(last_s))  # the sourced last train runs, even if the gap before it is shorter
     return out
 
@@ -117,6 +119,7 @@ class ServicePlan:
     offset_s: int
     hours_source: str
     headway_source: str
+    last_sourced: bool = False
 
     def departures(self) -> list[int]:
         """Departure times (s) from the terminus (none for a service without trains of its own)."""
@@ -125,7 +128,12 @@ class ServicePlan:
         return [
             t + self.offset_s
             for t in departures(
-                self.first_s, self.last_s, peak_min=self.peak_min, offpeak_min=self.offpeak_min, windows=self.windows
+                self.first_s,
+                self.last_s,
+                peak_min=self.peak_min,
+                offpeak_min=self.offpeak_min,
+                windows=self.windows,
+                last_runs=self.last_sourced,
             )
             if t + self.offset_s <= self.last_s
         ]
@@ -207,7 +215,9 @@ def service_plan(
     offset = 0
     if service_id == "CZT-X":  # branch trains interleave with CZT-Z's on the trunk (2021: 11 min combined)
         offset = round(30 * off)
-    return ServicePlan(service_id, from_station_zh, first, last, peak, off, windows, offset, hsrc, wsrc)
+    return ServicePlan(
+        service_id, from_station_zh, first, last, peak, off, windows, offset, hsrc, wsrc, last_sourced=row is not None
+    )
 
 
 def sources_note() -> list[dict[str, Any]]:

@@ -49,6 +49,7 @@ from cztmap.data.scenario import Scenario, apply_scenario
 from cztmap.data.services import ALL_MODES, PERIODS, RAIL_MODES, service_of
 from cztmap.errors import UsageError
 from cztmap.geo import haversine_m
+from cztmap.network._nodes import sink
 from cztmap.network.runtime import section_time_s
 from cztmap.params import DEFAULTS, Params
 
@@ -57,6 +58,7 @@ __all__ = [
     "PERIODS",
     "RAIL_MODES",
     "add_point",
+    "add_points",
     "build_graph",
     "check_point",
     "is_place",
@@ -70,19 +72,6 @@ __all__ = [
 def station_node(station_id: str) -> str:
     """Node id of a station complex."""
     return f"S:{station_id}"
-
-
-def sink(node: Any) -> Any:
-    """Arrival node of a place (zone or point); other nodes are their own arrival node.
-
-    Examples
-    --------
-    >>> sink("Z:430302"), sink("S:wuyiguangchang")
-    ('Z:430302:in', 'S:wuyiguangchang')
-    """
-    if isinstance(node, str) and (node.startswith("Z:") or node.startswith("X:")) and not node.endswith(":in"):
-        return f"{node}:in"
-    return node
 
 
 def is_place(node: Any) -> bool:
@@ -397,15 +386,35 @@ def _add_roads(G: nx.MultiDiGraph, ds: Dataset, period: str, params: Params) -> 
                 )
 
 
-def _connect_place(G: nx.MultiDiGraph, node: str, lon: float, lat: float, params: Params) -> int:
-    """Access edges (both ways) from a place to its nearest stations and road nodes."""
-    cands: list[tuple[str, float]] = []
-    for kind, k in (("station", params.access_k), ("road", params.access_k)):
+_Anchors = dict[str, tuple[list[Any], np.ndarray, np.ndarray, list[list[str]]]]
+
+
+def _anchors(G: nx.MultiDiGraph) -> _Anchors:
+    """Station and road nodes a place can link to: ids, x, y and (stations) their lines, in graph order."""
+    out: _Anchors = {}
+    for kind in ("station", "road"):
         ids = [n for n, d in G.nodes(data=True) if d.get("kind") == kind]
+        xs = np.array([G.nodes[n]["x"] for n in ids], dtype=float)
+        ys = np.array([G.nodes[n]["y"] for n in ids], dtype=float)
+        lines = [[ln for ln in str(G.nodes[n].get("lines") or "").split(";") if ln] for n in ids]
+        out[kind] = (ids, xs, ys, lines)
+    return out
+
+
+def _connect_place(
+    G: nx.MultiDiGraph, node: str, lon: float, lat: float, params: Params, anchors: _Anchors | None = None
+) -> int:
+    """Access edges (both ways) from a place to its nearest stations and road nodes.
+
+    ``anchors`` (from :func:`_anchors`) may be shared by several places added in a row: adding a
+    place does not change the station and road nodes.
+    """
+    cands: list[tuple[str, float]] = []
+    table = _anchors(G) if anchors is None else anchors
+    for kind, k in (("station", params.access_k), ("road", params.access_k)):
+        ids, xs, ys, lines = table[kind]
         if not ids:
             continue
-        xs = np.array([G.nodes[n]["x"] for n in ids])
-        ys = np.array([G.nodes[n]["y"] for n in ids])
         d = np.atleast_1d(haversine_m(lon, lat, xs, ys))
         order = np.argsort(d, kind="stable")
         if kind == "station":
@@ -413,10 +422,9 @@ def _connect_place(G: nx.MultiDiGraph, node: str, lon: float, lat: float, params
             # (flagged long_access). Opening a line only adds links, never replaces one, so a new line
             # never lengthens a trip (a "k nearest stations" rule would break that).
             near = [int(i) for i in order if d[i] <= params.access_max_m]
-            covered = {ln for i in near for ln in str(G.nodes[ids[i]].get("lines") or "").split(";")}
+            covered = {ln for i in near for ln in lines[i]}
             for i in order:
-                lines_here = [ln for ln in str(G.nodes[ids[i]].get("lines") or "").split(";") if ln]
-                fresh = [ln for ln in lines_here if ln not in covered]
+                fresh = [ln for ln in lines[i] if ln not in covered]
                 if fresh:
                     near.append(int(i))
                     covered.update(fresh)
@@ -506,6 +514,18 @@ def add_point(
     >>> add_point(G, 112.9388, 28.2282, name="home")
     'X:home'
     """
+    return _add_point(G, lon, lat, name, params, argument, None)
+
+
+def _add_point(
+    G: nx.MultiDiGraph,
+    lon: float,
+    lat: float,
+    name: str | None,
+    params: Params,
+    argument: str,
+    anchors: _Anchors | None,
+) -> str:
     check_point(lon, lat, argument=argument)
     lon, lat = float(lon), float(lat)
     node = point_node(lon, lat, name=name)
@@ -514,10 +534,36 @@ def add_point(
     label = name or f"({lon:.5f}, {lat:.5f})"
     for n, role in ((node, "origin"), (sink(node), "destination")):
         G.add_node(n, **node_attrs("point", lon, lat, name_zh=label, name_en=label, role=role))
-    _connect_place(G, node, lon, lat, params)
+    _connect_place(G, node, lon, lat, params, anchors)
     G.nodes[node]["street_count"] = len(set(G.successors(node)))
     G.nodes[sink(node)]["street_count"] = len(set(G.predecessors(sink(node))))
     return node
+
+
+def add_points(
+    G: nx.MultiDiGraph,
+    lons: Iterable[float],
+    lats: Iterable[float],
+    *,
+    names: Iterable[str | None] | None = None,
+    params: Params = DEFAULTS,
+    argument: str = "point",
+) -> list[str]:
+    """:func:`add_point` for many places at once (same nodes and edges, the station/road scan done once).
+
+    Examples
+    --------
+    >>> from cztmap.network.build import build_graph, add_points
+    >>> G = build_graph(as_of="2024-01-01", zones=False)
+    >>> add_points(G, [112.9388, 112.95], [28.2282, 28.20], names=["a", "b"])
+    ['X:a', 'X:b']
+    """
+    xs, ys = list(lons), list(lats)
+    labels = [None] * len(xs) if names is None else list(names)
+    if not (len(xs) == len(ys) == len(labels)):
+        raise UsageError("add_points needs as many latitudes (and names) as longitudes.")
+    table = _anchors(G)
+    return [_add_point(G, x, y, n, params, argument, table) for x, y, n in zip(xs, ys, labels, strict=True)]
 
 
 def summary(G: nx.MultiDiGraph) -> dict[str, Any]:

@@ -562,8 +562,6 @@ def resolve_places(
     >>> nodes, H is G
     (['S:wuyiguangchang', 'Z:430224'], True)
     """
-    from cztmap.network.build import add_point
-
     names = list(arguments or ())
     default = ("origin", "destination")
     out: list[Any] = []
@@ -572,6 +570,8 @@ def resolve_places(
         arg = names[i] if i < len(names) else (default[i] if i < len(default) else "place")
         r = _resolve_one(G, place, arg)
         if isinstance(r, _Point):
+            from cztmap.network.build import add_point  # only here: it pulls the dataset layer (geopandas)
+
             if H is G:
                 H = overlay(G)
             out.append(add_point(H, r[0], r[1], name=r[2], params=params, argument=arg))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -27,11 +28,11 @@ import networkx as nx
 
 from cztmap.data.services import TRANSIT_MODES
 from cztmap.errors import NoRouteError, UsageError
-from cztmap.network.build import sink
+from cztmap.network._nodes import sink
 from cztmap.network.names import describe_place, resolve_node, resolve_places, station_index
 
 #: ``resolve_node`` and ``station_index`` live in :mod:`cztmap.network.names` (re-exported here).
-__all__ = ["Itinerary", "Leg", "in_vehicle_time", "resolve_node", "route", "station_index"]
+__all__ = ["Itinerary", "Leg", "in_vehicle_time", "resolve_node", "route", "station_index", "timetable_for"]
 
 _RIDE_MODES = set(TRANSIT_MODES)  # embedded rail modes and imported GTFS modes (bus, tram, subway, rail, …)
 
@@ -61,6 +62,10 @@ class Leg:
     stops: list[str] = field(default_factory=list)
     colour: str | None = None
     coords: list[tuple[float, float]] = field(default_factory=list)
+    #: clock times of a timetable itinerary (``HH:MM``): boarding and alighting for a ride, start and end otherwise
+    depart_time: str | None = None
+    arrive_time: str | None = None
+    trip_id: str | None = None
 
     @property
     def duration_s(self) -> float:
@@ -83,6 +88,13 @@ class Itinerary:
     as_of: str | None
     period: str | None
     nodes: list[str] = field(default_factory=list)
+    #: timetable itineraries: leaving the origin and arriving at the destination (``HH:MM``), the service day
+    depart_time: str | None = None
+    arrive_time: str | None = None
+    service_date: str | None = None
+    timetable: str | None = None
+    #: window queries: start, end, departures, percentiles (minutes), mean (see :func:`route`)
+    window: dict[str, Any] | None = None
 
     @property
     def total_s(self) -> float:
@@ -112,9 +124,11 @@ class Itinerary:
     def n_transfers(self) -> int:
         return max(sum(1 for leg in self.legs if leg.kind in ("ride",)) - 1, 0)
 
-    def totals(self) -> dict[str, float]:
-        """Totals by component (seconds) plus distance (m) and transfers."""
+    def totals(self) -> dict[str, Any]:
+        """Totals by component (seconds) plus distance (m), transfers, and clock times of timetable itineraries."""
+        clock = {"depart_time": self.depart_time, "arrive_time": self.arrive_time} if self.depart_time else {}
         return {
+            **clock,
             "total_s": round(self.total_s, 1),
             "in_vehicle_s": round(self.in_vehicle_s, 1),
             "wait_s": round(self.wait_s, 1),
@@ -134,14 +148,30 @@ class Itinerary:
             for k in ("depart_s", "in_vehicle_s", "wait_s", "walk_s", "access_s", "distance_m"):
                 d[k] = round(d[k], 1)
             legs.append(d)
-        return {
+        out: dict[str, Any] = {
             "origin": {"node": self.origin, "name": self.origin_name},
             "destination": {"node": self.destination, "name": self.destination_name},
             "as_of": self.as_of,
             "period": self.period,
-            "legs": legs,
-            "totals": self.totals(),
         }
+        if self.depart_time:
+            out.update(
+                {
+                    "service_date": self.service_date,
+                    "depart_time": self.depart_time,
+                    "arrive_time": self.arrive_time,
+                    "timetable": self.timetable,
+                }
+            )
+        else:
+            for ld in legs:
+                for k in ("depart_time", "arrive_time", "trip_id"):
+                    ld.pop(k, None)
+        out["legs"] = legs
+        out["totals"] = self.totals()
+        if self.window is not None:
+            out["window"] = self.window
+        return out
 
     def to_json(self, **kw: Any) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kw)
@@ -214,11 +244,23 @@ class Itinerary:
             return f"{s / 60:.0f} min" if s >= 60 else f"{s:.0f} s"
 
         head = f"{self.origin_name} → {self.destination_name}"
-        when = f" ({self.as_of}, {self.period})" if self.as_of else ""
-        lines = [f"{head}{when}: {mm(self.total_s)}, {self.n_transfers} transfer(s), {self.distance_m / 1000:.1f} km"]
+        if self.depart_time:
+            when = f" ({self.service_date}, timetable): leave {self.depart_time}, arrive {self.arrive_time}, "
+        else:
+            when = f" ({self.as_of}, {self.period}): " if self.as_of else ": "
+        lines = [f"{head}{when}{mm(self.total_s)}, {self.n_transfers} transfer(s), {self.distance_m / 1000:.1f} km"]
         for leg in self.legs:
             t0 = f"+{leg.depart_s / 60:4.0f}'"
-            if leg.kind == "ride":
+            if leg.depart_time:
+                t0 = f"{leg.depart_time} " if leg.kind != "ride" else "      "
+            if leg.kind == "ride" and leg.depart_time:
+                wait = f", wait {mm(leg.wait_s)}" if leg.wait_s else ""
+                lines.append(
+                    f"  {t0}  {leg.mode.upper():9} {leg.line_id:6} board {leg.depart_time} {leg.from_name} → "
+                    f"{leg.to_name}, arrive {leg.arrive_time}: {leg.n_stops} stop(s), {mm(leg.in_vehicle_s)} in "
+                    f"vehicle{wait}, walk {mm(leg.walk_s)}"
+                )
+            elif leg.kind == "ride":
                 wait = f", wait {mm(leg.wait_s)}" if leg.wait_s else ""
                 lines.append(
                     f"  {t0}  {leg.mode.upper():9} {leg.line_id:6} {leg.from_name} → {leg.to_name}: "
@@ -238,6 +280,17 @@ class Itinerary:
             f"  in vehicle {mm(t['in_vehicle_s'])} · wait {mm(t['wait_s'])} · walk/transfer "
             f"{mm(t['walk_transfer_s'])} · access {mm(t['access_s'])}"
         )
+        if self.window is not None:
+            w = self.window
+            pct = ", ".join(
+                f"p{p:g} {'unreachable' if v is None else f'{v:.0f} min'}"
+                for p, v in zip(w["percentiles"], w["percentile_min"], strict=True)
+            )
+            mean = "n/a" if w["mean_min"] is None else f"{w['mean_min']:.1f} min"
+            lines.append(
+                f"  window {w['start']}–{w['end']} ({w['departures']} departures, every {w['step_min']:g} min): "
+                f"{pct}; mean {mean}; reachable from {w['reachable_share'] * 100:.0f} % of departures"
+            )
         return "\n".join(lines)
 
 
@@ -343,8 +396,21 @@ def route(
     destination: Any,
     *,
     weight: str = "travel_time",
+    depart: Any = None,
+    arrive_by: Any = None,
+    date: Any = None,
+    window: Any = None,
+    percentiles: Any = None,
+    step_min: float = 1.0,
+    max_transfers: int | None = None,
+    timetable: Any = None,
+    params: Any = None,
 ) -> Itinerary:
     """Fastest door-to-door itinerary from ``origin`` to ``destination``.
+
+    Without a time (``depart``, ``arrive_by`` or ``window``) this is the static, expected-wait route on
+    ``G`` (waits are half a headway). With a time it is a timetable route on the trips of the service day
+    (:mod:`cztmap.network.timetable`): every leg carries clock times (``depart_time``/``arrive_time``).
 
     Parameters
     ----------
@@ -355,7 +421,26 @@ def route(
         or a (lon, lat) tuple (see :mod:`cztmap.network.names`). ``G`` is never modified: points are
         linked to the network in an overlay.
     weight : str
-        Edge attribute to minimise.
+        Edge attribute to minimise (static route).
+    depart : str, optional
+        Leave the origin at this clock time (``"08:00"``): the earliest arrival.
+    arrive_by : str, optional
+        Arrive at the destination by this clock time: the latest departure that makes it.
+    date : str or date, optional
+        The service day (weekday or weekend timetable); default: the graph's ``as_of``.
+    window : str or (str, str), optional
+        A departure window (``"07:00-09:00"``): the travel time for every ``step_min`` of it, its percentiles
+        and mean (``Itinerary.window``); the legs are those of the first departure of the window.
+    percentiles : sequence of float, optional
+        Percentiles of the window's travel times (default 5, 25, 50, 75, 95).
+    step_min : float
+        Spacing of the window's departures in minutes (1, as r5py).
+    max_transfers : int, optional
+        At most this many changes between vehicles (timetable routes).
+    timetable : Timetable, optional
+        Trips to route on (default: ``G.graph["timetable"]`` or the embedded network's for the date).
+    params : Params, optional
+        Model parameters for access and egress (default: :data:`cztmap.params.DEFAULTS`).
 
     Returns
     -------
@@ -365,9 +450,46 @@ def route(
     ------
     StationNotFoundError
         An unknown name (with suggestions).
+    UsageError
+        A time that is not a clock time, a window ending before it starts, percentiles outside 0–100,
+        ``depart`` together with ``arrive_by``.
+    DataError
+        No service on the date.
     NoRouteError
-        No path (e.g. the destination is cut off on this date or with these modes).
+        No path (e.g. the destination is cut off on this date or with these modes, or no train runs in time).
+
+    Examples
+    --------
+    >>> from cztmap import build_graph, route
+    >>> G = build_graph(as_of="2026-12-01")
+    >>> it = route(G, "树木岭", "株洲南", depart="08:00")
+    >>> it.depart_time, it.legs[0].kind, it.legs[0].depart_time >= "08:00"
+    ('08:00', 'ride', True)
     """
+    timed = depart is not None or arrive_by is not None or window is not None
+    if not timed:
+        if date is not None or percentiles is not None or max_transfers is not None:
+            raise UsageError(
+                "date, percentiles and max_transfers apply to timetable routes; give depart=, arrive_by= or window= too."
+            )
+        return _static_route(G, origin, destination, weight)
+    return _timetable_route(
+        G,
+        origin,
+        destination,
+        depart=depart,
+        arrive_by=arrive_by,
+        date=date,
+        window=window,
+        percentiles=percentiles,
+        step_min=step_min,
+        max_transfers=max_transfers,
+        timetable=timetable,
+        params=params,
+    )
+
+
+def _static_route(G: nx.MultiDiGraph, origin: Any, destination: Any, weight: str) -> Itinerary:
     G, (o, d) = resolve_places(G, [origin, destination], arguments=("origin", "destination"))
     d = sink(d)
     if o == d or sink(o) == d:
@@ -382,6 +504,276 @@ def route(
     return Itinerary(
         o, d, _label(G, o), _label(G, d), _legs(G, path, weight), G.graph.get("as_of"), G.graph.get("period"), path
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# timetable routes
+# ---------------------------------------------------------------------------------------------
+def timetable_for(G: nx.MultiDiGraph, *, date: Any = None, timetable: Any = None, params: Any = None) -> Any:
+    """The :class:`~cztmap.network.timetable.Timetable` a timetable query on ``G`` uses.
+
+    ``timetable`` if given, else ``G.graph["timetable"]``, else the embedded network's trips for the graph's
+    ``as_of`` and modes on the service day ``date`` (default: ``as_of``).
+
+    Raises
+    ------
+    UsageError
+        ``G`` is not the embedded base network and carries no timetable.
+    """
+    from cztmap.data.dataset import parse_date
+    from cztmap.network.timetable import embedded_timetable
+
+    if timetable is not None:
+        return timetable
+    if G.graph.get("timetable") is not None:
+        return G.graph["timetable"]
+    if G.graph.get("scenario", "base") != "base" or not G.graph.get("as_of"):
+        raise UsageError(
+            f"The graph {G.graph.get('name', '')!r} has no timetable; pass timetable= (for example one built from "
+            "a GTFS feed) or use the embedded network."
+        )
+    modes = [m for m in str(G.graph.get("modes") or "").split(",") if m and m != "road"]
+    day = parse_date(date, argument="date") if date is not None else None
+    return embedded_timetable(as_of=G.graph["as_of"], date=day, modes=modes, params=params)
+
+
+def _ends(G: nx.MultiDiGraph, tt: Any, node: Any, params: Any, *, egress: bool) -> dict[str, tuple[float, dict]]:
+    """Stops reachable from (or, with ``egress``, reaching) a station or place node: stop_id → (offset s, parts)."""
+    out: dict[str, tuple[float, dict]] = {}
+    walk_in = params.alight_walk_s if egress else params.platform_walk_s
+    ids = tt.stops["stop_id"].to_numpy()
+
+    def add(station_id: Any, base: float, parts: dict) -> None:
+        for i in tt.stops_of(str(station_id)):
+            off = base + walk_in
+            if ids[i] not in out or off < out[ids[i]][0]:
+                out[ids[i]] = (off, parts)
+
+    nd = G.nodes[node]
+    edges = G.in_edges(node, data=True) if egress else G.out_edges(node, data=True)
+    if nd.get("kind") == "station":
+        add(nd.get("station_id", str(node).removeprefix("S:")), 0.0, {})
+        want = ("walk",)
+    else:
+        want = ("access",)
+    for u, v, e in edges:
+        other = u if egress else v
+        od = G.nodes[other]
+        if e.get("mode") in want and od.get("kind") == "station":
+            t = float(e["travel_time"])
+            add(od.get("station_id", str(other).removeprefix("S:")), t, {e["mode"]: t, "node": other})
+    return out
+
+
+def _clock(s: float) -> str:
+    from cztmap.network.timetable import format_clock
+
+    return format_clock(s)
+
+
+def _side_leg(G: nx.MultiDiGraph, kind: str, u: Any, v: Any, t0: float, dur: float, start: float) -> Leg:
+    xy = [(G.nodes[n]["x"], G.nodes[n]["y"]) for n in (u, v)]
+    leg = Leg(kind, kind, None, u, v, _label(G, u), _label(G, v), depart_s=t0 - start, coords=xy)
+    if kind == "access":
+        leg.access_s = dur
+    else:
+        leg.walk_s = dur
+    leg.depart_time, leg.arrive_time = _clock(t0), _clock(t0 + dur)
+    from cztmap.geo import haversine_m
+
+    leg.distance_m = float(haversine_m(xy[0][0], xy[0][1], xy[1][0], xy[1][1]))
+    return leg
+
+
+def _journey_legs(
+    G: nx.MultiDiGraph, tt: Any, j: Any, o: Any, d: Any, o_ends: dict, d_ends: dict, params: Any
+) -> list[Leg]:
+    """Itinerary legs of a timetable journey, with the static graph's split into in-vehicle, wait, walk, access."""
+    stops = tt.stops
+    ids = stops["stop_id"].to_numpy()
+    routes = tt.routes.set_index("route_id")
+    start = j.start_s
+    legs: list[Leg] = []
+    first = ids[j.legs[0].from_stop]
+    off, parts = o_ends[first]
+    t = start
+    for kind in ("access", "walk"):
+        if kind in parts:
+            legs.append(_side_leg(G, kind, o, parts["node"], t, parts[kind], start))
+            t += parts[kind]
+    pending = off - sum(parts.get(k, 0.0) for k in ("access", "walk"))  # the walk to the platform
+    last_ride: Leg | None = None
+    change = params.alight_walk_s + params.platform_walk_s
+    for jl in j.legs:
+        if jl.kind == "walk":
+            dur = jl.arrive_s - jl.depart_s
+            if last_ride is not None:
+                last_ride.walk_s += params.alight_walk_s
+                t += params.alight_walk_s
+                dur -= change
+                pending = params.platform_walk_s
+            if dur > 0.5:
+                a, b = stops["station"].iloc[jl.from_stop], stops["station"].iloc[jl.to_stop]
+                legs.append(_side_leg(G, "walk", f"S:{a}", f"S:{b}", t, dur, start))
+                t += dur
+            last_ride = None
+            continue
+        r = routes.loc[jl.route_id]
+        ov = float(r["board_overhead_s"])
+        sid = [ids[k] for k in jl.stops]
+        names = [str(stops["name"].iloc[k]) for k in jl.stops]
+        node = [
+            f"P:{x}" if f"P:{x}" in G else f"S:{stops['station'].iloc[k]}" for x, k in zip(sid, jl.stops, strict=True)
+        ]
+        leg = Leg(
+            "ride",
+            str(r["mode"]),
+            str(r["line_id"]),
+            node[0],
+            node[-1],
+            names[0],
+            names[-1],
+            depart_s=t - start,
+            in_vehicle_s=jl.arrive_s - jl.depart_s,
+            walk_s=pending + ov,
+            wait_s=jl.depart_s - (t + pending + ov),
+            stops=names,
+            colour=r.get("colour") if isinstance(r.get("colour"), str) else None,
+            coords=[(float(stops["lon"].iloc[k]), float(stops["lat"].iloc[k])) for k in jl.stops],
+            depart_time=_clock(jl.depart_s),
+            arrive_time=_clock(jl.arrive_s),
+            trip_id=jl.trip_id,
+        )
+        from cztmap.geo import haversine_m
+
+        leg.distance_m = float(sum(haversine_m(a[0], a[1], b[0], b[1]) for a, b in itertools.pairwise(leg.coords)))
+        legs.append(leg)
+        t = jl.arrive_s
+        pending = 0.0
+        last_ride = leg
+    last = ids[j.legs[-1].to_stop]
+    off, parts = d_ends[last]
+    if last_ride is not None:
+        last_ride.walk_s += params.alight_walk_s
+        t += params.alight_walk_s
+    for kind in ("walk", "access"):
+        if kind in parts:
+            legs.append(_side_leg(G, kind, parts["node"], d, t, parts[kind], start))
+            t += parts[kind]
+    return legs
+
+
+def _window_summary(
+    tt: Any, o_ends: dict, d_ends: dict, window: Any, pcts: Any, step_min: float, max_rides: int
+) -> dict[str, Any]:
+    import numpy as np
+
+    from cztmap.network.timetable import _percentiles, parse_window, range_query
+
+    a, b = parse_window(window)
+    res = range_query(
+        tt,
+        {k: v[0] for k, v in o_ends.items()},
+        (a, b),
+        step_s=max(round(step_min * 60), 1),
+        percentiles=pcts,
+        max_rides=max_rides,
+    )
+    cols = [tt.stop_index[k] for k in d_ends]
+    eg = np.array([v[0] for v in d_ends.values()])
+    per_dep = np.min(res.travel_s[0][:, cols] + eg[None, :], axis=1)
+    pv = _percentiles(per_dep[:, None], pcts, axis=0)[:, 0]
+    fin = np.isfinite(per_dep)
+    return {
+        "start": _clock(a),
+        "end": _clock(b),
+        "step_min": step_min,
+        "departures": len(per_dep),
+        "percentiles": list(pcts),
+        "percentile_min": [None if not np.isfinite(v) else round(float(v) / 60, 2) for v in pv],
+        "mean_min": round(float(per_dep.mean()) / 60, 2) if fin.all() else None,
+        "reachable_share": round(float(fin.mean()), 4),
+        "travel_min": [None if not np.isfinite(v) else round(float(v) / 60, 2) for v in per_dep],
+    }
+
+
+def _timetable_route(
+    G: nx.MultiDiGraph,
+    origin: Any,
+    destination: Any,
+    *,
+    depart: Any,
+    arrive_by: Any,
+    date: Any,
+    window: Any,
+    percentiles: Any,
+    step_min: float,
+    max_transfers: int | None,
+    timetable: Any,
+    params: Any,
+) -> Itinerary:
+    from cztmap.network.timetable import journey, latest_departure, parse_clock, parse_percentiles, parse_window
+    from cztmap.params import DEFAULTS
+
+    params = params or DEFAULTS
+    if depart is not None and arrive_by is not None:
+        raise UsageError("Give depart or arrive_by, not both.")
+    if window is not None and (depart is not None or arrive_by is not None):
+        raise UsageError("Give window on its own (the departures are the window's), not with depart or arrive_by.")
+    if percentiles is not None and window is None:
+        raise UsageError("percentiles summarise a departure window; give window= too (e.g. 07:00-09:00).")
+    if max_transfers is not None and (not isinstance(max_transfers, int) or max_transfers < 0):
+        raise UsageError(f"max_transfers must be a whole number ≥ 0, not {max_transfers!r}.")
+    if step_min <= 0:
+        raise UsageError(f"step_min must be > 0 minutes, not {step_min!r}.")
+    dep_s = parse_clock(depart, argument="departure time") if depart is not None else None
+    arr_s = parse_clock(arrive_by, argument="arrival time") if arrive_by is not None else None
+    win = parse_window(window) if window is not None else None
+    pcts = parse_percentiles(percentiles if percentiles is not None else (5, 25, 50, 75, 95))
+    tt = timetable_for(G, date=date, timetable=timetable, params=params)
+    G, (o, d) = resolve_places(G, [origin, destination], arguments=("origin", "destination"))
+    d = sink(d)
+    max_rides = (max_transfers + 1) if max_transfers is not None else 8
+    o_ends = _ends(G, tt, o, params, egress=False)
+    d_ends = _ends(G, tt, d, params, egress=True)
+    where = f"on {tt.service_date.isoformat()}"
+    if not o_ends or not d_ends:
+        side = _label(G, o) if not o_ends else _label(G, d)
+        raise NoRouteError(f"No timetabled service reaches {side} {where}; try another date or more modes.")
+    summary = None
+    if win is not None:
+        summary = _window_summary(tt, o_ends, d_ends, win, pcts, step_min, max_rides)
+        dep_s = win[0]
+    if arr_s is not None:
+        ld = latest_departure(tt, {k: v[0] for k, v in d_ends.items()}, arr_s, max_rides=max_rides)
+        cand = [ld[tt.stop_index[k]] - v[0] for k, v in o_ends.items()]
+        best = max(cand)
+        if best == float("-inf"):
+            raise NoRouteError(
+                f"No connection from {_label(G, o)} arrives at {_label(G, d)} by {_clock(arr_s)} {where}; "
+                "try a later time."
+            )
+        dep_s = int(best // 1)
+    assert dep_s is not None
+    j = journey(
+        tt, {k: v[0] for k, v in o_ends.items()}, dep_s, {k: v[0] for k, v in d_ends.items()}, max_rides=max_rides
+    )
+    if j is None or not j.legs:
+        if summary is not None:
+            j = None
+        else:
+            raise NoRouteError(
+                f"No connection from {_label(G, o)} to {_label(G, d)} after {_clock(dep_s)} {where} "
+                f"(service {_clock(tt.first_departure_s)}–{_clock(tt.last_arrival_s)}); try an earlier time."
+            )
+    legs = _journey_legs(G, tt, j, o, d, o_ends, d_ends, params) if j is not None else []
+    it = Itinerary(o, d, _label(G, o), _label(G, d), legs, G.graph.get("as_of"), "timetable", [])
+    it.depart_time = _clock(dep_s)
+    it.arrive_time = _clock(dep_s + it.total_s) if legs else None
+    it.service_date = tt.service_date.isoformat()
+    it.timetable = tt.source
+    it.window = summary
+    return it
 
 
 def in_vehicle_time(G: nx.MultiDiGraph, line_id: str, a: str, b: str) -> float:
@@ -412,3 +804,90 @@ def in_vehicle_time(G: nx.MultiDiGraph, line_id: str, a: str, b: str) -> float:
         return float(nx.dijkstra_path_length(sub, pa, pb, weight="travel_time"))
     except nx.NetworkXNoPath:
         raise NoRouteError(f"Line {line_id} does not run from {a} to {b}.") from None
+
+
+_TRANSIT_EDGE_MODES = _RIDE_MODES | {"board", "alight"}
+
+
+def window_travel_times(
+    G: nx.MultiDiGraph,
+    origins: Sequence[Any],
+    arrivals: Sequence[Any],
+    window: Any,
+    *,
+    percentiles: Any = (5, 25, 50, 75, 95),
+    date: Any = None,
+    step_min: float = 1.0,
+    max_transfers: int | None = None,
+    timetable: Any = None,
+    params: Any = None,
+    roads: bool = True,
+) -> dict[str, Any]:
+    """Door-to-door travel times from every origin node to every arrival node for every departure of a window.
+
+    Transit legs follow the timetable (:mod:`cztmap.network.timetable`); access, egress and walks between
+    stations use the static graph's links (the same rules as :func:`route`). Where ``G`` has roads and
+    ``roads`` is true, the door-to-door road time of the static graph (constant over the window) is the
+    alternative for every departure (so is a walk between nearby stations, as in the static graph): the
+    traveller takes whichever is faster.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+    origins, arrivals : sequence of node ids
+        Station (``S:…``) or place nodes (zones ``Z:…``, points); arrivals are mapped to their arrival node.
+    window : str or (start, end)
+        ``"07:00-09:00"``.
+    percentiles : sequence of float
+    date, step_min, max_transfers, timetable, params
+        As in :func:`route`.
+    roads : bool
+        Offer the static time without transit (roads, walks, access) as an alternative.
+
+    Returns
+    -------
+    dict
+        ``departures_s`` (T,), ``travel_s`` (O, T, D) seconds (``inf`` = not reachable), ``percentiles``,
+        ``percentile_s`` (P, O, D), ``mean_s`` (O, D), ``timetable`` (its source).
+    """
+    import numpy as np
+
+    from cztmap.network.timetable import _percentiles, parse_percentiles, parse_window, range_query
+    from cztmap.params import DEFAULTS
+
+    params = params or DEFAULTS
+    a, b = parse_window(window)
+    pcts = parse_percentiles(percentiles)
+    tt = timetable_for(G, date=date, timetable=timetable, params=params)
+    max_rides = (max_transfers + 1) if max_transfers is not None else 8
+    arrivals = [sink(n) for n in arrivals]
+    o_ends = [{k: v[0] for k, v in _ends(G, tt, o, params, egress=False).items()} for o in origins]
+    d_ends = [_ends(G, tt, d, params, egress=True) for d in arrivals]
+    res = range_query(tt, o_ends, (a, b), step_s=max(round(step_min * 60), 1), percentiles=(), max_rides=max_rides)
+    n_o, n_t = len(origins), len(res.departures_s)
+    out = np.full((n_o, n_t, len(arrivals)), np.inf)
+    for j, de in enumerate(d_ends):
+        if not de:
+            continue
+        cols = [tt.stop_index[k] for k in de]
+        eg = np.array([v[0] for v in de.values()])
+        out[:, :, j] = np.min(res.travel_s[:, :, cols] + eg, axis=2)
+    if roads and any(e.get("mode") in ("road", "walk", "access") for _, _, e in G.edges(data=True)):
+        from cztmap.network.engine import travel_time_matrix
+
+        view = nx.subgraph_view(G, filter_edge=lambda u, v, k: G[u][v][k].get("mode") not in _TRANSIT_EDGE_MODES)
+        road = travel_time_matrix(nx.MultiDiGraph(view), list(origins), arrivals).to_numpy()
+        out = np.minimum(out, road[:, None, :])
+    for i, o in enumerate(origins):
+        for j, d in enumerate(arrivals):
+            if sink(o) == d or o == d:
+                out[i, :, j] = 0.0
+    return {
+        "departures_s": res.departures_s,
+        "travel_s": out,
+        "percentiles": pcts,
+        "percentile_s": _percentiles(out, pcts, axis=1).transpose(1, 0, 2),
+        "mean_s": out.mean(axis=1),
+        "timetable": tt.source,
+        "service_date": tt.service_date.isoformat(),
+    }

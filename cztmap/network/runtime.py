@@ -30,7 +30,18 @@ import numpy as np
 
 from cztmap.params import DEFAULTS, Params
 
-__all__ = ["CALIBRATION_FACTS", "CalibrationFact", "calibrate", "calibration_report", "run_time_s", "section_time_s"]
+__all__ = [
+    "CALIBRATION_FACTS",
+    "RAIL_FACTS",
+    "CalibrationFact",
+    "RailFact",
+    "calibrate",
+    "calibrate_rail",
+    "calibration_report",
+    "rail_calibration_report",
+    "run_time_s",
+    "section_time_s",
+]
 
 
 def run_time_s(length_m: float, vmax_kmh: float, mode: str, params: Params = DEFAULTS) -> float:
@@ -212,3 +223,149 @@ def calibrate(
         if err < best_err:
             best, best_err = p, err
     return best, calibration_report(best, sections)
+
+
+# ---------------------------------------------------------------------------------------------
+# China Railway services (CZT intercity, HSR): published run times, calibration and validation
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RailFact:
+    """A published run time of a China Railway train between two stations, on the network of ``as_of``.
+
+    ``stops`` lists the intermediate stations the train calls at (``None``: every station, all-stop).
+    """
+
+    mode: str
+    lines: tuple[str, ...]
+    from_zh: str
+    to_zh: str
+    stops: tuple[str, ...] | None
+    low_min: float
+    high_min: float
+    as_of: str
+    used_for_fit: bool
+    source: str
+
+    @property
+    def target_min(self) -> float:
+        return (self.low_min + self.high_min) / 2
+
+
+_REDNET_2017 = (
+    "https://hn.rednet.cn/c/2017/01/24/976785.htm (三湘都市报 2017-01-24: 长沙往返湘潭/株洲南 most trains about 50 min; "
+    "from 2017-01-26 four pairs of express trains, 长沙→湘潭 stopping only 板塘, 长沙→株洲南 only 大丰, "
+    "'about 35 min')"
+)
+
+#: Published China Railway run times. Calibration facts (``used_for_fit``) and held-out validation facts are apart.
+RAIL_FACTS = (
+    RailFact("intercity", ("CZT", "CZT-Z"), "长沙", "株洲南", None, 48, 52, "2017-01-20", True, _REDNET_2017),
+    RailFact("intercity", ("CZT", "CZT-X"), "长沙", "湘潭", None, 48, 52, "2017-01-20", True, _REDNET_2017),
+    RailFact("intercity", ("CZT", "CZT-Z"), "长沙", "株洲南", ("大丰",), 33, 37, "2017-01-30", False, _REDNET_2017),
+    RailFact("intercity", ("CZT", "CZT-X"), "长沙", "湘潭", ("板塘",), 33, 37, "2017-01-30", False, _REDNET_2017),
+    RailFact(
+        "hsr",
+        ("HSR-HK",),
+        "长沙南站",
+        "湘潭北站",
+        (),
+        14,
+        14,
+        "2014-12-16",
+        True,
+        "http://www.huaihuashizx.com/hhms/39874.html (2014-12-09 trial run: left 长沙南 08:40, at 湘潭北 14 minutes "
+        "later; trial speeds 'not yet optimal')",
+    ),
+)
+
+
+def _fact_path(fact: RailFact, params: Params, sections: Any) -> tuple[float, int]:
+    """Model minutes of a fact (run times between the stops it calls at, dwell at intermediate stops)."""
+    import networkx as nx
+
+    s = sections[sections["line_id"].isin(fact.lines) & (sections["status"] == "open")]
+    g = nx.Graph()
+    names: dict[str, str] = {}
+    for r in s.itertuples(index=False):
+        g.add_edge(r.from_station, r.to_station, length=float(r.length_m), v=r.speed_kmh)
+        names[r.from_name_zh] = r.from_station
+        names[r.to_name_zh] = r.to_station
+    try:
+        path = nx.shortest_path(g, names[fact.from_zh], names[fact.to_zh], weight="length")
+    except (KeyError, nx.NetworkXNoPath):
+        raise ValueError(f"fact {fact.from_zh}–{fact.to_zh} is not on lines {fact.lines} of {fact.as_of}") from None
+    calls = set(names[n] for n in fact.stops) if fact.stops is not None else set(path)
+    total, seg_len, seg_v, segments = 0.0, 0.0, [], 0
+    for a, b in itertools.pairwise(path):
+        e = g[a][b]
+        seg_len += e["length"]
+        seg_v.append(e["v"] if e["v"] == e["v"] and e["v"] else params.default_speed_kmh[fact.mode])
+        if b in calls or b == path[-1]:
+            total += run_time_s(seg_len, min(seg_v), fact.mode, params)
+            segments += 1
+            if b != path[-1]:
+                total += params.dwell_s[fact.mode]
+            seg_len, seg_v = 0.0, []
+    return total / 60, segments
+
+
+def _rail_sections(as_of: str) -> Any:
+    from cztmap.data.dataset import load_dataset
+
+    return load_dataset(as_of=as_of).sections
+
+
+def rail_calibration_report(params: Params = DEFAULTS) -> list[dict[str, Any]]:
+    """Model time against every published China Railway fact (:data:`RAIL_FACTS`), one dict per fact.
+
+    Examples
+    --------
+    >>> rows = rail_calibration_report()
+    >>> sorted({r["mode"] for r in rows}), all("error_min" in r for r in rows)
+    (['hsr', 'intercity'], True)
+    """
+    out = []
+    for f in RAIL_FACTS:
+        m, n = _fact_path(f, params, _rail_sections(f.as_of))
+        out.append(
+            {
+                "mode": f.mode,
+                "from": f.from_zh,
+                "to": f.to_zh,
+                "calls": "all stations" if f.stops is None else ("non-stop" if not f.stops else "+".join(f.stops)),
+                "as_of": f.as_of,
+                "segments": n,
+                "published_min": f"{f.low_min:g}–{f.high_min:g}" if f.low_min != f.high_min else f"{f.low_min:g}",
+                "model_min": round(m, 2),
+                "error_min": round(m - f.target_min, 2),
+                "error_pct": round(100 * (m - f.target_min) / f.target_min, 1),
+                "inside_range": f.low_min - 1e-9 <= m <= f.high_min + 1e-9,
+                "used_for_fit": f.used_for_fit,
+                "source": f.source,
+            }
+        )
+    return out
+
+
+def calibrate_rail(params: Params = DEFAULTS, *, grid: Any = None) -> tuple[Params, list[dict[str, Any]]]:
+    """Fit ``cruise_fraction`` of the intercity and HSR modes to their calibration facts (least squares on
+    mid-points; validation facts are not used) and report every fact under the fitted parameters.
+
+    Acceleration, braking and dwell are held at their documented values (two intercity facts and one HSR fact
+    cannot identify more than one parameter per mode).
+    """
+    grid = np.round(np.arange(0.30, 1.0001, 0.01), 2) if grid is None else grid
+    cache = {f.as_of: _rail_sections(f.as_of) for f in RAIL_FACTS}
+    best = params
+    for mode in ("intercity", "hsr"):
+        facts = [f for f in RAIL_FACTS if f.mode == mode and f.used_for_fit]
+        if not facts:
+            continue
+        best_cf, best_err = best.cruise_fraction[mode], float("inf")
+        for cf in grid:
+            p = best.replace(cruise_fraction={**best.cruise_fraction, mode: float(cf)})
+            err = sum((_fact_path(f, p, cache[f.as_of])[0] - f.target_min) ** 2 for f in facts)
+            if err < best_err - 1e-12:
+                best_cf, best_err = float(cf), err
+        best = best.replace(cruise_fraction={**best.cruise_fraction, mode: best_cf})
+    return best, rail_calibration_report(best)

@@ -441,8 +441,16 @@ class Timetable:
 
     def stops_of(self, station: str) -> np.ndarray:
         """Indices of the stops whose ``station`` (or ``stop_id``) is ``station``."""
-        m = (self.stops["station"].astype(str) == str(station)) | (self.stops["stop_id"] == str(station))
-        return np.nonzero(m.to_numpy())[0]
+        index = self.__dict__.get("_station_stops")
+        if index is None:
+            groups: dict[str, list[int]] = {}
+            for i, (sid, st) in enumerate(zip(self.stops["stop_id"], self.stops["station"].astype(str), strict=True)):
+                groups.setdefault(st, []).append(i)
+                if sid != st:
+                    groups.setdefault(sid, []).append(i)
+            index = {k: np.asarray(sorted(set(v)), dtype=np.int64) for k, v in groups.items()}
+            self.__dict__["_station_stops"] = index
+        return index.get(str(station), np.zeros(0, dtype=np.int64)).copy()
 
     def origin_vector(self, origin: Mapping[str, float] | Mapping[int, float]) -> np.ndarray:
         """Per-stop offsets (s) from ``{stop_id or index: offset}``; ``inf`` elsewhere."""
@@ -652,6 +660,62 @@ def _relax(scan: _Scan, x: np.ndarray, want_arg: bool = False) -> tuple[np.ndarr
     return out, arg
 
 
+def _run_transit(scan: _Scan, origin: np.ndarray, *, min_change_s: float, max_rides: int) -> np.ndarray:
+    """Earliest arrival per stop using at least one vehicle (rows × stops), with rows dropped from the
+    work as soon as a round improves none of their labels (RAPTOR's marking, by row)."""
+    m = origin.shape[0]
+    walk0, _ = _relax(scan, origin)
+    foot = np.minimum(origin, walk0)
+    ride = np.full_like(origin, INF)
+    foot_t = np.full_like(origin, INF)
+    active = np.arange(m)
+    for _k in range(1, max_rides + 1):
+        if not len(active):
+            break
+        r, f = ride[active], foot[active]
+        new_ride = _scan_round(scan, np.minimum(r + min_change_s, f))[0]
+        improved = new_ride < r
+        rows_imp = improved.any(axis=1)
+        if not rows_imp.any():
+            break
+        keep = active[rows_imp]
+        imp = improved[rows_imp]
+        nr = np.where(imp, new_ride[rows_imp], r[rows_imp])
+        walk, _ = _relax(scan, np.where(imp, new_ride[rows_imp], INF))
+        ride[keep] = nr
+        foot[keep] = np.minimum(f[rows_imp], walk)
+        foot_t[keep] = np.minimum(foot_t[keep], walk)
+        active = keep
+    return np.minimum(ride, foot_t)
+
+
+def _scan_round(scan: _Scan, ready: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One RAPTOR round over every pattern: (new ride label per stop, arrival per column, entry per column,
+    decoded (trip, board position) per column, arrivals sorted by stop)."""
+    m = ready.shape[0]
+    n_cols = len(scan.col_stop)
+    colkey = np.arange(n_cols) * _BIG + _OFF
+    q = ready[:, scan.col_stop] + scan.board_extra
+    cap = colkey - _OFF + _BIG - 1
+    qk = np.where(np.isfinite(q), np.minimum(q + colkey, cap), cap)
+    pos = np.searchsorted(scan.key, qk.ravel(), side="left").reshape(m, n_cols)
+    enc = (pos - scan.col_base) * _POS + scan.col_pos + scan.col_seg
+    cum = np.minimum.accumulate(enc, axis=1)
+    excl = np.empty_like(cum)
+    excl[:, 1:] = cum[:, :-1]
+    excl[:, 0] = 0
+    dec = excl - scan.col_seg
+    tb = dec // _POS
+    ok = (~scan.col_first) & (tb < scan.col_n) & (tb >= 0)
+    entry = scan.col_base + np.minimum(np.where(ok, tb, 0), np.maximum(scan.col_n - 1, 0))
+    arr = np.where(ok, scan.arr[entry] + scan.alight_extra, INF)
+    a_sorted = arr[:, scan.red_perm]
+    red = np.minimum.reduceat(a_sorted, scan.red_starts, axis=1)
+    new_ride = np.full(ready.shape, INF)
+    new_ride[:, scan.red_stops] = red
+    return new_ride, arr, entry, dec, a_sorted
+
+
 def _run(
     scan: _Scan, origin: np.ndarray, *, min_change_s: float, max_rides: int, record: bool
 ) -> tuple[np.ndarray, list[np.ndarray], _Rounds | None]:
@@ -672,30 +736,9 @@ def _run(
     n_cols = len(scan.col_stop)
     if n_cols == 0:
         return best, per_round, rec
-    col_idx = np.arange(n_cols)
-    colkey = col_idx * _BIG + _OFF
-    last_n = scan.col_n - 1
     for _k in range(1, max_rides + 1):
-        ready = np.minimum(ride + min_change_s, foot)
-        q = ready[:, scan.col_stop] + scan.board_extra
-        finite = np.isfinite(q)
-        qk = np.where(finite, np.minimum(q + colkey, colkey - _OFF + _BIG - 1), colkey - _OFF + _BIG - 1)
-        pos = np.searchsorted(scan.key, qk.ravel(), side="left").reshape(m, n_cols)
-        t = pos - scan.col_base  # trip rank within the pattern (col_n: none)
-        enc = t * _POS + scan.col_pos + scan.col_seg
-        cum = np.minimum.accumulate(enc, axis=1)
-        excl = np.empty_like(cum)
-        excl[:, 1:] = cum[:, :-1]
-        excl[:, 0] = 0
-        dec = excl - scan.col_seg
-        tb = dec // _POS
-        ok = (~scan.col_first) & (tb < scan.col_n) & (tb >= 0)
-        entry = scan.col_base + np.minimum(np.where(ok, tb, 0), np.maximum(last_n, 0))
-        arr = np.where(ok, scan.arr[entry] + scan.alight_extra, INF)
-        a_sorted = arr[:, scan.red_perm]
-        red = np.minimum.reduceat(a_sorted, scan.red_starts, axis=1)
-        new_ride = np.full_like(ride, INF)
-        new_ride[:, scan.red_stops] = red
+        new_ride, _arr, entry, dec, a_sorted = _scan_round(scan, np.minimum(ride + min_change_s, foot))
+        red = new_ride[:, scan.red_stops]
         improved = new_ride < ride
         if not improved.any():
             break
@@ -862,7 +905,7 @@ def range_query(
     step_s: int = 60,
     percentiles: Sequence[float] = (5, 25, 50, 75, 95),
     max_rides: int = 8,
-    chunk_rows: int = 4096,
+    chunk_rows: int = 1024,
 ) -> RangeResult:
     """Travel time to every stop for every departure of a window (one per ``step_s``), with percentiles.
 
@@ -895,14 +938,46 @@ def range_query(
         raise UsageError(f"step_s must be > 0, not {step_s}.")
     deps = np.arange(a, b + 1, step_s, dtype=float)
     origins = [origin] if isinstance(origin, Mapping) else list(origin)
-    start, rowdep = _origin_matrix(tt, origins, deps)
-    out = np.empty_like(start)
+    scan = tt.fwd
+    # Travel with a vehicle depends on the departure time t only through which trips can be boarded first:
+    # the arrival for t equals the arrival for the next boarding deadline (trip departure − access − overhead)
+    # at or after t. So RAPTOR runs once per distinct deadline (rRAPTOR's observation), not once per minute.
+    rel0 = np.vstack([tt.origin_vector(o) for o in origins]) if origins else np.zeros((0, tt.n_stops))
+    walk0, _ = _relax(scan, rel0)
+    rel = np.minimum(rel0, walk0)  # on foot only: constant over the window
+    ecol = np.repeat(np.arange(len(scan.col_stop)), scan.col_n)
+    edep = scan.key - _OFF - ecol * _BIG
+    last_col = np.r_[scan.col_first[1:], True]
+    boardable = ~last_col[ecol]
+    rows, owner, dls = [], [], []
+    for i in range(len(origins)):
+        dl = edep - rel[i, scan.col_stop[ecol]] - scan.board_extra[ecol]
+        dl = dl[boardable & np.isfinite(dl)]
+        inside = np.unique(dl[(dl >= a) & (dl <= deps[-1])]) if len(deps) else np.zeros(0)
+        after = dl[dl > (deps[-1] if len(deps) else b)]
+        if len(after):
+            inside = np.r_[inside, after.min()]
+        dls.append(inside)
+        rows.append(rel0[i][None, :] + inside[:, None])
+        owner.append(np.full(len(inside), i))
+    start = np.vstack(rows) if rows else np.zeros((0, tt.n_stops))
+    ea = np.empty_like(start)
     for i in range(0, len(start), chunk_rows):
-        blk = start[i : i + chunk_rows]
-        best, _, _ = _run(tt.fwd, blk, min_change_s=tt.min_change_s, max_rides=max_rides, record=False)
-        out[i : i + chunk_rows] = best - rowdep[i : i + chunk_rows, None]
-    travel = out.reshape(len(origins), len(deps), tt.n_stops)
-    return RangeResult(deps, travel, pcts)
+        ea[i : i + chunk_rows] = _run_transit(
+            scan, start[i : i + chunk_rows], min_change_s=tt.min_change_s, max_rides=max_rides
+        )
+    out = np.empty((len(origins), len(deps), tt.n_stops))
+    base = 0
+    for i, dl in enumerate(dls):
+        k = np.searchsorted(dl, deps, side="left")
+        blk = ea[base : base + len(dl)]
+        base += len(dl)
+        trans = np.full((len(deps), tt.n_stops), INF)
+        ok = k < len(dl)
+        if ok.any():
+            trans[ok] = blk[k[ok]] - deps[ok, None]
+        out[i] = np.minimum(trans, rel[i][None, :])
+    return RangeResult(deps, out, pcts)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -197,7 +197,7 @@ def test_parallel_edges_take_minimum_not_sum() -> None:
 def test_undirected_graph_both_directions() -> None:
     G = nx.Graph()
     G.add_edge("a", "b", travel_time=7.0)
-    assert travel_time_matrix(G, ["a", "b"]).to_numpy().tolist() == [[0.0, 7.0], [7.0, 0.0]]
+    assert travel_time_matrix(G, ["a", "b"]).to_numpy().tolist() == [[0.0, 7.0 / 60], [7.0 / 60, 0.0]]
 
 
 def test_graph_without_edges() -> None:
@@ -219,7 +219,7 @@ def test_callable_none_hides_edge_and_bad_return_rejected() -> None:
         return None if any(e["mode"] == "hsr" for e in d.values()) else 1.0 * min(e["travel_time"] for e in d.values())
 
     assert shortest_path(G, "a", "b", weight=no_hsr) == ["a", "c", "b"]
-    assert travel_time_matrix(G, ["a"], ["b"], weight=no_hsr).iloc[0, 0] == 20.0
+    assert travel_time_matrix(G, ["a"], ["b"], weight=no_hsr).iloc[0, 0] == 20.0 / 60
     with pytest.raises(DataError, match=r"callable returned -1"):
         compile_graph(G, lambda u, v, d: -1)
     with pytest.raises(DataError, match="callable returned nan"):
@@ -337,7 +337,7 @@ def test_compiled_graph_is_read_only_and_picklable() -> None:
 def test_module_functions_accept_compiled_graph() -> None:
     G = chain([1.0, 2.0])
     cg = compile_graph(G)
-    assert travel_time_matrix(cg, [0], [2]).iloc[0, 0] == 3.0
+    assert travel_time_matrix(cg, [0], [2]).iloc[0, 0] == 3.0 / 60
     assert single_source(cg, 1) == {1: 0.0, 2: 2.0}
     assert shortest_path(cg, 0, 2) == [0, 1, 2]
     assert nearest(cg, [1])["source"].tolist() == [None, 1, 1]
@@ -353,9 +353,23 @@ def test_travel_time_matrix_frame() -> None:
     df = travel_time_matrix(G, ["A", "B", "A"], ["C", "A"])
     assert isinstance(df, pd.DataFrame)
     assert list(df.index) == ["A", "B", "A"] and list(df.columns) == ["C", "A"]
-    assert df.to_numpy().tolist() == [[90.0, 0.0], [30.0, 40.0], [90.0, 0.0]]
-    assert travel_time_matrix(G, ["A"], ["C"], cutoff=60).iloc[0, 0] == math.inf
+    assert df.to_numpy().tolist() == [[1.5, 0.0], [0.5, 40 / 60], [1.5, 0.0]]  # minutes
+    assert travel_time_matrix(G, ["A"], ["C"], cutoff_min=1).iloc[0, 0] == math.inf
+    assert travel_time_matrix(G, ["A"], ["C"], cutoff_min=1.5).iloc[0, 0] == 1.5
     assert travel_time_matrix(G, []).shape == (0, 0)
+
+
+def test_travel_time_matrix_seconds_are_deprecated_but_kept() -> None:
+    G = nx.DiGraph()
+    G.add_weighted_edges_from([("A", "B", 60.0), ("B", "C", 30.0)], weight="travel_time")
+    with pytest.warns(DeprecationWarning, match="unit='s'"):
+        assert travel_time_matrix(G, ["A"], ["C"], unit="s").iloc[0, 0] == 90.0
+    with pytest.warns(DeprecationWarning, match="cutoff_min"):
+        assert travel_time_matrix(G, ["A"], ["C"], cutoff=60).iloc[0, 0] == math.inf
+    with pytest.raises(UsageError, match="once"):
+        travel_time_matrix(G, ["A"], ["C"], cutoff=60, cutoff_min=1)
+    with pytest.raises(UsageError, match="unit"):
+        travel_time_matrix(G, ["A"], unit="h")  # type: ignore[arg-type]
 
 
 def test_process_pool_matches_serial(monkeypatch: pytest.MonkeyPatch) -> None:

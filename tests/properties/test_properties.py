@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from cztmap.data.dataset import load_dataset
 from cztmap.data.scenario import apply_scenario, parse_scenario
 from cztmap.network.build import build_graph, scenario_graph
-from cztmap.network.engine import travel_time_matrix
+from cztmap.network.engine import compile_graph
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(
@@ -53,7 +53,7 @@ def graphs_and_edge(draw: st.DrawFn) -> tuple[nx.MultiDiGraph, tuple[str, str, f
 
 def _matrix(G: nx.MultiDiGraph) -> np.ndarray:
     nodes = sorted(G.nodes)
-    return travel_time_matrix(G, nodes).loc[nodes, nodes].to_numpy()
+    return compile_graph(G).distances(nodes, nodes)  # engine seconds
 
 
 @FAST

@@ -160,4 +160,7 @@ def build_dataset(
             ) from None
         for name, text in texts.items():
             atomic_write_text(dst / f"{name}.geojson", text, argument="data/geo")
+        from cztmap.data.validate import record_valid
+
+        record_valid(dst)  # validated once here; loading then only checks the file digests
     return texts
