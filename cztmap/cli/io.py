@@ -18,6 +18,12 @@ def add_parsers(sub: Any) -> None:
     eg = exsub.add_parser("gtfs", help="the embedded network as a GTFS feed (.zip)")
     eg.add_argument("output", help="feed file, .zip")
     add_date_option(eg)
+    eg.add_argument(
+        "--trips",
+        choices=["timetable", "frequencies"],
+        default="timetable",
+        help="every trip of a weekday and a weekend day (default), or one trip per direction + frequencies.txt",
+    )
     el = exsub.add_parser("layers", help="every dataset layer to .gpkg, .parquet or .geojson")
     el.add_argument("output", help="OUT.gpkg (one file, a layer each) or OUT.parquet/OUT.geojson (a file per layer)")
     add_date_option(el, default=None)
@@ -34,6 +40,13 @@ def add_parsers(sub: Any) -> None:
     )
     ig.add_argument("-o", "--output", help="write the graph as GraphML (use it later with --graph)")
     ig.add_argument("--json", action="store_true", help="print the graph summary as indented JSON")
+    ig.add_argument(
+        "--station-overhead",
+        action="store_true",
+        help="add the China Railway boarding overhead (security, ticket gates) to rail routes of the feed",
+    )
+    ig.add_argument("--max-member-mb", type=float, default=None, help="largest uncompressed member (default 1024)")
+    ig.add_argument("--max-total-mb", type=float, default=None, help="largest uncompressed feed (default 2048)")
 
     ro = sub.add_parser("roads", help="merge an OpenStreetMap street network (osmnx) into the graph")
     ro.add_argument("--from-file", metavar="AREA.osm[.pbf]", help="local OpenStreetMap extract (.osm, .osm.bz2, .pbf)")
@@ -55,9 +68,9 @@ def add_parsers(sub: Any) -> None:
 
 @command("export gtfs")
 def _cmd_export_gtfs(args: argparse.Namespace) -> int:
-    from cztmap.io.gtfs import export_gtfs
+    from cztmap.io.gtfs import write_gtfs
 
-    path = export_gtfs(args.output, as_of=args.as_of)
+    path = write_gtfs(args.output, as_of=args.as_of, trips=args.trips)
     info(f"wrote {path} ({Path(path).stat().st_size / 1e3:.0f} kB)")
     return 0
 
@@ -88,8 +101,10 @@ def _cmd_export_graph(args: argparse.Namespace) -> int:
 
 @command("import-gtfs")
 def _cmd_import_gtfs(args: argparse.Namespace) -> int:
+    import warnings
+
     from cztmap.errors import DataError
-    from cztmap.io.gtfs import graph_from_gtfs
+    from cztmap.io.gtfs import DEFAULT_LIMITS, FeedTooLargeError, GtfsLimits, GtfsWarning, graph_from_gtfs
     from cztmap.network.build import summary
 
     if args.output:
@@ -97,8 +112,24 @@ def _cmd_import_gtfs(args: argparse.Namespace) -> int:
 
         suffix(args.output, ("graphml",), "output path")
         check_writable(args.output, argument="graph output")  # before the (slow) import
+    limits = GtfsLimits(
+        max_member_mb=DEFAULT_LIMITS.max_member_mb if args.max_member_mb is None else args.max_member_mb,
+        max_total_mb=DEFAULT_LIMITS.max_total_mb if args.max_total_mb is None else args.max_total_mb,
+    )
+    caught: list[warnings.WarningMessage] = []
     try:
-        G = graph_from_gtfs(args.feed, date=args.date, period=args.period)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", GtfsWarning)
+            G = graph_from_gtfs(
+                args.feed,
+                date=args.date,
+                period=args.period,
+                station_overhead=True if args.station_overhead else None,
+                limits=limits,
+            )
+    except FeedTooLargeError as exc:
+        flag = "--" + exc.limit.replace("_", "-")
+        raise DataError(str(exc).replace(f"({exc.limit}=...)", f"(`{flag} N`)")) from None
     except DataError as exc:
         problems = getattr(exc, "problems", None) or []
         if len(problems) < 2:
@@ -108,14 +139,27 @@ def _cmd_import_gtfs(args: argparse.Namespace) -> int:
         raise DataError(
             f"GTFS feed {args.feed!r} has {len(problems)} problems (listed above); fix them and import again."
         ) from None
+    _print_warnings(caught)
     if args.output:
         from cztmap.io.layers import write_graph
 
-        suffix(args.output, ("graphml",), "output path")
         write_graph(G, args.output)
         info(f"wrote {args.output}")
     print(json.dumps(summary(G), ensure_ascii=False, indent=None if not args.json else 2))
     return 0
+
+
+def _print_warnings(caught: list[Any]) -> None:
+    """GTFS warnings as one ``cztmap: warning:`` line each on stderr; other warnings re-issued."""
+    import warnings
+
+    from cztmap.io.gtfs import GtfsWarning
+
+    for w in caught:
+        if issubclass(w.category, GtfsWarning):
+            info(f"cztmap: warning: {w.message}")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 @command("roads")

@@ -22,17 +22,39 @@ from __future__ import annotations
 __all__ = [
     "ALL_MODES",
     "BRANCH_OF",
+    "GTFS_MODES",
     "MODE_GROUPS",
     "PERIODS",
     "RAIL_MODES",
     "THROUGH_END",
     "THROUGH_SERVICE",
+    "TRANSIT_MODES",
     "family_of",
     "service_of",
 ]
 
 #: In-vehicle modes of the rail layers (``rail`` = conventional China Railway trains).
 RAIL_MODES = ("metro", "maglev", "intercity", "hsr", "rail", "art")
+#: In-vehicle modes of routes imported from GTFS (``route_type`` → mode, :func:`cztmap.io.gtfs.route_type_mode`).
+GTFS_MODES = (
+    "tram",
+    "subway",
+    "rail",
+    "hsr",
+    "bus",
+    "coach",
+    "trolleybus",
+    "ferry",
+    "cable_tram",
+    "aerial",
+    "funicular",
+    "monorail",
+    "air",
+    "taxi",
+    "other",
+)
+#: Every in-vehicle mode a graph may carry: the embedded rail modes and the imported GTFS ones.
+TRANSIT_MODES = tuple(dict.fromkeys((*RAIL_MODES, *GTFS_MODES)))
 #: Modes a user may select (``--modes``); ``walk``/``board``/``alight``/``access`` are always kept.
 #: ``car`` drives on the road graph; ``feeder`` is the feeder bus between places and stations (on the
 #: roads; always included with a rail mode, so places reach stations).

@@ -26,6 +26,7 @@ from typing import Any
 
 import networkx as nx
 
+from cztmap.data.services import TRANSIT_MODES
 from cztmap.errors import NoRouteError, UsageError
 from cztmap.network._nodes import sink
 from cztmap.network.names import describe_place, resolve_node, resolve_places, station_index
@@ -34,7 +35,7 @@ from cztmap.network.validate_graph import check_graph
 #: ``resolve_node`` and ``station_index`` live in :mod:`cztmap.network.names` (re-exported here).
 __all__ = ["Itinerary", "Leg", "in_vehicle_time", "resolve_node", "route", "station_index", "timetable_for"]
 
-_RIDE_MODES = {"metro", "maglev", "intercity", "hsr", "rail", "art"}
+_RIDE_MODES = set(TRANSIT_MODES)  # embedded rail modes and imported GTFS modes (bus, tram, subway, rail, …)
 
 
 @dataclass

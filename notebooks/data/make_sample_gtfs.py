@@ -18,7 +18,7 @@ import dataclasses
 from pathlib import Path
 
 import cztmap
-from cztmap.io.gtfs import export_gtfs
+from cztmap.io.gtfs import write_gtfs
 
 AS_OF = "2024-07-01"
 LINES = ("CZT", "CZT-Z", "CZT-X", "L3", "WR")
@@ -44,5 +44,5 @@ def sample_dataset() -> cztmap.Dataset:
 
 
 if __name__ == "__main__":
-    path = export_gtfs(OUT, as_of=AS_OF, ds=sample_dataset())
+    path = write_gtfs(OUT, as_of=AS_OF, ds=sample_dataset(), trips="frequencies")
     print(f"wrote {path} ({path.stat().st_size:,} bytes)")

@@ -129,9 +129,9 @@ def test_sample_data_is_fresh(tmp_path):
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    from cztmap.io.gtfs import export_gtfs
+    from cztmap.io.gtfs import write_gtfs
 
-    fresh = export_gtfs(tmp_path / "sample.zip", as_of=mod.AS_OF, ds=mod.sample_dataset())
+    fresh = write_gtfs(tmp_path / "sample.zip", as_of=mod.AS_OF, ds=mod.sample_dataset(), trips="frequencies")
     assert fresh.read_bytes() == (NB_DIR / "data" / "czt_sample_gtfs.zip").read_bytes(), (
         "notebooks/data/czt_sample_gtfs.zip is stale; run `python notebooks/data/make_sample_gtfs.py`"
     )

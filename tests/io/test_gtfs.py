@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from cztmap.errors import DataError, UsageError
-from cztmap.io.gtfs import export_gtfs, graph_from_gtfs, gtfs_tables, period_windows, read_gtfs
+from cztmap.io.gtfs import graph_from_gtfs, gtfs_tables, period_windows, read_gtfs, write_gtfs
 from cztmap.network.build import RAIL_MODES, build_graph
 
 AS_OF = "2024-07-01"  # every line but the L2 west extension 2 is open; WR runs through with L3
@@ -21,7 +21,14 @@ FIXTURE = Path(__file__).resolve().parents[1] / "data" / "gtfs" / "transfer"
 
 @pytest.fixture(scope="module")
 def feed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return export_gtfs(tmp_path_factory.mktemp("gtfs") / "czt.zip", as_of=AS_OF)
+    """The frequency export: one trip per direction repeated at the static graph's headways."""
+    return write_gtfs(tmp_path_factory.mktemp("gtfs") / "czt.zip", as_of=AS_OF, trips="frequencies")
+
+
+@pytest.fixture(scope="module")
+def timetable_feed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default export: every trip of a weekday and a weekend day."""
+    return write_gtfs(tmp_path_factory.mktemp("gtfs") / "czt_tt.zip", as_of=AS_OF)
 
 
 def _zip_folder(folder: Path, out: Path) -> Path:
@@ -34,17 +41,18 @@ def _zip_folder(folder: Path, out: Path) -> Path:
 # ---------------------------------------------------------------------------------------------- export
 
 
-def test_validator_clean(feed: Path) -> None:
+@pytest.mark.parametrize("which", ["feed", "timetable_feed"])
+def test_validator_clean(which: str, request: pytest.FixtureRequest) -> None:
     import gtfs_guru  # the validator is part of the test extra: if it is missing, this test fails
 
-    result = gtfs_guru.validate(str(feed), date=AS_OF)
+    result = gtfs_guru.validate(str(request.getfixturevalue(which)), date=AS_OF)
     errors = [(n.code, n.file, n.row, n.field, n.message) for n in result.errors()]
     assert result.error_count == 0, errors
     # the only warnings are the validator's mixed-case heuristic, which cannot apply to Chinese names
     assert {n.code for n in result.warnings()} <= {"mixed_case_recommended_field"}
 
 
-def test_gtfs_kit_and_partridge_load(feed: Path) -> None:
+def test_gtfs_kit_and_partridge_load(feed: Path, timetable_feed: Path) -> None:
     import gtfs_kit as gk  # test extra: a missing reader is a failure, not a skip
     import partridge as ptg
 
@@ -52,11 +60,19 @@ def test_gtfs_kit_and_partridge_load(feed: Path) -> None:
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", getattr(pd.errors, "Pandas4Warning", FutureWarning))
-        f = gk.read_feed(feed, dist_units="m")
-        assert set(f.routes.route_id) >= {"L1", "L3", "S2", "CZT", "CZT-Z", "CZT-X", "HSR-JG"}
+        # the default export: every trip of a weekday and a weekend day
+        f = gk.read_feed(timetable_feed, dist_units="m")
+        assert set(f.routes.route_id) >= {"L1", "L3", "S2", "CZT-Z", "CZT-X", "HSR-JG"}
         assert "WR" not in set(f.routes.route_id)  # the West Ring runs inside route L3
         stats = f.compute_trip_stats()
-        assert (stats["duration"] > 0).all()
+        assert (stats["duration"] > 0).all() and len(stats) == len(f.trips)
+        day, services = ptg.read_busiest_date(str(timetable_feed))
+        assert day.isoformat() == AS_OF and services == frozenset({"weekday"})  # 2024-07-01 is a Monday
+        pf = ptg.load_feed(str(timetable_feed), view={"trips.txt": {"service_id": services}})
+        assert len(pf.trips) == (f.trips.service_id == "weekday").sum() > 1000
+        assert set(pf.routes.route_type) == {1, 2}
+        # the frequency export (gtfs-kit reads headway_secs as int16, so a once-a-day train's 59,400 s
+        # headway is beyond it; partridge reads it)
         day, services = ptg.read_busiest_date(str(feed))
         assert day.isoformat() == AS_OF and services == frozenset({"daily"})
         pf = ptg.load_feed(str(feed), view={"trips.txt": {"service_id": services}})
@@ -64,9 +80,10 @@ def test_gtfs_kit_and_partridge_load(feed: Path) -> None:
         assert set(pf.routes.route_type) == {1, 2}
 
 
-def test_deterministic_bytes(feed: Path, tmp_path: Path) -> None:
-    again = export_gtfs(tmp_path / "again.zip", as_of=AS_OF)
+def test_deterministic_bytes(feed: Path, timetable_feed: Path, tmp_path: Path) -> None:
+    again = write_gtfs(tmp_path / "again.zip", as_of=AS_OF, trips="frequencies")
     assert again.read_bytes() == feed.read_bytes()
+    assert write_gtfs(tmp_path / "again_tt.zip", as_of=AS_OF).read_bytes() == timetable_feed.read_bytes()
     with zipfile.ZipFile(feed) as zf:
         infos = zf.infolist()
     assert [i.filename for i in infos] == sorted(i.filename for i in infos)
@@ -74,7 +91,7 @@ def test_deterministic_bytes(feed: Path, tmp_path: Path) -> None:
 
 
 def test_feed_contents() -> None:
-    t = gtfs_tables(as_of=AS_OF)
+    t = gtfs_tables(as_of=AS_OF, trips="frequencies")
     agencies = {r[0]: r[1] for r in t["agency.txt"][1:]}
     assert agencies == {"csmetro": "长沙地铁", "csmaglev": "长沙磁浮", "cr": "中国铁路"}
     routes = {r[0]: r for r in t["routes.txt"][1:]}
@@ -93,9 +110,47 @@ def test_feed_contents() -> None:
     assert any("wikiclassic.com" in r[-1] and r[2] == "L1" for r in t["attributions.txt"][1:])
 
 
+def test_timetable_export_round_trip_clock_times(timetable_feed: Path) -> None:
+    """Export → import → route gives the embedded timetable's clock times, to the second, on both day types."""
+    import datetime as dt
+
+    import numpy as np
+
+    from cztmap.io.gtfs import timetable_tables
+    from cztmap.network.timetable import Timetable, earliest_arrival, embedded_timetable
+    from cztmap.params import DEFAULTS
+
+    with zipfile.ZipFile(timetable_feed) as zf:
+        assert "frequencies.txt" not in zf.namelist()
+        assert zf.read("calendar.txt").decode().count("week") == 2  # services weekday and weekend
+    feed = read_gtfs(timetable_feed)
+    for day in (dt.date(2024, 7, 2), dt.date(2024, 7, 6)):  # a Tuesday and a Saturday
+        emb = embedded_timetable(as_of=AS_OF, date=day)
+        t = timetable_tables(feed, date=day)
+        imp = Timetable.from_tables(
+            *(t[k] for k in ("stops", "routes", "trips", "stop_times", "transfers")),
+            service_date=day,
+            source=t["trips"].attrs["source"],
+            min_change_s=DEFAULTS.min_change_s,
+        )
+        assert set(emb.stop_index) == set(imp.stop_index) and emb.n_trips == imp.n_trips
+        common = sorted(emb.stop_index)
+        ie = np.array([emb.stop_index[s] for s in common])
+        ii = np.array([imp.stop_index[s] for s in common])
+        rng = np.random.default_rng(7)
+        compared = 0
+        for origin in rng.choice(common, 8, replace=False):
+            for dep in (6 * 3600 + 1234, 8 * 3600, 18 * 3600 + 555, 22 * 3600):
+                a = earliest_arrival(emb, {origin: 0}, dep)[ie]
+                b = earliest_arrival(imp, {origin: 0}, dep)[ii]
+                assert np.array_equal(a, b), (day, origin, dep)
+                compared += int(np.isfinite(a).sum())
+        assert compared > 4000
+
+
 def test_export_needs_zip(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"\.zip"):
-        export_gtfs(tmp_path / "feed.txt", as_of=AS_OF)
+        write_gtfs(tmp_path / "feed.txt", as_of=AS_OF)
 
 
 # ---------------------------------------------------------------------------------------------- round trip
@@ -159,12 +214,19 @@ def test_import_hand_made_transfer_feed() -> None:
     assert H.nodes["S:HUB"]["name_en"] == "Hub" and H.nodes["S:HUB"]["lines"] == "A;B"
     path = nx.shortest_path(H, "S:A1", "S:B2", weight="travel_time")
     assert path == ["S:A1", "P:A1:A", "P:HUB:A", "S:HUB", "P:HUB:B", "P:B2:B", "S:B2"]
-    # board A: 120 + 300/2; ride 210; alight 60; board B (route_type 2 = intercity): 120 + 300 station
-    # overhead (security, ticket gates) + 1200/2 (mean gap of trip departures); ride 600 (median over
-    # trips, one interpolated); alight 60
+    # board A: 120 + 300/2; ride 210; alight 60; board B (route_type 2 = rail): 120 + 1200/2 (mean gap of
+    # trip departures), no China Railway overhead for an imported feed; ride 600 (median over trips, one
+    # interpolated); alight 60
     t = nx.shortest_path_length(H, "S:A1", "S:B2", weight="travel_time")
-    assert t == pytest.approx(270 + 210 + 60 + 1020 + 600 + 60, abs=1e-6)
-    assert H["P:A1:A"]["P:HUB:A"][0]["mode"] == "metro" and H["P:HUB:B"]["P:B2:B"][0]["mode"] == "intercity"
+    assert t == pytest.approx(270 + 210 + 60 + 720 + 600 + 60, abs=1e-6)
+    assert H["P:A1:A"]["P:HUB:A"][0]["mode"] == "subway" and H["P:HUB:B"]["P:B2:B"][0]["mode"] == "rail"
+    # asked for, the overhead (security, ticket gates; params.station_overhead_s["rail"]) is added to boarding B
+    H2 = graph_from_gtfs(FIXTURE, station_overhead=True)
+    t2 = nx.shortest_path_length(H2, "S:A1", "S:B2", weight="travel_time")
+    from cztmap.params import DEFAULTS
+
+    assert DEFAULTS.station_overhead_s["rail"] > 0
+    assert t2 == pytest.approx(t + DEFAULTS.station_overhead_s["rail"], abs=1e-6)
 
 
 def test_import_date_without_service(tmp_path: Path) -> None:
