@@ -35,7 +35,7 @@ import networkx as nx
 from shapely.geometry import LineString
 
 from cztmap.errors import DataError, UsageError
-from cztmap.geo import haversine_m
+from cztmap.geo import REGION_ROUGH, haversine_m
 from cztmap.io.gtfs.checks import GTFS_MODES, GtfsFeed
 from cztmap.io.gtfs.read import GtfsLimits
 from cztmap.io.gtfs.timetable import as_feed, board_overheads, patterns, selected_trips, service_day
@@ -141,6 +141,9 @@ def graph_from_gtfs(
     _add_walks(G, feed, sorted({s for ss in svc_stations.values() for s in ss}), params)
     for n in G.nodes:
         G.nodes[n]["street_count"] = len(set(G.successors(n)) | set(G.predecessors(n)))
+    w, s, e, nth = REGION_ROUGH
+    if any(not (w <= d["x"] <= e and s <= d["y"] <= nth) for _, d in G.nodes(data=True)):
+        G.graph["region"] = "any"  # a feed of another region: the graph validation accepts its coordinates
     return G
 
 
