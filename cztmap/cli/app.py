@@ -132,7 +132,7 @@ def _fix_encodings() -> str | None:
 
 @contextlib.contextmanager
 def _warnings_as_lines(debug: bool) -> Iterator[None]:
-    """cztmap warnings print as one ``cztmap: warning:`` line; other libraries' warnings only with --debug."""
+    """Cztmap warnings print as one ``cztmap: warning:`` line; other libraries' warnings only with --debug."""
     from cztmap.errors import CztmapWarning
 
     def show(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:

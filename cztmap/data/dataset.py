@@ -159,7 +159,8 @@ def suspended_on(stations: pd.DataFrame, as_of: str | dt.date) -> set[str]:
 
 def _through_suspended(sec: gpd.GeoDataFrame, stops: set[str]) -> gpd.GeoDataFrame:
     """Trains run through a suspended station: its two sections of a line become one; a suspended
-    terminus loses its section."""
+    terminus loses its section.
+    """
     for sid in sorted(stops):
         for lid in sorted(set(sec.loc[(sec["from_station"] == sid) | (sec["to_station"] == sid), "line_id"])):
             into = sec[(sec["line_id"] == lid) & (sec["to_station"] == sid)]

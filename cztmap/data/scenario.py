@@ -320,7 +320,8 @@ class NewStation(TypedDict):
 
 class AddLine(TypedDict):
     """One normalised ``[[add_line]]`` table; ``stations`` holds ``("existing", station_id)`` or
-    ``("new", NewStation)`` pairs."""
+    ``("new", NewStation)`` pairs.
+    """
 
     id: str
     name: str

@@ -361,7 +361,8 @@ def check_dates(layers: dict[str, gpd.GeoDataFrame], out: _Collector) -> None:
 
 def check_staleness(layers: dict[str, gpd.GeoDataFrame], out: _Collector, today: dt.date | None = None) -> None:
     """Warn where a planned opening has passed but the line is not open (the status may be stale),
-    and where the status was last checked before that opening."""
+    and where the status was last checked before that opening.
+    """
     ln = layers["lines"]
     if "expected_opening" not in ln.columns:
         return

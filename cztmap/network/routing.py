@@ -70,10 +70,12 @@ class Leg:
 
     @property
     def duration_s(self) -> float:
+        """Seconds of the leg: in-vehicle + wait + walk + access."""
         return self.in_vehicle_s + self.wait_s + self.walk_s + self.access_s
 
     @property
     def n_stops(self) -> int:
+        """Stops passed on a ride (calls after boarding, the alighting stop included)."""
         return max(len(self.stops) - 1, 0)
 
 
@@ -99,30 +101,37 @@ class Itinerary:
 
     @property
     def total_s(self) -> float:
+        """Door-to-door seconds of the itinerary."""
         return sum(leg.duration_s for leg in self.legs)
 
     @property
     def in_vehicle_s(self) -> float:
+        """Seconds on board, all legs."""
         return sum(leg.in_vehicle_s for leg in self.legs)
 
     @property
     def wait_s(self) -> float:
+        """Seconds waiting (expected waits, or timetable waits), all legs."""
         return sum(leg.wait_s for leg in self.legs)
 
     @property
     def walk_s(self) -> float:
+        """Seconds walking (in stations, between stations), all legs."""
         return sum(leg.walk_s for leg in self.legs)
 
     @property
     def access_s(self) -> float:
+        """Seconds reaching or leaving the network (access/egress, feeder, car), all legs."""
         return sum(leg.access_s for leg in self.legs)
 
     @property
     def distance_m(self) -> float:
+        """Metres travelled, all legs."""
         return sum(leg.distance_m for leg in self.legs)
 
     @property
     def n_transfers(self) -> int:
+        """Changes between vehicles (rides − 1, never negative)."""
         return max(sum(1 for leg in self.legs if leg.kind in ("ride",)) - 1, 0)
 
     def totals(self) -> dict[str, Any]:
@@ -175,6 +184,7 @@ class Itinerary:
         return out
 
     def to_json(self, **kw: Any) -> str:
+        """The itinerary as JSON text (:meth:`to_dict`; keyword arguments go to :func:`json.dumps`)."""
         return json.dumps(self.to_dict(), ensure_ascii=False, **kw)
 
     def to_gdf(self) -> Any:

@@ -89,6 +89,7 @@ class CalibrationFact:
 
     @property
     def target_min(self) -> float:
+        """Mid-point of the published range, minutes (what the fit aims at)."""
         return (self.low_min + self.high_min) / 2
 
 
@@ -248,6 +249,7 @@ class RailFact:
 
     @property
     def target_min(self) -> float:
+        """Mid-point of the published range, minutes (what the fit aims at)."""
         return (self.low_min + self.high_min) / 2
 
 

@@ -282,10 +282,12 @@ class Timetable:
 
     @property
     def n_stops(self) -> int:
+        """Number of stops of the timetable."""
         return len(self.stops)
 
     @property
     def n_trips(self) -> int:
+        """Number of trips of the service day."""
         return len(self.trips)
 
     @property
@@ -429,11 +431,13 @@ class Timetable:
 
     @property
     def fwd(self) -> _Scan:
+        """The forward scan arrays (earliest-arrival queries)."""
         assert self._fwd is not None
         return self._fwd
 
     @property
     def bwd(self) -> _Scan:
+        """The backward scan arrays (latest-departure queries), built on first use."""
         if self._bwd is None:
             overhead = pd.to_numeric(self.routes["board_overhead_s"], errors="coerce").fillna(0.0).to_numpy(float)
             self._bwd = _compile(self._patterns, overhead[self._trip_route], self, reverse=True)
@@ -631,7 +635,8 @@ def _compile(patterns: list[dict[str, Any]], trip_overhead: np.ndarray, tt: Time
 @dataclass
 class _Rounds:
     """Labels of every round (rows = queries). ``ride[k]``: arrival by vehicle with k rides;
-    ``foot[k]``: arrival on foot (origin or footpath) after k rides."""
+    ``foot[k]``: arrival on foot (origin or footpath) after k rides.
+    """
 
     ride: list[np.ndarray]
     foot: list[np.ndarray]
@@ -662,7 +667,8 @@ def _relax(scan: _Scan, x: np.ndarray, want_arg: bool = False) -> tuple[np.ndarr
 
 def _run_transit(scan: _Scan, origin: np.ndarray, *, min_change_s: float, max_rides: int) -> np.ndarray:
     """Earliest arrival per stop using at least one vehicle (rows × stops), with rows dropped from the
-    work as soon as a round improves none of their labels (RAPTOR's marking, by row)."""
+    work as soon as a round improves none of their labels (RAPTOR's marking, by row).
+    """
     m = origin.shape[0]
     walk0, _ = _relax(scan, origin)
     foot = np.minimum(origin, walk0)
@@ -691,7 +697,8 @@ def _run_transit(scan: _Scan, origin: np.ndarray, *, min_change_s: float, max_ri
 
 def _scan_round(scan: _Scan, ready: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One RAPTOR round over every pattern: (new ride label per stop, arrival per column, entry per column,
-    decoded (trip, board position) per column, arrivals sorted by stop)."""
+    decoded (trip, board position) per column, arrivals sorted by stop).
+    """
     m = ready.shape[0]
     n_cols = len(scan.col_stop)
     colkey = np.arange(n_cols) * _BIG + _OFF
@@ -720,7 +727,8 @@ def _run(
     scan: _Scan, origin: np.ndarray, *, min_change_s: float, max_rides: int, record: bool
 ) -> tuple[np.ndarray, list[np.ndarray], _Rounds | None]:
     """RAPTOR from per-stop start labels ``origin`` (rows × stops). Returns the best arrival per stop,
-    the best arrival after each number of rides (0..), and (``record``) the parents for journeys."""
+    the best arrival after each number of rides (0..), and (``record``) the parents for journeys.
+    """
     m = origin.shape[0]
     walk0, arg0 = _relax(scan, origin, record)
     foot = np.minimum(origin, walk0)
@@ -868,7 +876,8 @@ class RangeResult:
 
     def percentile_s(self) -> np.ndarray:
         """Percentiles over the window, shape ``(n_origins, len(percentiles), n_stops)``; ``inf`` where the
-        share of departures that reach the stop is below the percentile (as r5py reports no value)."""
+        share of departures that reach the stop is below the percentile (as r5py reports no value).
+        """
         return _percentiles(self.travel_s, self.percentiles, axis=1)
 
     def mean_s(self) -> np.ndarray:
@@ -1008,6 +1017,7 @@ class Journey:
 
     @property
     def n_rides(self) -> int:
+        """Number of ride legs of the journey."""
         return sum(1 for leg in self.legs if leg.kind == "ride")
 
 

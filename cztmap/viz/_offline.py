@@ -87,7 +87,7 @@ def _data_uri(mime: str, data: bytes) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _inline_assets() -> dict[str, str]:
-    """name -> data: URI of the inlined Leaflet JS (+ icon fix), Leaflet CSS (+ images) and jQuery."""
+    """Name -> data: URI of the inlined Leaflet JS (+ icon fix), Leaflet CSS (+ images) and jQuery."""
     leaflet_dir, jquery_dir = _asset_dirs()
     images = {p.name: _data_uri("image/png", p.read_bytes()) for p in sorted((leaflet_dir / "images").glob("*.png"))}
     icon_fix = (
@@ -253,7 +253,8 @@ class _Literal:
 class _FragmentElement(Element):
     """branca wraps every rendered fragment of a map in ``Element(text)``, compiling ``text`` as a Jinja
     template (≈ 1,100 compilations, most of the render time of ``cztmap map``). Fragments without Jinja
-    syntax become :class:`_Literal` instead -- the same output without the compile."""
+    syntax become :class:`_Literal` instead -- the same output without the compile.
+    """
 
     def __init__(self, template: str | None = None, template_name: str | None = None) -> None:
         if isinstance(template, str) and not any(tag in template for tag in ("{{", "{%", "{#")):

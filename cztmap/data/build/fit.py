@@ -217,7 +217,8 @@ def _dense(trace: tuple[tuple[float, float], ...], step: float = 20.0) -> np.nda
 
 def _start(stations: list[str], cons: list[Constraint]) -> np.ndarray:
     """Start values: the mean of a station's point targets; else, walking out from a placed neighbour
-    by the measured distance, the point of its trace farthest from the stations already placed."""
+    by the measured distance, the point of its trace farthest from the stations already placed.
+    """
     x = np.full(2 * len(stations), np.nan)
     for i, s in enumerate(stations):
         pts = [c.target for c in cons if c.station == s and c.target is not None]

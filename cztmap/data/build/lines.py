@@ -16,6 +16,20 @@ __all__ = ["build_lines"]
 
 
 def build_lines(src: Path, sections: list[dict[str, Any]], sgeoms: list[Any]) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The lines layer: one row per line of ``rail_lines.csv`` with its status, dates and served length.
+
+    Parameters
+    ----------
+    src : Path
+        The sources folder (``rail_lines.csv``, optional ``line_status.csv``).
+    sections, sgeoms : list
+        The built sections and their geometries (lengths and counts come from them).
+
+    Returns
+    -------
+    tuple of (list of dict, list)
+        Line rows and their geometries (a line's sections merged).
+    """
     rows = read_csv(src / "rail_lines.csv")
     status = {r["line_id"]: r for r in read_csv(src / "line_status.csv")} if (src / "line_status.csv").is_file() else {}
     by_line: dict[str, list[Any]] = defaultdict(list)

@@ -309,6 +309,7 @@ class StopTimes:
 
     @classmethod
     def empty(cls) -> StopTimes:
+        """Stop times of a feed with no rows."""
         z = np.zeros(0, dtype=np.int64)
         return cls(z, z, z, z, z, np.zeros(0), z, np.zeros(0, dtype=bool), np.zeros(1, dtype=np.int64))
 
