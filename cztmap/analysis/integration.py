@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 
 from cztmap.analysis.isochrones import check_budgets
-from cztmap.analysis.matrix import hex_grid, zone_matrix
+from cztmap.analysis.matrix import _percentile_list, hex_grid, zone_matrix
 from cztmap.errors import UsageError
 from cztmap.network.build import add_points, build_graph, sink
 from cztmap.network.engine import travel_time_matrix
@@ -662,12 +662,3 @@ def station_coverage(
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.attrs.update(as_of=ds.as_of.isoformat() if ds.as_of else None, grid_size_m=grid_size_m)
     return out
-
-
-def _percentile_list(percentiles: float | Sequence[float] | None) -> list[float]:
-    """Percentiles of a window query as a list (default: the median)."""
-    if percentiles is None:
-        return [50.0]
-    if isinstance(percentiles, int | float):
-        return [float(percentiles)]
-    return [float(p) for p in percentiles]

@@ -49,6 +49,7 @@ import numpy as np
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.ops import unary_union
 
+from cztmap.analysis.matrix import _percentile_list
 from cztmap.errors import UsageError
 from cztmap.geo import UTM_CRS
 from cztmap.network.build import add_point
@@ -289,12 +290,3 @@ def _polygons(
     out.insert(3, "area_km2", (out.geometry.to_crs(UTM_CRS).area / 1e6).round(3))
     out.attrs["method"] = f"reached nodes + remaining time at {speed:.3f} m/s ({speed_beyond}), buffered in {UTM_CRS}"
     return out
-
-
-def _percentile_list(percentiles: float | Sequence[float] | None) -> list[float]:
-    """Percentiles of a window query as a list (default: the median)."""
-    if percentiles is None:
-        return [50.0]
-    if isinstance(percentiles, int | float):
-        return [float(percentiles)]
-    return [float(p) for p in percentiles]
