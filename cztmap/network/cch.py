@@ -45,6 +45,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -218,6 +219,18 @@ class CCHMetric:
     def __init__(self, index: CCHIndex, metric: Any) -> None:
         self.index = index
         self._metric = metric
+        # RoutingKit's query object is not thread-safe: Dask's threaded workers share one metric, and two
+        # concurrent queries on it crashed the interpreter (segfault in CI). One query at a time per metric.
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_lock", None)  # a lock does not travel to another process; each copy gets its own
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def distances_ms(self, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """``(len(sources), len(targets))`` int64 milliseconds, ``-1`` where unreachable."""
@@ -226,7 +239,8 @@ class CCHMetric:
             return np.full((len(sources), len(targets)), -1, dtype=np.int64)
         s = np.ascontiguousarray(sources, dtype=np.uint32)
         t = np.ascontiguousarray(targets, dtype=np.uint32)
-        d = np.asarray(self._metric.distances_many_to_many(s, t)).astype(np.int64)
+        with self._lock:
+            d = np.asarray(self._metric.distances_many_to_many(s, t)).astype(np.int64)
         d[d >= inf] = -1
         return d
 
