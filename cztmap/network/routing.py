@@ -769,6 +769,11 @@ def _timetable_route(
     o_ends = _ends(G, tt, o, params, egress=False)
     d_ends = _ends(G, tt, d, params, egress=True)
     where = f"on {tt.service_date.isoformat()}"
+    limit = f" with at most {max_transfers} transfer(s)" if max_transfers is not None else ""
+    more = "allow more transfers or " if max_transfers is not None else ""
+    if o == d or sink(o) == d:  # already there: a journey of no legs, as the static route
+        t0 = next(t for t in (dep_s, arr_s, win[0] if win else 0) if t is not None)
+        return _empty_itinerary(G, o, d, tt, t0, _zero_window(win, pcts, step_min) if win else None)
     if not o_ends or not d_ends:
         side = _label(G, o) if not o_ends else _label(G, d)
         raise NoRouteError(f"No timetabled service reaches {side} {where}; try another date or more modes.")
@@ -776,14 +781,20 @@ def _timetable_route(
     if win is not None:
         summary = _window_summary(tt, o_ends, d_ends, win, pcts, step_min, max_rides)
         dep_s = win[0]
+        if summary["reachable_share"] == 0:
+            raise NoRouteError(
+                f"No departure from {_label(G, o)} between {_clock(win[0])} and {_clock(win[1])} {where} reaches "
+                f"{_label(G, d)}{limit} (service {_clock(tt.first_departure_s)}–{_clock(tt.last_arrival_s)}); "
+                f"{more}choose a window within the service hours."
+            )
     if arr_s is not None:
         ld = latest_departure(tt, {k: v[0] for k, v in d_ends.items()}, arr_s, max_rides=max_rides)
         cand = [ld[tt.stop_index[k]] - v[0] for k, v in o_ends.items()]
         best = max(cand)
         if best == float("-inf"):
             raise NoRouteError(
-                f"No connection from {_label(G, o)} arrives at {_label(G, d)} by {_clock(arr_s)} {where}; "
-                "try a later time."
+                f"No connection from {_label(G, o)} arrives at {_label(G, d)} by {_clock(arr_s)} {where}{limit}; "
+                f"{more}try a later time."
             )
         dep_s = int(best // 1)
     assert dep_s is not None
@@ -795,13 +806,39 @@ def _timetable_route(
             j = None
         else:
             raise NoRouteError(
-                f"No connection from {_label(G, o)} to {_label(G, d)} after {_clock(dep_s)} {where} "
-                f"(service {_clock(tt.first_departure_s)}–{_clock(tt.last_arrival_s)}); try an earlier time."
+                f"No connection from {_label(G, o)} to {_label(G, d)} after {_clock(dep_s)} {where}{limit} "
+                f"(service {_clock(tt.first_departure_s)}–{_clock(tt.last_arrival_s)}); {more}try an earlier time."
             )
     legs = _journey_legs(G, tt, j, o, d, o_ends, d_ends, params) if j is not None else []
     it = Itinerary(o, d, _label(G, o), _label(G, d), legs, G.graph.get("as_of"), "timetable", [])
     it.depart_time = _clock(dep_s)
     it.arrive_time = _clock(dep_s + it.total_s) if legs else None
+    it.service_date = tt.service_date.isoformat()
+    it.timetable = tt.source
+    it.window = summary
+    return it
+
+
+def _zero_window(win: tuple[int, int], pcts: Any, step_min: float) -> dict[str, Any]:
+    """The window summary of a trip from a place to itself: 0 min from every departure."""
+    n = len(range(win[0], win[1] + 1, max(round(step_min * 60), 1)))
+    return {
+        "start": _clock(win[0]),
+        "end": _clock(win[1]),
+        "step_min": step_min,
+        "departures": n,
+        "percentiles": list(pcts),
+        "percentile_min": [0.0] * len(pcts),
+        "mean_min": 0.0,
+        "reachable_share": 1.0,
+        "travel_min": [0.0] * n,
+    }
+
+
+def _empty_itinerary(G: nx.MultiDiGraph, o: Any, d: Any, tt: Any, t0: float, summary: Any) -> Itinerary:
+    """The timetable itinerary of a trip from a place to itself: no legs, leave and arrive at ``t0``."""
+    it = Itinerary(o, d, _label(G, o), _label(G, d), [], G.graph.get("as_of"), "timetable", [])
+    it.depart_time = it.arrive_time = _clock(t0)
     it.service_date = tt.service_date.isoformat()
     it.timetable = tt.source
     it.window = summary

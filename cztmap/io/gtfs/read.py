@@ -101,6 +101,11 @@ class FeedTooLargeError(DataError):
         self.limit = limit
 
 
+def _fmt_mb(mb: float) -> str:
+    """MB for a message: whole MB from 10 up (``1,024``), three significant digits below (``0.000343``)."""
+    return f"{mb:,.0f}" if mb >= 10 else f"{mb:.3g}"
+
+
 class _Counted(io.RawIOBase):
     """A binary stream that counts what it hands out and stops at ``limit`` bytes."""
 
@@ -167,8 +172,8 @@ class _Source:
 
     def _limit_error(self, what: str, size_mb: float, limit: str, value: float) -> FeedTooLargeError:
         return FeedTooLargeError(
-            f"GTFS feed {str(self.path)!r}: {what} {size_mb:,.0f} MB uncompressed, more than the {limit} limit of "
-            f"{value:,.0f} MB; if the feed is genuine, raise the limit ({limit}=...), else it is a zip bomb.",
+            f"GTFS feed {str(self.path)!r}: {what} {_fmt_mb(size_mb)} MB uncompressed, more than the {limit} limit "
+            f"of {_fmt_mb(value)} MB; if the feed is genuine, raise the limit ({limit}=...), else it is a zip bomb.",
             limit=limit,
         )
 
