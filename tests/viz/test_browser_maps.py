@@ -193,7 +193,7 @@ def real_maps(tmp_path_factory):
     G = build_graph(as_of="2024-01-01")
     it = route(G, "湘潭北站", "五一广场")
     iso = isochrones(G, "五一广场", [30, 45, 60])
-    acc = accessibility(G, budgets=[30, 45, 60], other_cities_only=True)
+    acc = accessibility(G, minutes=[30, 45, 60], other_cities_only=True)
     zones = ds.districts[["adcode", "name_zh", "name_en", "geometry"]].merge(
         acc[["within_60min"]].reset_index(), on="adcode"
     )
