@@ -1361,8 +1361,8 @@ def embedded_timetable(
     Examples
     --------
     >>> tt = embedded_timetable(as_of="2024-07-01")
-    >>> tt is embedded_timetable(as_of="2024-07-01"), tt.n_trips > 1000
-    (True, True)
+    >>> tt.service_date.isoformat(), tt.n_trips > 1000
+    ('2024-07-01', True)
     """
     from cztmap.data.dataset import parse_date
     from cztmap.data.timetables import day_type
