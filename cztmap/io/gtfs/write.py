@@ -30,7 +30,8 @@ A static GTFS feed of the rail network open on ``as_of``, built from the same gr
   06:30–23:00 are the network's hours (enghunan 2019, rail_facts.md §2); the two peaks 07:00–09:00 and
   17:00–19:00 are an assumption (L4 publishes "morning and evening peak" headways without times).
   A service with fewer than one train an hour in some period (headway above :data:`FREQUENCY_MAX_HEADWAY_S`:
-  RAIL-LC, RAIL-JH, HSR-HKE) gets its explicit weekday trips instead (exact times, no frequency).
+  RAIL-LC, RAIL-JH, HSR-HKE) gets one trip per weekday train instead (the timetable's departures, the
+  representative trip's run times; no frequency).
 * ``calendar.txt`` — services ``weekday`` and ``weekend`` (``daily`` with frequencies), from ``as_of`` for one
   year (365 days); public holidays are not modelled.
 * ``shapes.txt`` — from the section geometries, ``shape_dist_traveled`` in metres of route length.
@@ -411,11 +412,21 @@ def _timetable_trips(ex: _Export) -> None:
 
 
 def _explicit_trips(ex: _Export, services: set[str]) -> None:
-    """Replace the representative trips of ``services`` by their weekday trips (service ``daily``, exact times)."""
+    """Replace the representative trips of ``services`` by one trip per weekday train (service ``daily``).
+
+    The trains are those of :func:`cztmap.network.timetable.embedded_tables` (the sourced first/last trains
+    and headways); a train that runs a representative trip's stations keeps that trip's stop times shifted
+    to its departure (so the whole frequency export has the static graph's run times), others keep the
+    timetable's own times.
+    """
     from cztmap.network.timetable import embedded_tables
 
     shapes = {tuple(seq): (trip_key, ex.path_dist[k]) for trip_key, (k, seq) in _shape_ids(ex).items()}
     rep = {r[2] for r in ex.trip_rows if r[0] in services}
+    rep_rows: dict[str, list[list[str]]] = defaultdict(list)
+    for r in ex.st_rows:
+        if r[0] in rep:
+            rep_rows[r[0]].append(r)
     ex.trip_rows = [r for r in ex.trip_rows if r[2] not in rep]
     ex.st_rows = [r for r in ex.st_rows if r[0] not in rep]
     ex.transl = [r for r in ex.transl if not (r[0] == "trips" and r[4] in rep)]
@@ -431,9 +442,20 @@ def _explicit_trips(ex: _Export, services: set[str]) -> None:
         last = ex.st[seq[-1]]
         ex.trip_rows.append([r.route_id, SERVICE_ID, r.trip_id, last.name_zh, str(r.direction_id), shape_id])
         ex.transl.append(["trips", "trip_headsign", "en", last.name_en, r.trip_id])
+        if shape_id in rep_rows:  # the representative trip's times, shifted to this train's departure
+            shift = int(g["departure_s"].iloc[0]) - SERVICE_START
+            for row in rep_rows[shape_id]:
+                arr, dep = (_hms(_seconds(v) + shift) for v in row[1:3])
+                ex.st_rows.append([r.trip_id, arr, dep, *row[3:]])
+            continue
         for k, (sid, a, d) in enumerate(zip(g["stop_id"], g["arrival_s"], g["departure_s"], strict=True)):
             dist = f"{dists[k]:.1f}" if dists is not None else ""
             ex.st_rows.append([r.trip_id, _hms(int(a)), _hms(int(d)), sid, str(k + 1), dist, "1"])
+
+
+def _seconds(hms: str) -> int:
+    h, m, s = (int(x) for x in hms.split(":"))
+    return h * 3600 + m * 60 + s
 
 
 def _shape_ids(ex: _Export) -> dict[str, tuple[tuple[str, int], list[str]]]:
