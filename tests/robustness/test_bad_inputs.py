@@ -88,10 +88,15 @@ def test_corpus_is_large_and_covers_every_entry_point() -> None:
     ids = [c["id"] for c in CASES]
     assert len(ids) == len(set(ids)), "case ids must be unique"
     by_entry = Counter(c["entry"] for c in CASES)
-    assert len(CASES) + len(GEO_CASES) + len(ARGV_BYTES_CASES) >= 250
+    assert len(CASES) + len(GEO_CASES) + len(ARGV_BYTES_CASES) >= 320
+    assert all(c.get("class", 1) in range(1, 7) for c in CASES), "class is one of the issue's six (1–6)"
+    by_class = Counter(c["class"] for c in CASES if "class" in c)
+    assert all(by_class[k] >= 3 for k in range(1, 7)), by_class
     for entry in (
         "cli",
         "route",
+        "last-train",
+        "matrix",
         "isochrone",
         "reach",
         "critical",
