@@ -267,21 +267,35 @@ def _aliases(rows: list[dict[str, Any]], name_zh: str, name_en: str, taken: froz
     """Other names of a station complex: each member line's names and bracketed forms."""
     out: dict[str, None] = {}
     for r in rows:
-        for n in (r["station_zh"], r["station_en"]):
+        names = [r["station_zh"], r["station_en"]]
+        disp = re.search(r"display name in source: ([^;]+)", r["note"])
+        if disp:  # e.g. 锦泰广场(城际长沙站): the bracket is the name signed for the CZT platforms
+            names.append(disp.group(1).strip())
+        for n in names:
             out[n] = None
             for inner in re.findall(r"\(([^)]*)\)", n):
-                out[inner] = None
+                if len(inner) >= 2:  # 松雅湖(南): a one-character bracket is a qualifier, not a name
+                    out[inner] = None
             out[re.sub(r"\s*[\(\[].*?[\)\]]", "", n).strip()] = None
-        disp = re.search(r"display name in source: ([^;]+)", r["note"])
-        if disp:
-            out[disp.group(1).strip()] = None
-    own = key(name_zh)
-    # an alias never shadows another station's name (CZT 长沙 joins 锦泰广场; "长沙" stays 长沙站)
+    own = {key(name_zh), _en_stem(name_en)}
+    # an alias never shadows another station's name (CZT 长沙 joins 锦泰广场: "长沙" and "Changsha Railway
+    # Station" stay 长沙站, the China Railway station's names)
     return [
         a
         for a in out
-        if a and a not in (name_zh, name_en) and "sic" not in a and (key(a) == own or key(a) not in taken)
+        if a
+        and a not in (name_zh, name_en)
+        and "sic" not in a
+        and ({key(a), _en_stem(a)} & own or not {key(a), _en_stem(a)} & taken)
     ]
+
+
+def _en_stem(name: str) -> str:
+    """An English name without 'railway station' / 'station', case-folded ('Changsha Railway Station' → 'changsha')."""
+    n = name.strip().casefold()
+    for suffix in (" railway station", " station"):
+        n = n.removesuffix(suffix)
+    return n
 
 
 def group_complexes(rows: list[dict[str, Any]]) -> tuple[list[Complex], dict[tuple[str, int], int]]:
@@ -389,7 +403,9 @@ def station_features(
             first[sid] = min(first.get(sid, "9999"), s["opened"])
     rows: list[dict[str, Any]] = []
     geoms: list[Any] = []
-    taken = frozenset(key(_complex_name_zh(c["rows"])) for c in complexes)
+    taken = frozenset(key(_complex_name_zh(c["rows"])) for c in complexes) | frozenset(
+        _en_stem(_complex_name_en(c["rows"], best_row(c["rows"]))) for c in complexes
+    )
     status = read_station_status(src) if src is not None else {}
     for c, sid in zip(complexes, ids, strict=True):
         rs = c["rows"]
