@@ -264,8 +264,9 @@ def dataset_summary(ds: Dataset | None = None) -> dict[str, Any]:
     -------
     dict
         ``version``, ``counts`` (features per layer), ``modes`` (stations and sections per mode),
-        ``lines`` (records of :func:`line_lengths`), ``positions`` (stations per position quality, and for
-        the CZT stations), ``checked_on`` (the newest and oldest status check), ``warnings`` (statuses that
+        ``lines`` (records of :func:`line_lengths`), ``positions`` (stations per position quality, for
+        the CZT stations, and ``metro_vs_independent``: per metro/maglev line and independent source the
+        median, 90th percentile and largest distance to the independent station points), ``checked_on`` (the newest and oldest status check), ``warnings`` (statuses that
         may be stale) and ``region`` (:func:`region_shares`).
 
     Examples
@@ -274,7 +275,12 @@ def dataset_summary(ds: Dataset | None = None) -> dict[str, Any]:
     >>> s["counts"]["stations"] > 100
     True
     """
-    from cztmap.data.validate import validate_dataset
+    from cztmap.data.validate import (
+        position_agreement_by_line,
+        position_disagreements,
+        read_position_validation,
+        validate_dataset,
+    )
 
     ds = ds or load_dataset()
     st, sec, ln = ds.stations, ds.sections, ds.lines
@@ -302,6 +308,9 @@ def dataset_summary(ds: Dataset | None = None) -> dict[str, Any]:
                 "median": float(czt["position_error_m"].median()),
                 "max": float(czt["position_error_m"].max()),
             },
+            "metro_vs_independent": position_agreement_by_line(
+                position_disagreements(st, ln, read_position_validation())
+            ).to_dict(orient="records"),
         },
         "checked_on": {
             "newest": checked.max() if len(checked) else None,

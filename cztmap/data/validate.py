@@ -38,6 +38,7 @@ __all__ = [
     "Problem",
     "check_layers",
     "derived_position_errors",
+    "independent_position_problems",
     "position_agreement_by_line",
     "position_disagreements",
     "read_position_validation",
@@ -523,7 +524,8 @@ def validate_dataset(path: str | Path | None = None, *, warnings: bool = False) 
         A folder with the five layer files.
     warnings : bool
         Also return warnings (for example a planned opening that has passed while the line is still
-        listed as under construction).
+        listed as under construction, or a metro station farther from an independent point than the
+        stated errors allow: :func:`independent_position_problems`).
 
     Returns
     -------
@@ -539,7 +541,10 @@ def validate_dataset(path: str | Path | None = None, *, warnings: bool = False) 
 
     base = Path(path) if path else geo_dir()
     layers = {name: read_layer(base / f"{name}.geojson", name)[0] for name in SCHEMA}
-    return check_layers(layers, base, warnings=warnings)
+    problems = check_layers(layers, base, warnings=warnings)
+    if warnings and not [p for p in problems if p.file.endswith("stations.geojson")]:
+        problems += independent_position_problems(layers, base)
+    return problems
 
 
 # ----------------------------------------------------------------------------------------------
@@ -736,3 +741,47 @@ def derived_position_errors(disagreements: pd.DataFrame) -> dict[str, float]:
     d = disagreements[disagreements["usable"] == 1]
     need = (d["distance_m"] - d["rounding_m"]).groupby(d["station_zh"]).max()
     return {str(k): float(math.ceil(v / 10) * 10) for k, v in need.items() if v > MIN_POSITION_ERROR_M}
+
+
+def independent_position_problems(layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/geo") -> list[Problem]:
+    """Warnings for metro, maglev and West Ring stations farther from an independent point than allowed.
+
+    A usable point of ``validation/metro_positions.csv`` may lie at most the station's
+    ``position_error_m`` plus the point's own ``error_m`` away. Only ``cztmap data validate`` runs this
+    (the build never reads the validation table).
+
+    Parameters
+    ----------
+    layers : dict of str to GeoDataFrame
+        The layers by name (``stations`` and ``lines`` are used).
+    base : path
+        The folder the layers came from (named in every problem).
+
+    Returns
+    -------
+    list of Problem
+        One warning per disagreement beyond the allowance (empty for the shipped dataset).
+
+    Examples
+    --------
+    >>> from cztmap.data.dataset import load_dataset
+    >>> ds = load_dataset()
+    >>> independent_position_problems({"stations": ds.stations, "lines": ds.lines})
+    []
+    """
+    d = position_disagreements(layers["stations"], layers["lines"], read_position_validation())
+    if d.empty:
+        return []
+    bad = d[(d["usable"] == 1) & (d["distance_m"] > d["position_error_m"] + d["error_m"])]
+    out = _Collector(Path(base))
+    for r in bad.itertuples(index=False):
+        out.add(
+            "stations",
+            r.station_id,
+            "geometry",
+            f"{r.distance_m:.0f} m from the independent point of {r.source_key} (validation/metro_positions.csv), "
+            f"more than its stated error {r.position_error_m:.0f} m plus the point's {r.error_m:.0f} m; "
+            "check the position or state a larger position_error_m",
+            "warning",
+        )
+    return out.problems

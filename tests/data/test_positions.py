@@ -183,3 +183,19 @@ def test_the_build_never_reads_the_validation_table():
 
     text = "".join(p.read_text(encoding="utf-8") for p in pathlib.Path(build.__file__).parent.glob("*.py"))
     assert "validation/" not in text and "POSITION_VALIDATION" not in text
+
+
+def test_validate_warns_when_a_metro_station_drifts_from_the_independent_points():
+    from shapely.geometry import Point
+
+    from cztmap.data.validate import independent_position_problems
+
+    ds = load_dataset()
+    st = ds.stations.copy()
+    i = st.index[st["name_zh"] == "橘子洲"][0]
+    g = st.at[i, "geometry"]
+    st.at[i, "geometry"] = Point(g.x + 0.005, g.y)  # ≈ 490 m east
+    probs = independent_position_problems({"stations": st, "lines": ds.lines})
+    assert probs and {p.feature for p in probs} == {st.at[i, "station_id"]}
+    assert all(p.severity == "warning" and "validation/metro_positions.csv" in p.message for p in probs)
+    assert independent_position_problems({"stations": ds.stations, "lines": ds.lines}) == []
