@@ -36,11 +36,9 @@ def test_the_czt_xianfeng_platforms_answer_to_their_signed_name(G_2024):
 
 
 def test_no_alias_or_stem_takes_another_stations_name(G_2024):
-    idx = station_index(G_2024)
     from cztmap._text import normalize_name
 
-    for n, d in G_2024.nodes(data=True):
-        if d.get("kind") != "station":
-            continue
+    idx = station_index(G_2024)
+    for d in (d for _, d in G_2024.nodes(data=True) if d.get("kind") == "station"):
         hit = idx[normalize_name(d["name_zh"])]
         assert G_2024.nodes[hit]["name_zh"] == d["name_zh"], (d["name_zh"], hit)
