@@ -317,8 +317,8 @@ def compare(
     zones = [a for a in za["adcode"] if a in set(zb["adcode"])]
     before, after = zone_matrix(Ga, zones), zone_matrix(Gb, zones)
     diff = after - before
-    cca = cross_city_table(Ga, budgets=budgets_t, level=level)
-    ccb = cross_city_table(Gb, budgets=budgets_t, level=level)
+    cca = cross_city_table(Ga, minutes=budgets_t, level=level)
+    ccb = cross_city_table(Gb, minutes=budgets_t, level=level)
     num = [c for c in cca.columns if c not in ("origin_city", "destination_city")]
     change = cca[["origin_city", "destination_city"]].copy()
     for c in num:

@@ -166,6 +166,12 @@ def build_graph(
     ------
     UsageError
         Unknown period or mode, bad date.
+
+    Examples
+    --------
+    >>> G = build_graph(as_of="2023-06-28", modes="transit")
+    >>> G.graph["as_of"], G.nodes["S:xiangtan-north"]["lines"]  # the West Ring's first day
+    ('2023-06-28', 'HSR-HK;WR')
     """
     if period not in PERIODS:
         raise UsageError(f"Unknown period {period!r}; use one of {', '.join(PERIODS)}.")
@@ -436,6 +442,29 @@ def add_point(
     stations within ``walk_access_max_m`` and joins the feeder and car layers at its nearest road nodes
     (:func:`cztmap.network.roads.link_places`).
 
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        A graph from :func:`build_graph` (changed in place).
+    lon, lat : float
+        WGS-84 degrees, roughly inside the region (:data:`cztmap.geo.REGION_ROUGH`).
+    name : str, optional
+        Node name (default: the rounded coordinates).
+    params : Params
+        Access parameters (walking speed, ``walk_access_max_m``).
+    argument : str
+        How to name the point in error messages.
+
+    Returns
+    -------
+    str
+        The origin node id ``X:<name>``.
+
+    Raises
+    ------
+    UsageError
+        Coordinates that are not finite or lie outside the region.
+
     Examples
     --------
     >>> from cztmap.network.build import build_graph, add_point
@@ -513,6 +542,32 @@ def scenario_graph(
     modes: Iterable[str] | str | None = None,
 ) -> nx.MultiDiGraph:
     """The graph of a scenario (``build_graph`` on :func:`apply_scenario`'s dataset).
+
+    Parameters
+    ----------
+    scn : Scenario
+        From :func:`cztmap.data.scenario.load_scenario` or :func:`cztmap.data.scenario.parse_scenario`.
+    ds : Dataset, optional
+        The layers the scenario edits (default: the embedded dataset).
+    params : Params
+        Model parameters.
+    period : {"peak", "offpeak"}, optional
+        Default: the scenario's own period.
+    modes : iterable of str or str, optional
+        As :func:`build_graph`.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The network of the scenario's date with its closures, new lines and headways applied;
+        ``G.graph["scenario"]`` is its name.
+
+    Raises
+    ------
+    ScenarioError
+        The scenario does not apply to the dataset (unknown station or line, bad values).
+    UsageError
+        Unknown period or mode.
 
     Examples
     --------
