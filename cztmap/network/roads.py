@@ -16,7 +16,9 @@ Three things live on the roads:
   wait (``wait_fraction`` × its feeder headway, :meth:`cztmap.params.Params.feeder_headway`), so a
   scenario densifies feeders at a station by setting ``feeder_headway_station_min``. A feeder ride
   always ends at a station: there is no bus ride from place to place, and no feeder ride longer than
-  ``feeder_max_min`` except for a place with no station that close (flagged ``long_feeder``).
+  ``feeder_max_min`` except to its two nearest stations of the embedded dataset (flagged ``long_feeder`` beyond
+  it). The reach and those two depend on geography only, so a scenario can only add or remove feeder edges
+  the way it adds or removes roads and stations (``tests/analysis/test_compare_monotone.py``).
 * **places** (zones, user points, grid cells) reach the network over these layers: a walk to every
   station within ``walk_access_max_m``; a short link to the ``access_k`` nearest road nodes (walking up to
   ``walk_access_max_m``, beyond at ``access_speed_kmh``, flagged ``long_access`` beyond ``access_max_m``)
@@ -418,12 +420,6 @@ def _feeder(G: nx.MultiDiGraph) -> FeederNet | None:
     return _REGISTRY.get(token) if isinstance(token, str) else None
 
 
-@lru_cache(maxsize=4)
-def _fixed_station_nodes(version: str) -> tuple[str, ...]:
-    """Road nodes of every station of the embedded dataset (all dates): the fixed reference of feeder reach."""
-    return tuple(sorted({road_node_id(g.x, g.y) for g in load_dataset().stations.geometry}))
-
-
 # ----------------------------------------------------------------------------------------------
 # stations and places
 # ----------------------------------------------------------------------------------------------
@@ -654,6 +650,43 @@ def _link_without_roads(
     return added
 
 
+@lru_cache(maxsize=4)
+def _fixed_stations(version: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Graph nodes and positions of every station of the embedded dataset (all dates)."""
+    st = load_dataset().stations
+    return (
+        tuple(f"S:{s}" for s in st["station_id"]),
+        np.array([g.x for g in st.geometry], dtype=float),
+        np.array([g.y for g in st.geometry], dtype=float),
+    )
+
+
+def _fixed_reach(
+    places: Sequence[tuple[str, str, float, float]], params: Params
+) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """Per place: its feeder reach (s) and its two straight-nearest stations of the embedded dataset (all dates).
+
+    The reach is ``feeder_max_min`` + the straight metres to the nearest of those stations × ``local_detour``
+    at the arterial (``trunk``) feeder speed. Both depend on geography only, never on the roads or stations of the graph:
+    a reach measured over this graph's roads grew when a scenario closed a road (and a "two nearest open
+    stations" fallback switched on when it closed a station), so a closure linked a place to stations it
+    had not reached before and made trips faster.
+    """
+    limit = params.feeder_max_min * 60.0
+    nodes, xs, ys = _fixed_stations(load_dataset().version)
+    if not nodes:
+        return np.full(len(places), limit), [() for _ in places]
+    v = _feeder_speed_mps("trunk", params)
+    reach = np.empty(len(places))
+    near: list[tuple[str, ...]] = []
+    for i, (_, _, lon, lat) in enumerate(places):
+        d = np.atleast_1d(haversine_m(lon, lat, xs, ys))
+        order = np.argsort(d, kind="stable")[:2]
+        reach[i] = limit + float(d[order[0]]) * params.local_detour / v
+        near.append(tuple(nodes[int(k)] for k in order))
+    return reach, near
+
+
 def _feeder_times(
     net: FeederNet,
     places: Sequence[tuple[str, str, float, float]],
@@ -669,9 +702,8 @@ def _feeder_times(
     att_st = np.concatenate([np.full(len(net.stations[s][0]), i) for i, s in enumerate(st_nodes)])
     waits = np.array([net.stations[s][2] for s in st_nodes])
     limit = params.feeder_max_min * 60.0
-    # a place's feeder reach is max(feeder_max_min, its time to the nearest station of the embedded dataset
-    # on any date + feeder_max_min): fixed geography, so opening a station only ever adds feeder edges
-    fixed = np.array([net.index[n] for n in _fixed_station_nodes(load_dataset().version) if n in net.index])
+    reach_s, nearest = _fixed_reach(places, params)
+    st_pos = {s: k for k, s in enumerate(st_nodes)}
     out: dict[tuple[int, str], tuple[float, float, float, bool]] = {}
     chunk = max(1, 2_000_000 // max(len(net.ids), 1))
     for lo in range(0, len(places), chunk):
@@ -687,11 +719,10 @@ def _feeder_times(
             t_road = np.min([dist[pos[i]] + t0 for i, t0, _ in starts[p]], axis=0)
             best = np.full(len(st_nodes), np.inf)
             np.minimum.at(best, att_st, t_road[att_road] + att_fc)
-            reach = max(limit, float(np.min(t_road[fixed])) + limit) if len(fixed) else limit
-            ok = np.flatnonzero(best <= reach)
-            if not len(ok):  # the stations of its reach are not open on this date: the two nearest
-                finite = np.flatnonzero(np.isfinite(best))
-                ok = finite[np.argsort(best[finite], kind="stable")[:2]]
+            # every station within its reach, and its two nearest stations (fixed, whatever is open) if this
+            # graph has them: a county seat far from rail still gets its coach (flagged long_feeder)
+            fixed_k = [st_pos[n] for n in nearest[p] if n in st_pos and np.isfinite(best[st_pos[n]])]
+            ok = np.union1d(np.flatnonzero(best <= reach_s[p]), np.array(fixed_k, dtype=np.int64))
             for k in ok:
                 out[(p, st_nodes[int(k)])] = (
                     float(best[k] + waits[k]),
