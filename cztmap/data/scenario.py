@@ -68,6 +68,7 @@ import itertools
 import math
 import numbers
 import tomllib
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypedDict
@@ -80,12 +81,17 @@ from cztmap._paths import scenarios_dir
 from cztmap._text import normalize_name
 from cztmap.data.dataset import FIRST_DATE, Dataset, load_dataset, parse_date
 from cztmap.data.services import PERIODS, RAIL_MODES, THROUGH_SERVICE
-from cztmap.errors import ScenarioError, StationNotFoundError, UsageError
+from cztmap.errors import CztmapWarning, ScenarioError, StationNotFoundError, UsageError
 from cztmap.geo import haversine_m
-from cztmap.params import DEFAULTS, Params
+from cztmap.params import DEFAULTS, RANGES, Params
 
 __all__ = [
+    "HEADWAY_LIMITS_MIN",
+    "HEADWAY_PLAUSIBLE_MIN",
+    "LENGTH_RATIO_LIMITS",
+    "LENGTH_RATIO_PLAUSIBLE",
     "ROUTE_FACTOR",
+    "SPEED_LIMITS_KMH",
     "AddLine",
     "HeadwayChange",
     "NewStation",
@@ -98,6 +104,32 @@ __all__ = [
 
 #: Route length ÷ straight distance for an added line without a published ``length_km`` (assumption).
 ROUTE_FACTOR = 1.15
+
+#: Physical speed range (km/h) per rail mode: outside it a scenario value is an error (impossible). The low
+#: end and the maglev top are :data:`cztmap.params.RANGES` ``default_speed_kmh`` (5–650). The other tops are the
+#: fastest of the technology in service anywhere, rounded up: metro 160 (Guangzhou lines 18 and 22, 160 km/h);
+#: APTS/ART 100 (智轨 design speed 70 km/h); conventional rail 200 (China's classification: above 200 km/h is
+#: high-speed rail); intercity 350 and HSR 400 (China's fastest commercial service runs at 350 km/h; 400 leaves
+#: room for the CR450 generation). Inside it but outside :data:`cztmap.data.validate._SPEED` (the range that
+#: ``cztmap data validate`` checks the curated sections against) a value is a :class:`~cztmap.errors.CztmapWarning`.
+SPEED_LIMITS_KMH: dict[str, tuple[float, float]] = {
+    "metro": (RANGES["default_speed_kmh"][0], 160.0),
+    "maglev": (RANGES["default_speed_kmh"][0], RANGES["default_speed_kmh"][1]),
+    "intercity": (RANGES["default_speed_kmh"][0], 350.0),
+    "hsr": (RANGES["default_speed_kmh"][0], 400.0),
+    "rail": (RANGES["default_speed_kmh"][0], 200.0),
+    "art": (RANGES["default_speed_kmh"][0], 100.0),
+}
+#: Headway bounds (minutes). Error below 0.5 (30 s: no signalling runs trains closer; the shortest operated
+#: metro headways are about 90 s) or above :data:`cztmap.params.RANGES` ``default_headway_min``'s 1440 (a
+#: service less often than daily has no headway); warning below 1.5 (90 s) or above 180 (3 h between trains).
+HEADWAY_LIMITS_MIN = (0.5, RANGES["default_headway_min"][1])
+HEADWAY_PLAUSIBLE_MIN = (1.5, 180.0)
+#: Published route length ÷ straight distance through the stops. Below 0.99 is an error (a route cannot be
+#: shorter than the straight line; 1 % allows for the stations' position errors), above 5 too (the figure is
+#: another line's or in the wrong unit); above 1.6 a warning (the curated lines run at 1.0–1.3).
+LENGTH_RATIO_LIMITS = (0.99, 5.0)
+LENGTH_RATIO_PLAUSIBLE = 1.6
 
 TOP_KEYS = ("name", "description", "as_of", "period", "add_line", "close", "headway")
 ADD_LINE_KEYS = (
@@ -213,6 +245,10 @@ class _Ctx:
     def err(self, key: str, what: str, fix: str) -> ScenarioError:
         return ScenarioError(f"Scenario {self.source}, key `{key}`: {what}; {fix}.")
 
+    def warn(self, key: str, what: str) -> None:
+        """An implausible but possible value: a :class:`~cztmap.errors.CztmapWarning` naming file, key and value."""
+        warnings.warn(CztmapWarning(f"Scenario {self.source}, key `{key}`: {what}."), stacklevel=4)
+
 
 def _check_keys(ctx: _Ctx, table: Any, valid: tuple[str, ...], where: str) -> dict[str, Any]:
     if not isinstance(table, dict):
@@ -246,14 +282,66 @@ def _positive(ctx: _Ctx, key: str, value: Any, *, optional: bool = True) -> floa
 
 
 def _speed(ctx: _Ctx, key: str, value: Any, mode: str) -> float | None:
-    """A positive speed inside the plausible range of the mode (the range `cztmap data validate` uses)."""
+    """A positive speed inside the physical range of the mode (:data:`SPEED_LIMITS_KMH`, else an error);
+    outside the plausible range that `cztmap data validate` uses, a warning."""
     from cztmap.data.validate import _SPEED
 
     v = _positive(ctx, key, value)
-    lo, hi = _SPEED.get(mode, (20, 500))
-    if v is not None and not lo <= v <= hi:
-        raise ctx.err(key, f"{value!r} km/h is implausible for {mode}", f"give a speed between {lo} and {hi} km/h")
+    if v is None:
+        return None
+    lo, hi = SPEED_LIMITS_KMH.get(mode, RANGES["default_speed_kmh"][:2])
+    if not lo <= v <= hi:
+        side = f"above its physical limit of {hi:g} km/h" if v > hi else f"below {lo:g} km/h (slower than a walk)"
+        raise ctx.err(
+            key,
+            f"{value!r} km/h is implausible for {mode}: {side}",
+            f"give a speed between {lo:g} and {hi:g} km/h",
+        )
+    plo, phi = _SPEED.get(mode, (lo, hi))
+    if not plo <= v <= phi:
+        ctx.warn(key, f"{v:g} km/h is unusual for {mode} (the curated {mode} sections run at {plo}–{phi} km/h)")
     return v
+
+
+def _headway(ctx: _Ctx, key: str, value: Any) -> float | None:
+    """A headway in minutes inside :data:`HEADWAY_LIMITS_MIN` (else an error), warned outside the plausible range."""
+    v = _positive(ctx, key, value)
+    if v is None:
+        return None
+    lo, hi = HEADWAY_LIMITS_MIN
+    if not lo <= v <= hi:
+        what = "closer than any signalling runs trains" if v < lo else "less often than daily"
+        raise ctx.err(key, f"{value!r} min is {what}", f"give a headway between {lo:g} and {hi:g} minutes")
+    plo, phi = HEADWAY_PLAUSIBLE_MIN
+    if not plo <= v <= phi:
+        ctx.warn(key, f"a headway of {v:g} min is unusual (most services run every {plo:g}–{phi:g} min)")
+    return v
+
+
+def _check_length(ctx: _Ctx, key: str, length_km: float | None, straight_m: float, what: str) -> None:
+    """A published length must not be below the straight line through the stops (nor 5× above it)."""
+    if length_km is None or straight_m <= 0:
+        return
+    ratio = length_km * 1000.0 / straight_m
+    lo, hi = LENGTH_RATIO_LIMITS
+    if ratio < lo:
+        raise ctx.err(
+            key,
+            f"{length_km:g} km is shorter than the straight line through {what} ({straight_m / 1000:.2f} km)",
+            f"give the published route length (at least {straight_m / 1000:.2f} km) or drop the key",
+        )
+    if ratio > hi:
+        raise ctx.err(
+            key,
+            f"{length_km:g} km is more than {hi:g} times the straight line through {what} ({straight_m / 1000:.2f} km)",
+            "give the route length in km of this stretch only, or drop the key",
+        )
+    if ratio > LENGTH_RATIO_PLAUSIBLE:
+        ctx.warn(
+            key,
+            f"{length_km:g} km is {ratio:.2f} times the straight line through {what} ({straight_m / 1000:.2f} km); "
+            "check that the figure covers this stretch",
+        )
 
 
 def _check_spacing(ctx: _Ctx, key: str, full: Dataset, resolved: list[tuple[str, Any]]) -> None:
@@ -268,6 +356,13 @@ def _check_spacing(ctx: _Ctx, key: str, full: Dataset, resolved: list[tuple[str,
                 f"station {names[j + 1]!r} is at the same position as {names[j]!r} (a zero-length section)",
                 "give the new station its own surveyed lon/lat or drop it",
             )
+
+
+def _straight_m(full: Dataset, resolved: tuple[tuple[str, Any], ...]) -> float:
+    """Straight metres through the resolved stops, in order."""
+    st = full.stations.set_index("station_id").geometry
+    pts = [(st[r].x, st[r].y) if kind == "existing" else (r["lon"], r["lat"]) for kind, r in resolved]
+    return sum(float(haversine_m(*p, *q)) for p, q in itertools.pairwise(pts))
 
 
 def _str_list(ctx: _Ctx, key: str, value: Any) -> list[str]:
@@ -553,6 +648,9 @@ def _parse_add_line(ctx: _Ctx, where: str, a: Any, b: _Base, closed: dict[str, l
         raise ctx.err(f"{where}.id", f"line {lid!r} is added twice", "give each added line its own id")
     seen.add(lid)
     mode, extends = _line_mode(ctx, where, a, b, closed)
+    stops = _resolve_stops(ctx, where, lid, a.get("stations"), b, closed)
+    length_km = _positive(ctx, f"{where}.length_km", a.get("length_km"))
+    _check_length(ctx, f"{where}.length_km", length_km, _straight_m(b.full, stops), "its stations")
     return AddLine(
         id=lid,
         name=str(a.get("name", lid)),
@@ -560,13 +658,13 @@ def _parse_add_line(ctx: _Ctx, where: str, a: Any, b: _Base, closed: dict[str, l
         mode=mode,
         extends=extends,
         speed_kmh=_speed(ctx, f"{where}.speed_kmh", a.get("speed_kmh"), mode),
-        length_km=_positive(ctx, f"{where}.length_km", a.get("length_km")),
-        headway_peak_min=_positive(ctx, f"{where}.headway_peak_min", a.get("headway_peak_min")),
-        headway_offpeak_min=_positive(ctx, f"{where}.headway_offpeak_min", a.get("headway_offpeak_min")),
+        length_km=length_km,
+        headway_peak_min=_headway(ctx, f"{where}.headway_peak_min", a.get("headway_peak_min")),
+        headway_offpeak_min=_headway(ctx, f"{where}.headway_offpeak_min", a.get("headway_offpeak_min")),
         colour=str(a.get("colour", "#888888")),
         source=str(a.get("source", "")),
         note=str(a.get("note", "")),
-        stations=_resolve_stops(ctx, where, lid, a.get("stations"), b, closed),
+        stations=stops,
     )
 
 
@@ -602,8 +700,8 @@ def _parse_headway(
         _id(ctx, f"{where}.line", line, b.open_lines, b.all_lines, "line id", b.day)
     if any(x["line"] == line for x in done):
         raise ctx.err(f"{where}.line", f"line {line!r} is re-timed twice", "merge the two [[headway]] tables")
-    peak = _positive(ctx, f"{where}.peak", h.get("peak"))
-    off = _positive(ctx, f"{where}.offpeak", h.get("offpeak"))
+    peak = _headway(ctx, f"{where}.peak", h.get("peak"))
+    off = _headway(ctx, f"{where}.offpeak", h.get("offpeak"))
     if peak is None and off is None:
         raise ctx.err(where, "gives neither `peak` nor `offpeak`", "add at least one headway in minutes")
     return HeadwayChange(line=line, peak=peak, offpeak=off)

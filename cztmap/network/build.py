@@ -512,12 +512,40 @@ def scenario_graph(
     period: str | None = None,
     modes: Iterable[str] | str | None = None,
 ) -> nx.MultiDiGraph:
-    """The graph of a scenario (``build_graph`` on :func:`apply_scenario`'s dataset).
+    """The graph of a scenario: :func:`build_graph` on the dataset :func:`~cztmap.data.scenario.apply_scenario` edits.
+
+    The base is the network open on ``scn.as_of``; the scenario's closures, added lines and headway changes
+    are applied to it, then the graph is built as for any dataset (places link to the fixed road mesh, so a
+    closure only removes edges and an addition only adds some: ``tests/analysis/test_compare_monotone.py``).
+
+    Parameters
+    ----------
+    scn : Scenario
+        A validated scenario (:func:`~cztmap.data.scenario.load_scenario` or
+        :func:`~cztmap.data.scenario.parse_scenario`).
+    ds : Dataset, optional
+        The unfiltered dataset to start from (default: the embedded one).
+    params : Params
+        Model parameters (speeds, waits, access rules).
+    period : {"peak", "offpeak"}, optional
+        Overrides the scenario's ``period`` (headways and road congestion).
+    modes : str or iterable of str, optional
+        As :func:`build_graph` (``"transit"``, ``"car"``, a list of modes; default every mode).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        With ``graph["as_of"]`` = the scenario's date and ``graph["scenario"]`` = its name.
+
+    Raises
+    ------
+    UsageError
+        ``period`` or ``modes`` is not one :func:`build_graph` knows.
 
     Examples
     --------
     >>> from cztmap.data.scenario import parse_scenario
-    >>> G = scenario_graph(parse_scenario({"name": "base", "as_of": "2023-06-28"}))
+    >>> G = scenario_graph(parse_scenario({"name": "base", "as_of": "2023-06-28"}), modes="car")
     >>> G.graph["as_of"], G.graph["scenario"]
     ('2023-06-28', 'base')
     """

@@ -457,6 +457,21 @@ def _index(G: nx.MultiDiGraph, kind: str) -> _Index:
     return _Index(ids, xs, ys)
 
 
+@lru_cache(maxsize=4)
+def _fixed_station_modes(version: str) -> dict[str, str]:
+    """Station node → its main mode over every section of the embedded dataset (all dates and statuses)."""
+    sec = load_dataset().sections
+    modes: dict[str, set[str]] = {}
+    for a, b, m in zip(sec["from_station"], sec["to_station"], sec["mode"], strict=True):
+        for sid in (a, b):
+            modes.setdefault(f"S:{sid}", set()).add(str(m))
+    return {
+        st: next(m for m in _STATION_MODE_ORDER if m in ms)
+        for st, ms in modes.items()
+        if set(ms) & set(_STATION_MODE_ORDER)
+    }
+
+
 def _station_mode(G: nx.MultiDiGraph, st: str) -> str | None:
     modes = {d.get("mode") for _, p in G.out_edges(st) for _, _, d in G.out_edges(p, data=True)}
     for m in _STATION_MODE_ORDER:
@@ -508,8 +523,11 @@ def link_stations(
                 G.add_edge(r, st, mode="access", travel_time=t, access_time=t, **attrs)
                 if car_from_station:
                     G.add_edge(st, r, mode="access", travel_time=t, access_time=t, **attrs)
-        mode = _station_mode(G, st)
-        if net is not None and mode is not None:
+        served = _station_mode(G, st)
+        # the feeder headway follows the station's main mode in the embedded dataset (all dates), not in this
+        # graph: closing the HSR line of a station that metro also serves must not densify its feeders
+        mode = _fixed_station_modes(load_dataset().version).get(st, served)
+        if net is not None and served is not None and mode is not None:
             idx = [
                 (net.index[r], params.forecourt_walk_s + dist * params.local_detour / local_v)
                 for r, dist in targets
@@ -596,7 +614,12 @@ def link_places(
         starts.append(mine)
         if not near and not net:  # a graph without roads (e.g. GTFS import): nearest station of each line
             added += _link_without_roads(G, origin, arrive, lon, lat, stations, params)
-    rides = _feeder_times(net, places, starts, params) if net is not None and net.stations else {}
+    as_of = G.graph.get("as_of")
+    rides = (
+        _feeder_times(net, places, starts, params, str(as_of) if as_of else None)
+        if net is not None and net.stations
+        else {}
+    )
     for p, (origin, arrive, _, _) in enumerate(places):
         # one edge per place and station: the faster of walking and the feeder
         for st, (length, t) in walks[p].items():
@@ -651,39 +674,58 @@ def _link_without_roads(
 
 
 @lru_cache(maxsize=4)
-def _fixed_stations(version: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
-    """Graph nodes and positions of every station of the embedded dataset (all dates)."""
+def _fixed_stations(version: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Graph nodes, positions and opening dates (ISO) of every station of the embedded dataset (all dates)."""
     st = load_dataset().stations
     return (
         tuple(f"S:{s}" for s in st["station_id"]),
         np.array([g.x for g in st.geometry], dtype=float),
         np.array([g.y for g in st.geometry], dtype=float),
+        tuple(str(o)[:10] if isinstance(o, str) and o else "0000" for o in st["opened"]),
     )
 
 
-def _fixed_reach(
-    places: Sequence[tuple[str, str, float, float]], params: Params
-) -> tuple[np.ndarray, list[tuple[str, ...]]]:
-    """Per place: its feeder reach (s) and its two straight-nearest stations of the embedded dataset (all dates).
+def _ever_nearest(order: np.ndarray, opened: tuple[str, ...], as_of: str) -> list[int]:
+    """Stations (indices, nearest first) that were among the two nearest *open* ones on some day up to ``as_of``."""
+    out: list[int] = []
+    earlier: list[str] = []  # opening dates of the closer stations seen so far
+    for k in order[:40]:
+        o = opened[int(k)]
+        if o <= as_of and sum(e <= o for e in earlier) < 2:
+            out.append(int(k))
+        earlier.append(o)
+        if sum(e <= "0000" for e in earlier) >= 2:
+            break
+    return out
 
-    The reach is ``feeder_max_min`` + the straight metres to the nearest of those stations × ``local_detour``
-    at the arterial (``trunk``) feeder speed. Both depend on geography only, never on the roads or stations of the graph:
-    a reach measured over this graph's roads grew when a scenario closed a road (and a "two nearest open
-    stations" fallback switched on when it closed a station), so a closure linked a place to stations it
-    had not reached before and made trips faster.
+
+def _fixed_reach(
+    places: Sequence[tuple[str, str, float, float]], params: Params, as_of: str | None
+) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """Per place: its feeder reach (s) and the stations its county coach may always reach.
+
+    The reach is ``feeder_max_min`` + the straight metres to the nearest station of the embedded dataset
+    (any date) × ``local_detour`` at the arterial (``trunk``) feeder speed. The coach stations are those of
+    the embedded dataset that were among the place's two straight-nearest open stations on some day up to
+    ``as_of`` (so a later, nearer station adds a coach and never takes one away). Both depend on geography
+    and the embedded dataset only, never on the roads or stations of this graph: a reach measured over the
+    graph's roads grew when a scenario closed a road, and a "two nearest open stations" fallback switched
+    on when it closed a station -- either way a closure linked a place to stations it had not reached
+    before and made trips faster.
     """
     limit = params.feeder_max_min * 60.0
-    nodes, xs, ys = _fixed_stations(load_dataset().version)
+    nodes, xs, ys, opened = _fixed_stations(load_dataset().version)
     if not nodes:
         return np.full(len(places), limit), [() for _ in places]
+    day = as_of or "9999-12-31"
     v = _feeder_speed_mps("trunk", params)
     reach = np.empty(len(places))
     near: list[tuple[str, ...]] = []
     for i, (_, _, lon, lat) in enumerate(places):
         d = np.atleast_1d(haversine_m(lon, lat, xs, ys))
-        order = np.argsort(d, kind="stable")[:2]
+        order = np.argsort(d, kind="stable")
         reach[i] = limit + float(d[order[0]]) * params.local_detour / v
-        near.append(tuple(nodes[int(k)] for k in order))
+        near.append(tuple(nodes[k] for k in _ever_nearest(order, opened, day)))
     return reach, near
 
 
@@ -692,6 +734,7 @@ def _feeder_times(
     places: Sequence[tuple[str, str, float, float]],
     starts: list[list[tuple[int, float, float]]],
     params: Params,
+    as_of: str | None = None,
 ) -> dict[tuple[int, str], tuple[float, float, float, bool]]:
     """(place index, station) → (seconds incl. wait, ride seconds, wait seconds, long_feeder) over the roads."""
     from scipy.sparse.csgraph import dijkstra
@@ -702,7 +745,7 @@ def _feeder_times(
     att_st = np.concatenate([np.full(len(net.stations[s][0]), i) for i, s in enumerate(st_nodes)])
     waits = np.array([net.stations[s][2] for s in st_nodes])
     limit = params.feeder_max_min * 60.0
-    reach_s, nearest = _fixed_reach(places, params)
+    reach_s, nearest = _fixed_reach(places, params, as_of)
     st_pos = {s: k for k, s in enumerate(st_nodes)}
     out: dict[tuple[int, str], tuple[float, float, float, bool]] = {}
     chunk = max(1, 2_000_000 // max(len(net.ids), 1))
@@ -719,8 +762,8 @@ def _feeder_times(
             t_road = np.min([dist[pos[i]] + t0 for i, t0, _ in starts[p]], axis=0)
             best = np.full(len(st_nodes), np.inf)
             np.minimum.at(best, att_st, t_road[att_road] + att_fc)
-            # every station within its reach, and its two nearest stations (fixed, whatever is open) if this
-            # graph has them: a county seat far from rail still gets its coach (flagged long_feeder)
+            # every station within its reach, and its coach stations (see _fixed_reach) if this graph has them:
+            # a county seat far from rail still gets its coach (flagged long_feeder)
             fixed_k = [st_pos[n] for n in nearest[p] if n in st_pos and np.isfinite(best[st_pos[n]])]
             ok = np.union1d(np.flatnonzero(best <= reach_s[p]), np.array(fixed_k, dtype=np.int64))
             for k in ok:
