@@ -420,6 +420,7 @@ def compare(
                 scn,
                 name=f"{scn.as_of.isoformat()} (no edits)",
                 add_lines=(),
+                add_roads=(),
                 headways=(),
                 closures={k: () for k in scn.closures},
             ),

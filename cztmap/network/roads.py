@@ -243,22 +243,57 @@ def _road_attrs(x: float, y: float, source: str) -> dict[str, Any]:
     }
 
 
-def _corridor_edges(ds: Dataset, period: str, params: Params) -> list[tuple[str, str, dict[str, Any]]]:
-    """Directed car edges of the open corridors of ``ds`` (published length spread over the polyline)."""
+def _is_scenario_road(r: Any) -> bool:
+    """A road a scenario adds (``[[add_road]]``): its row names the scenario."""
+    tag = getattr(r, "scenario", None)
+    return isinstance(tag, str) and bool(tag)
+
+
+def _snap(coords: Sequence[tuple[float, float]], mesh: RoadMesh) -> list[tuple[float, float]]:
+    """Each vertex moved onto its nearest mesh node (an added road joins the fixed road skeleton there)."""
+    if not coords:
+        return []
+    ids = list(mesh.nodes)
+    xs = np.array([mesh.nodes[i][0] for i in ids])
+    ys = np.array([mesh.nodes[i][1] for i in ids])
+    out = []
+    for x, y in coords:
+        nid = road_node_id(x, y)
+        if nid in mesh.nodes:
+            out.append(mesh.nodes[nid])
+            continue
+        k = int(np.argmin(haversine_m(x, y, xs, ys)))
+        out.append(mesh.nodes[ids[k]])
+    return out
+
+
+def _corridor_edges(
+    ds: Dataset, period: str, params: Params, mesh: RoadMesh | None = None
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """Directed car edges of the open corridors of ``ds`` (published length spread over the polyline).
+
+    A road a scenario adds has its waypoints snapped to the mesh (``mesh``) and its length (published, else
+    straight × ``corridor_detour``) spread over its polyline whatever the ratio.
+    """
     factor = params.road_congestion_factor[period]
     out = []
     for r in ds.roads.itertuples(index=False):
         g = r.geometry
         if g is None or g.is_empty or r.status != "open":
             continue
-        pts = _densify(list(g.coords), params.road_node_spacing_m)
+        added = _is_scenario_road(r)
+        coords = [(float(c[0]), float(c[1])) for c in g.coords]
+        if added and mesh is not None:
+            coords = _snap(coords, mesh)
+        pts = _densify(coords, params.road_node_spacing_m)
         seg = [float(haversine_m(x1, y1, x2, y2)) for (x1, y1), (x2, y2) in itertools.pairwise(pts)]
         total = sum(seg)
         if total <= 0:
             continue
         # a published length is spread over the polyline when it describes the drawn piece (0.9–1.6 × its
         # straight length); otherwise (a length of a longer or shorter section) schematic length × detour
-        published = r.length_km == r.length_km and r.length_km and 0.9 <= r.length_km * 1000 / total <= 1.6
+        has_length = bool(r.length_km == r.length_km and r.length_km)
+        published = has_length and (added or 0.9 <= r.length_km * 1000 / total <= 1.6)
         scale = (r.length_km * 1000 / total) if published else params.corridor_detour
         speed = r.speed_kmh if r.speed_kmh == r.speed_kmh and r.speed_kmh else params.road_speed_kmh[r.road_class]
         v = speed * factor / 3.6
@@ -297,11 +332,14 @@ def add_road_layer(
     mesh = road_mesh(params)
     for nid, (x, y) in mesh.nodes.items():
         G.add_node(nid, **_road_attrs(x, y, mesh.source[nid]))
-    edges = _corridor_edges(ds, period, params)
-    for u, _, _ in edges:  # corridor points of roads absent from the embedded dataset (a custom Dataset)
+    edges = _corridor_edges(ds, period, params, mesh)
+    added = {r.road_id for r in ds.roads.itertuples(index=False) if _is_scenario_road(r)}
+    for u, _, attrs in edges:  # corridor points of roads absent from the embedded dataset (a custom Dataset)
         if u not in G:
+            # points of a road a scenario adds are no access points: places and stations keep their links to
+            # the fixed mesh, so an added road only adds edges (it joins the mesh at its snapped waypoints)
             lon, lat = (float(t) for t in u[2:].split(","))
-            G.add_node(u, **_road_attrs(lon, lat, "corridor"))
+            G.add_node(u, **_road_attrs(lon, lat, "scenario" if attrs["road_id"] in added else "corridor"))
     factor = params.road_congestion_factor[period]
     for (u, v, d), urban in zip(mesh.edges, mesh.urban, strict=True):
         local_v = params.road_speed_kmh[_LOCAL if urban else "rural"] * factor / 3.6
@@ -450,7 +488,10 @@ def _index(G: nx.MultiDiGraph, kind: str) -> _Index:
     net = _feeder(G)
     feeder = net.index if net is not None else {}
     ids = [
-        n for n, d in G.nodes(data=True) if d.get("kind") == kind and (kind != "road" or G.degree(n) > 0 or n in feeder)
+        n
+        for n, d in G.nodes(data=True)
+        if d.get("kind") == kind
+        and (kind != "road" or ((G.degree(n) > 0 or n in feeder) and d.get("node_source") != "scenario"))
     ]
     xs = np.array([float(G.nodes[n]["x"]) for n in ids])
     ys = np.array([float(G.nodes[n]["y"]) for n in ids])
@@ -615,8 +656,10 @@ def link_places(
         if not near and not net:  # a graph without roads (e.g. GTFS import): nearest station of each line
             added += _link_without_roads(G, origin, arrive, lon, lat, stations, params)
     as_of = G.graph.get("as_of")
+    gm = G.graph.get("modes")
+    modes = frozenset(str(gm).split(",")) if isinstance(gm, str) and gm and gm != "all" else None
     rides = (
-        _feeder_times(net, places, starts, params, str(as_of) if as_of else None)
+        _feeder_times(net, places, starts, params, str(as_of) if as_of else None, modes)
         if net is not None and net.stations
         else {}
     )
@@ -674,14 +717,22 @@ def _link_without_roads(
 
 
 @lru_cache(maxsize=4)
-def _fixed_stations(version: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, tuple[str, ...]]:
-    """Graph nodes, positions and opening dates (ISO) of every station of the embedded dataset (all dates)."""
-    st = load_dataset().stations
+def _fixed_stations(
+    version: str,
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, tuple[str, ...], tuple[frozenset[str], ...]]:
+    """Graph nodes, positions, opening dates (ISO) and modes (all dates) of every station of the embedded dataset."""
+    ds = load_dataset()
+    st, sec = ds.stations, ds.sections
+    modes: dict[str, set[str]] = {}
+    for a, b, m in zip(sec["from_station"], sec["to_station"], sec["mode"], strict=True):
+        modes.setdefault(a, set()).add(str(m))
+        modes.setdefault(b, set()).add(str(m))
     return (
         tuple(f"S:{s}" for s in st["station_id"]),
         np.array([g.x for g in st.geometry], dtype=float),
         np.array([g.y for g in st.geometry], dtype=float),
         tuple(str(o)[:10] if isinstance(o, str) and o else "0000" for o in st["opened"]),
+        tuple(frozenset(modes.get(s, set())) for s in st["station_id"]),
     )
 
 
@@ -700,24 +751,29 @@ def _ever_nearest(order: np.ndarray, opened: tuple[str, ...], as_of: str) -> lis
 
 
 def _fixed_reach(
-    places: Sequence[tuple[str, str, float, float]], params: Params, as_of: str | None
+    places: Sequence[tuple[str, str, float, float]],
+    params: Params,
+    as_of: str | None,
+    modes: frozenset[str] | None = None,
 ) -> tuple[np.ndarray, list[tuple[str, ...]]]:
     """Per place: its feeder reach (s) and the stations its county coach may always reach.
 
     The reach is ``feeder_max_min`` + the straight metres to the nearest station of the embedded dataset
     (any date) × ``local_detour`` at the arterial (``trunk``) feeder speed. The coach stations are those of
     the embedded dataset that were among the place's two straight-nearest open stations on some day up to
-    ``as_of`` (so a later, nearer station adds a coach and never takes one away). Both depend on geography
+    ``as_of`` (so a later, nearer station adds a coach and never takes one away), among the stations of the
+    graph's ``modes`` (a metro-only graph coaches a county seat to the nearest metro stations). Both depend on geography
     and the embedded dataset only, never on the roads or stations of this graph: a reach measured over the
     graph's roads grew when a scenario closed a road, and a "two nearest open stations" fallback switched
     on when it closed a station -- either way a closure linked a place to stations it had not reached
     before and made trips faster.
     """
     limit = params.feeder_max_min * 60.0
-    nodes, xs, ys, opened = _fixed_stations(load_dataset().version)
+    nodes, xs, ys, opened, st_modes = _fixed_stations(load_dataset().version)
     if not nodes:
         return np.full(len(places), limit), [() for _ in places]
     day = as_of or "9999-12-31"
+    usable = np.array([modes is None or bool(m & modes) for m in st_modes])
     v = _feeder_speed_mps("trunk", params)
     reach = np.empty(len(places))
     near: list[tuple[str, ...]] = []
@@ -725,7 +781,7 @@ def _fixed_reach(
         d = np.atleast_1d(haversine_m(lon, lat, xs, ys))
         order = np.argsort(d, kind="stable")
         reach[i] = limit + float(d[order[0]]) * params.local_detour / v
-        near.append(tuple(nodes[k] for k in _ever_nearest(order, opened, day)))
+        near.append(tuple(nodes[k] for k in _ever_nearest(order[usable[order]], opened, day)))
     return reach, near
 
 
@@ -735,6 +791,7 @@ def _feeder_times(
     starts: list[list[tuple[int, float, float]]],
     params: Params,
     as_of: str | None = None,
+    modes: frozenset[str] | None = None,
 ) -> dict[tuple[int, str], tuple[float, float, float, bool]]:
     """(place index, station) → (seconds incl. wait, ride seconds, wait seconds, long_feeder) over the roads."""
     from scipy.sparse.csgraph import dijkstra
@@ -745,7 +802,7 @@ def _feeder_times(
     att_st = np.concatenate([np.full(len(net.stations[s][0]), i) for i, s in enumerate(st_nodes)])
     waits = np.array([net.stations[s][2] for s in st_nodes])
     limit = params.feeder_max_min * 60.0
-    reach_s, nearest = _fixed_reach(places, params, as_of)
+    reach_s, nearest = _fixed_reach(places, params, as_of, modes)
     st_pos = {s: k for k, s in enumerate(st_nodes)}
     out: dict[tuple[int, str], tuple[float, float, float, bool]] = {}
     chunk = max(1, 2_000_000 // max(len(net.ids), 1))

@@ -11,14 +11,16 @@ which really does make through trips faster (no braking, dwell or acceleration t
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cztmap.analysis.compare import compare
 from cztmap.data.dataset import load_dataset
 from cztmap.data.scenario import parse_scenario
+from cztmap.errors import CztmapWarning, ScenarioError
 from cztmap.network.build import scenario_graph
 
 DAY = "2026-12-01"
@@ -90,3 +92,26 @@ def test_a_cut_off_pair_counts_as_unreachable_not_dropped():
     doc_json = res.to_dict()
     for rec in doc_json["cross_city_after"]:
         assert all(not (isinstance(v, float) and not math.isfinite(v)) for v in rec.values())
+
+
+PLACES = sorted(_BASE.stations["name_zh"])[:80] + sorted(load_dataset().districts["name_zh"])
+
+
+@settings(max_examples=3, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    ends=st.lists(st.sampled_from(PLACES), min_size=2, max_size=3, unique=True),
+    road_class=st.sampled_from(["expressway", "arterial", "national"]),
+    speed=st.one_of(st.none(), st.floats(min_value=30, max_value=100)),
+)
+def test_adding_a_road_never_worsens(ends, road_class, speed):
+    road = {"id": "X1", "road_class": road_class, "waypoints": ends}
+    if speed is not None:
+        road["speed_kmh"] = speed
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CztmapWarning)  # a 30 km/h expressway is unusual, and still a road
+        try:
+            added = parse_scenario({"name": "road", "as_of": DAY, "add_road": [road]})
+        except ScenarioError:  # e.g. two waypoints at one spot
+            assume(False)
+    for modes in ("car", "transit"):
+        _check_worse(compare(_OPEN[modes], scenario_graph(added, modes=modes)), -1)
