@@ -160,18 +160,18 @@ class Params:
 
     # --- run-time model (rail) ---------------------------------------------------------------
     accel_mps2: dict[str, float] = field(
-        default_factory=lambda: {"metro": 0.8, "maglev": 0.8, "intercity": 0.6, "hsr": 0.4, "rail": 0.3, "art": 0.8}
+        default_factory=lambda: {"metro": 0.8, "maglev": 0.8, "intercity": 0.6, "hsr": 0.2, "rail": 0.3, "art": 0.8}
     )
     decel_mps2: dict[str, float] = field(
-        default_factory=lambda: {"metro": 0.8, "maglev": 0.8, "intercity": 0.6, "hsr": 0.4, "rail": 0.3, "art": 0.8}
+        default_factory=lambda: {"metro": 0.8, "maglev": 0.8, "intercity": 0.6, "hsr": 0.2, "rail": 0.3, "art": 0.8}
     )
     cruise_fraction: dict[str, float] = field(
         default_factory=lambda: {
             "metro": 0.57,
             "maglev": 0.72,
             "intercity": 0.67,
-            "hsr": 0.41,
-            "rail": 0.8,
+            "hsr": 0.84,
+            "rail": 0.78,
             "art": 0.57,
         }
     )
@@ -181,7 +181,7 @@ class Params:
             "maglev": 40.0,
             "intercity": 60.0,
             "hsr": 120.0,
-            "rail": 240.0,
+            "rail": 360.0,
             "art": 30.0,
         }
     )
@@ -190,8 +190,8 @@ class Params:
             "metro": 80.0,
             "maglev": 100.0,
             "intercity": 160.0,
-            "hsr": 300.0,
-            "rail": 120.0,
+            "hsr": 170.0,
+            "rail": 85.0,
             "art": 70.0,
         }
     )
@@ -372,25 +372,33 @@ DEFAULTS = Params()
 
 #: Source or rationale of every parameter (shown by ``cztmap params`` and in README).
 SOURCES: dict[str, str] = {
-    "accel_mps2": "m/s²; typical service acceleration of B/A-type metro cars (0.8–1.0); CRH6F and HSR lower; "
-    "conventional locomotive-hauled trains (rail) 0.3 (assumption). "
-    "Calibrated jointly with cruise_fraction on Line 1 and Line 2 end-to-end times (see runtime.calibrate).",
-    "decel_mps2": "m/s²; service braking, same reasoning as accel_mps2.",
+    "accel_mps2": "m/s²; typical service acceleration of B/A-type metro cars (0.8–1.0); CZT CRH6F 0.6 "
+    "(assumption); HSR 0.2 = least-squares fit (runtime.calibrate_rail, with cruise_fraction and default_speed_kmh) "
+    "to the three HSR calibration facts of data/sources/rail_run_times.csv — an effective mean rate over the run, "
+    "below the EMUs' starting acceleration because it also absorbs the slow station throats and the timetable "
+    "allowances; conventional locomotive-hauled trains (rail) 0.3 (assumption).",
+    "decel_mps2": "m/s²; service braking, same reasoning as accel_mps2 (HSR: fitted together with accel_mps2, "
+    "one rate for both).",
     "cruise_fraction": "share of the line's maximum speed held between stations. metro 0.57: least-squares fit "
     "(runtime.calibrate) to Line 1 (41–45 min) and Line 2 (50–55 min) end-to-end times; maglev 0.72 "
     "(assumption, checked against the held-out 65 km/h average speed: −1 %); intercity 0.67: least-squares fit "
     "(runtime.calibrate_rail) to the all-stop CZT times 长沙–株洲南 and 长沙–湘潭 of about 50 min (rednet 2017-01-24), "
-    "validated on the held-out express times of about 35 min (+4 % and −14 %); HSR 0.41: fitted to the only "
-    "published time found, 长沙南–湘潭北 14 min on a 2014 trial run (huaihuashizx), no held-out fact — it stands for "
-    "the slow throats at 长沙南 rather than a cruise speed; conventional rail 0.8 (assumption; checked against the "
-    "held-out K9233 长沙→醴陵 88 min, rail_lines.csv RAIL-LC); ART as metro.",
+    "validated on the held-out express times of about 35 min (+4 % and −15 %); HSR 0.84 and conventional rail "
+    "0.78: least-squares fits (runtime.calibrate_rail) to the calibration facts of data/sources/rail_run_times.csv "
+    "— one outbound run from the Changsha hub per line (HSR 长沙南→株洲西 15, →湘潭北 14 min on the 2021-01 "
+    "boards of github:thaddywu/RailwayVIS, →醴陵东 24 min on opening day 2014; rail 长沙→株洲 35–38, 株洲→湘潭 "
+    "25–26 min); the reverse directions and other dates are held out (`cztmap calibrate` prints both); ART as metro.",
     "dwell_s": "s per intermediate stop; metro 30 s (assumption, typical), maglev 40 s at 榔梨 (travelchinaguide, "
-    "rail_lines.csv S2 note), intercity 60 s, HSR 120 s and conventional rail 240 s (assumptions; K/T trains "
-    "stop a few minutes at county stations).",
+    "rail_lines.csv S2 note), intercity 60 s (assumption), HSR 120 s (the 2-min stop of 82 of the 96 trains calling "
+    "at 株洲西 and 61 of 69 at 湘潭北 on the 2021-01 boards of github:thaddywu/RailwayVIS@6721846) and conventional "
+    "rail 360 s (median stop of the 104 K/T/Z trains calling at 株洲 and 湘潭 on the same boards; quartiles 6 and 9 "
+    "min).",
     "default_speed_kmh": "km/h maximum where a line publishes none: metro 80 (all Changsha lines that publish one "
-    "run at 80), maglev 100 (at opening), intercity 160 (CZT initial limit, Railway Gazette), HSR 300 (assumption "
-    "below the 350 design speed because of station approaches), conventional rail 120 (assumption: the usual limit "
-    "of K/T-class trains), ART 70 (assumption).",
+    "run at 80), maglev 100 (at opening), intercity 160 (CZT initial limit, Railway Gazette), ART 70 (assumption). "
+    "HSR 170 and conventional rail 85 are fitted (runtime.calibrate_rail) — in the dataset only HSR-HK and RAIL-HK "
+    "publish no speed, so these are their effective speeds from 长沙南→湘潭北 14 min and 株洲→湘潭 25–26 min: HSR-HK "
+    "leaves 长沙南 through its slow western throat, RAIL-HK's length is an estimate (straight × 1.1) whose error the "
+    "speed absorbs. A new line without a published speed gets them too: give it its speed.",
     "default_headway_min": "(peak, off-peak) minutes where no headway is published: metro 8/9 from the 2019 "
     "network 'production base' (docslib, rail_facts.md §2); maglev 10 (hkcd 2021); intercity branch 22 (2021 "
     "timetable, tus8); HSR 30 (assumption; no published figure); conventional rail 60 (assumption: about 16 "

@@ -297,7 +297,7 @@ def _cross_city(G: nx.MultiDiGraph, budgets: tuple[float, ...], level: Literal["
     ``unreachable_pairs`` from the same unit matrix (one routing pass)."""
     H, orig, dest, units = analysis_units(G, level=level)
     m = unit_matrix(H, orig, dest)
-    tab = cross_city_from_matrix(m, units, budgets=budgets)
+    tab = cross_city_from_matrix(m, units, minutes=budgets)
     extra = _reachable(m, units)
     at = list(tab.columns).index("median_min")
     tab.insert(at, "reachable_share", extra["reachable_share"].to_numpy())

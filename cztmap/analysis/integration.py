@@ -56,7 +56,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from cztmap.analysis.isochrones import check_budgets
+from cztmap.analysis.isochrones import minutes_argument
 from cztmap.analysis.matrix import _percentile_list, hex_grid, zone_matrix
 from cztmap.errors import UsageError
 from cztmap.network.build import add_points, build_graph, sink
@@ -281,16 +281,17 @@ def cross_city_from_matrix(
     t_min: np.ndarray,
     zt: pd.DataFrame,
     *,
-    budgets: Sequence[float] = (30, 45, 60, 90),
+    minutes: Sequence[float] | None = None,
     tau_min: float = TAU_MIN,
     include_within: bool = False,
+    budgets: Sequence[float] | None = None,
 ) -> pd.DataFrame:
     """The cross-city table from a zone × zone matrix in minutes (rows/columns in ``zt`` order).
 
     The building block of :func:`cross_city_table`, exposed so loops (criticality, scenarios)
-    can reuse one matrix.
+    can reuse one matrix. ``minutes`` defaults to (30, 45, 60, 90); ``budgets`` is its deprecated name.
     """
-    budgets = check_budgets(budgets, argument="budgets")
+    budgets_l = minutes_argument(minutes, budgets, where="cross_city_from_matrix")
     pop = zt["population"].to_numpy(dtype=float)
     known = np.isfinite(pop)
     city = zt["city"].to_numpy()
@@ -307,7 +308,7 @@ def cross_city_from_matrix(
             if a == b:  # within a city: leave out the zero-length i == i pairs
                 w = w * (1 - np.eye(len(ia)))
             tot = w.sum() if w.size else 0.0
-            for T in budgets:
+            for T in budgets_l:
                 key = f"share_{int(T) if float(T).is_integer() else T}min"
                 row[key] = float((w * (t <= T)).sum() / tot) if tot > 0 else math.nan
             flat_t, flat_w = t.ravel(), w.ravel()
@@ -329,7 +330,7 @@ def cross_city_from_matrix(
 def cross_city_table(
     G: nx.MultiDiGraph,
     *,
-    budgets: Sequence[float] = (30, 45, 60, 90),
+    minutes: Sequence[float] | None = None,
     tau_min: float = TAU_MIN,
     zones: Iterable[str] | None = None,
     include_within: bool = False,
@@ -338,6 +339,7 @@ def cross_city_table(
     window: str | tuple[str, str] | None = None,
     percentiles: float | Sequence[float] | None = None,
     date: str | None = None,
+    budgets: Sequence[float] | None = None,
 ) -> pd.DataFrame:
     """Cross-city reach per ordered city pair (see the module docstring for every definition).
 
@@ -345,8 +347,8 @@ def cross_city_table(
     ----------
     G : networkx.MultiDiGraph
         Graph built with zones (``build_graph(..., zones=True)``).
-    budgets : sequence of float
-        Minutes for the ``share_<T>min`` columns.
+    minutes : sequence of float, optional
+        Time budgets for the ``share_<T>min`` columns (default 30, 45, 60, 90).
     tau_min : float
         Decay constant τ (minutes) of the integration index.
     zones : iterable of str, optional
@@ -369,6 +371,8 @@ def cross_city_table(
         With ``window`` (default 50).
     date : str, optional
         With ``window``: the service day.
+    budgets : sequence of float, optional
+        Deprecated name of ``minutes`` (warns; goes in 0.3).
 
     Returns
     -------
@@ -385,7 +389,7 @@ def cross_city_table(
     Examples
     --------
     >>> from cztmap.network.build import build_graph
-    >>> tab = cross_city_table(build_graph(as_of="2023-06-28"), budgets=[60])
+    >>> tab = cross_city_table(build_graph(as_of="2023-06-28"), minutes=[60])
     >>> row = tab.set_index(["origin_city", "destination_city"]).loc[("Changsha", "Xiangtan")]
     >>> bool(0 <= row.share_60min <= 1)
     True
@@ -393,6 +397,7 @@ def cross_city_table(
     []
     """
     check_graph(G)
+    mins = minutes_argument(minutes, budgets, where="cross_city_table")
     if not (isinstance(tau_min, (int, float)) and math.isfinite(tau_min) and tau_min > 0):
         raise UsageError(f"`tau_min` must be a finite number of minutes > 0, not {tau_min!r}.")
     H, orig, dest, units = analysis_units(G, level=level, zones=zones, grid_size_m=grid_size_m)
@@ -405,7 +410,7 @@ def cross_city_table(
         for k, p in enumerate(r["percentiles"]):
             m = r["percentile_s"][k] / 60.0
             np.fill_diagonal(m, 0.0)
-            b = cross_city_from_matrix(m, units, budgets=budgets, tau_min=tau_min, include_within=include_within)
+            b = cross_city_from_matrix(m, units, minutes=mins, tau_min=tau_min, include_within=include_within)
             b.insert(0, "percentile", p)
             blocks.append(b)
         out = pd.concat(blocks, ignore_index=True)
@@ -414,7 +419,7 @@ def cross_city_table(
         if percentiles is not None or date is not None:
             raise UsageError("percentiles and date apply to a departure window; give window= too (e.g. '07:00-09:00').")
         m = unit_matrix(H, orig, dest)
-        out = cross_city_from_matrix(m, units, budgets=budgets, tau_min=tau_min, include_within=include_within)
+        out = cross_city_from_matrix(m, units, minutes=mins, tau_min=tau_min, include_within=include_within)
     out.attrs.update(
         population_missing=_missing(zone_table(G, zones)),
         tau_min=float(tau_min),
@@ -430,11 +435,12 @@ def cross_city_table(
 def accessibility(
     G: nx.MultiDiGraph,
     *,
-    budgets: Sequence[float] = (30, 45, 60, 90),
+    minutes: Sequence[float] | None = None,
     decay: Literal["exp", "power"] = "exp",
     beta: float | None = None,
     opportunities: Literal["population"] | Mapping[str, float] | pd.Series = "population",
     other_cities_only: bool = False,
+    budgets: Sequence[float] | None = None,
 ) -> pd.DataFrame:
     """Per-zone accessibility: cumulative opportunities within each budget and a gravity measure.
 
@@ -442,8 +448,8 @@ def accessibility(
     ----------
     G : networkx.MultiDiGraph
         Graph built with zones.
-    budgets : sequence of float
-        Minutes for the ``within_<T>min`` columns.
+    minutes : sequence of float, optional
+        Time budgets for the ``within_<T>min`` columns (default 30, 45, 60, 90).
     decay : {"exp", "power"}
         ``exp``: ``f(t) = exp(-β t)``; ``power``: ``f(t) = max(t, 1)^-β`` (t in minutes).
     beta : float, optional
@@ -453,6 +459,8 @@ def accessibility(
         figure count 0 and are listed in ``attrs["population_missing"]``).
     other_cities_only : bool
         Count only destinations in the other two cities (cross-city accessibility).
+    budgets : sequence of float, optional
+        Deprecated name of ``minutes`` (warns; goes in 0.3).
 
     Returns
     -------
@@ -468,12 +476,12 @@ def accessibility(
     Examples
     --------
     >>> from cztmap.network.build import build_graph
-    >>> acc = accessibility(build_graph(as_of="2023-06-28"), budgets=[60])
+    >>> acc = accessibility(build_graph(as_of="2023-06-28"), minutes=[60])
     >>> bool(acc.loc["430104", "within_60min"] >= acc.loc["430104", "population"])
     True
     """
     check_graph(G)
-    budgets = check_budgets(budgets, argument="budgets")
+    mins = minutes_argument(minutes, budgets, where="accessibility")
     if decay not in ("exp", "power"):
         raise UsageError(f"Unknown decay {decay!r}; use 'exp' (exp(-beta*t)) or 'power' (t**-beta).")
     if beta is None:
@@ -505,10 +513,10 @@ def accessibility(
     o = opp[None, :] * mask
     out = zt.set_index("adcode")
     total = o.sum(axis=1)
-    for T in budgets:
+    for T in mins:
         lab = int(T) if float(T).is_integer() else T
         out[f"within_{lab}min"] = ((t <= T) * o).sum(axis=1)
-    for T in budgets:
+    for T in mins:
         lab = int(T) if float(T).is_integer() else T
         out[f"share_{lab}min"] = np.where(total > 0, out[f"within_{lab}min"] / np.where(total > 0, total, 1), np.nan)
     f = np.exp(-beta * t) if decay == "exp" else np.maximum(t, 1.0) ** (-beta)
@@ -534,12 +542,13 @@ def reach_table(
     as_of: str | None = "today",
     period: str = "peak",
     modes: Sequence[str] = ("transit", "car", "both"),
-    budgets: Sequence[float] = (30, 45, 60, 90),
+    minutes: Sequence[float] | None = None,
     tau_min: float = TAU_MIN,
     level: Literal["zone", "grid"] = "zone",
     grid_size_m: float = GRID_SIZE_M,
     params: Params = DEFAULTS,
     graphs: Mapping[str, nx.MultiDiGraph] | None = None,
+    budgets: Sequence[float] | None = None,
 ) -> pd.DataFrame:
     """Cross-city reach by mode (transit, car, both) for the urban core and for the whole region.
 
@@ -555,8 +564,8 @@ def reach_table(
         Network date and period (as :func:`cztmap.network.build.build_graph`).
     modes : sequence of {"transit", "car", "both"}
         Rows to compute.
-    budgets, tau_min, level, grid_size_m
-        As :func:`cross_city_table`.
+    minutes, tau_min, level, grid_size_m
+        As :func:`cross_city_table` (``budgets`` is the deprecated name of ``minutes``).
     params : Params
         Model parameters.
     graphs : mapping, optional
@@ -575,10 +584,11 @@ def reach_table(
 
     Examples
     --------
-    >>> tab = reach_table(as_of="2024-07-01", modes=["car"], budgets=[60])
+    >>> tab = reach_table(as_of="2024-07-01", modes=["car"], minutes=[60])
     >>> list(dict.fromkeys(tab.area)), "pop_median_min" in tab.columns
     (['region', 'core'], True)
     """
+    mins = minutes_argument(minutes, budgets, where="reach_table")
     bad = sorted(set(modes) - set(REACH_MODES))
     if bad or not modes:
         raise UsageError(f"Unknown reach mode(s) {', '.join(bad) or '(none)'}; use transit, car or both.")
@@ -594,7 +604,7 @@ def reach_table(
         for area, sel in (("region", np.ones(len(units), dtype=bool)), ("core", core)):
             idx = np.flatnonzero(sel)
             tab = cross_city_from_matrix(
-                m[np.ix_(idx, idx)], units.iloc[idx].reset_index(drop=True), budgets=budgets, tau_min=tau_min
+                m[np.ix_(idx, idx)], units.iloc[idx].reset_index(drop=True), minutes=mins, tau_min=tau_min
             )
             tab.insert(0, "area", area)
             tab.insert(0, "mode", label)

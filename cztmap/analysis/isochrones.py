@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
@@ -64,6 +65,51 @@ _PLACE_KINDS = ("station", "zone", "point")
 
 #: The largest travel-time budget accepted (minutes): one day.
 MAX_BUDGET_MIN = 1440
+
+
+def minutes_argument(
+    minutes: Any, budgets: Any, *, where: str, default: Sequence[float] = (30, 45, 60, 90)
+) -> list[float]:
+    """The ``minutes=`` argument of an analysis function, accepting its deprecated name ``budgets=``.
+
+    Parameters
+    ----------
+    minutes : sequence of float or None
+        The new argument (None: not given).
+    budgets : sequence of float or None
+        The old name (None: not given); it warns and goes in 0.3.
+    where : str
+        The calling function's name, for the messages.
+    default : sequence of float
+        Used when neither is given.
+
+    Returns
+    -------
+    list of float
+        Validated by :func:`check_budgets` (sorted, unique).
+
+    Raises
+    ------
+    UsageError
+        Both names given, or a bad budget.
+
+    Examples
+    --------
+    >>> minutes_argument([60, 30], None, where="f")
+    [30.0, 60.0]
+    >>> minutes_argument(None, None, where="f", default=(45,))
+    [45.0]
+    """
+    if budgets is not None:
+        if minutes is not None:
+            raise UsageError(f"{where}() got both minutes= and budgets= (its old name); give minutes= only.")
+        warnings.warn(
+            f"{where}(budgets=...) is now {where}(minutes=...); the old name goes in 0.3.",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        minutes = budgets
+    return check_budgets(default if minutes is None else minutes, argument="minutes")
 
 
 def check_budgets(minutes: Any, *, argument: str = "minutes") -> list[float]:

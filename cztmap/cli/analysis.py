@@ -51,7 +51,9 @@ def add_parsers(sub: Any) -> None:
 
     re_ = sub.add_parser("reach", help="cross-city integration table (who reaches which city within T)")
     add_graph_options(re_)
-    re_.add_argument("--budgets", nargs="+", metavar="MIN", help="minutes (default: 30 45 60 90)")
+    re_.add_argument(
+        "--minutes", "--budgets", dest="budgets", nargs="+", metavar="MIN", help="time budgets (default: 30 45 60 90)"
+    )
     re_.add_argument(
         "--level",
         choices=["zone", "grid"],
@@ -192,7 +194,7 @@ def _write_isochrones(G: Any, iso: Any, args: argparse.Namespace, fmt: str, out:
 def _cmd_reach(args: argparse.Namespace) -> int:
     from cztmap.analysis.integration import REACH_MODES, cross_city_table, reach_table, station_coverage
 
-    budgets = parse_budgets(args.budgets, (30, 45, 60, 90), "--budgets")
+    budgets = parse_budgets(args.budgets, (30, 45, 60, 90), "--minutes")
     targs = time_args(args)
     if targs["window"] and args.output:
         raise UsageError("The reach map (-o) shows the static network; drop -o or --window.")
@@ -205,11 +207,11 @@ def _cmd_reach(args: argparse.Namespace) -> int:
     if targs["window"]:  # the timetable view: one graph, the window's percentiles
         G = graph(args)
         with status(f"cross-city table ({args.level} level, timetable window)"):
-            tab = cross_city_table(G, budgets=budgets, level=args.level, **targs)
+            tab = cross_city_table(G, minutes=budgets, level=args.level, **targs)
     elif args.graph or (chosen and set(chosen) - set(REACH_MODES)):
         G = graph(args)  # one given graph (a file or a custom mode set): one table, as before
         with status(f"cross-city table ({args.level} level)"):
-            tab = cross_city_table(G, budgets=budgets, level=args.level)
+            tab = cross_city_table(G, minutes=budgets, level=args.level)
         tab = tab.rename(columns={"median_min": "pop_median_min", "mean_min": "pop_mean_min"})
     else:
         from cztmap.network.build import build_graph
@@ -218,7 +220,7 @@ def _cmd_reach(args: argparse.Namespace) -> int:
         with status(f"cross-city tables by mode ({args.level} level)"):
             graphs = {m: build_graph(as_of=args.as_of, period=args.period, modes=REACH_MODES[m]) for m in labels}
             G = graphs[labels[-1]]
-            tab = reach_table(period=args.period, modes=labels, budgets=budgets, level=args.level, graphs=graphs)
+            tab = reach_table(period=args.period, modes=labels, minutes=budgets, level=args.level, graphs=graphs)
     if args.output:
         from cztmap.viz import maps
 
@@ -282,7 +284,7 @@ def _reach_units(G: Any, budgets: list[float], level: str) -> tuple[Any, str]:
     if level == "zone":
         from cztmap.analysis.integration import accessibility
 
-        acc = accessibility(G, budgets=budgets, other_cities_only=True)
+        acc = accessibility(G, minutes=budgets, other_cities_only=True)
         zones = districts[["adcode", "geometry"]].merge(acc.reset_index(), on="adcode", how="inner")
         return zones, col
     from cztmap.analysis.integration import GRID_SIZE_M, analysis_units, unit_matrix

@@ -143,6 +143,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
                     "facts": report,
                     "cruise_fraction_intercity": pr.cruise_fraction["intercity"],
                     "cruise_fraction_hsr": pr.cruise_fraction["hsr"],
+                    "cruise_fraction_rail": pr.cruise_fraction["rail"],
                     "rail_facts": rail,
                     "drive_times": car_rows,
                 },
@@ -161,12 +162,14 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             )
         print(
             f"calibrated China Railway cruise_fraction: intercity = {pr.cruise_fraction['intercity']}, "
-            f"hsr = {pr.cruise_fraction['hsr']}"
+            f"hsr = {pr.cruise_fraction['hsr']}, rail = {pr.cruise_fraction['rail']}; hsr accel = decel = "
+            f"{pr.accel_mps2['hsr']} m/s²; speed of lines publishing none: hsr {pr.default_speed_kmh['hsr']:g}, "
+            f"rail {pr.default_speed_kmh['rail']:g} km/h (data/sources/rail_run_times.csv)"
         )
         for r in rail:
             fit = "fit" if r["used_for_fit"] else "held out (validation)"
             print(
-                f"  {r['mode']:9} {r['from']}–{r['to']} calling at {r['calls']} ({r['as_of']}): published "
+                f"  {r['fact_id']} {r['mode']:9} {r['from']}–{r['to']} calling at {r['calls']} ({r['as_of']}): published "
                 f"{r['published_min']} min, model {r['model_min']:.1f} min, error {r['error_min']:+.1f} min "
                 f"({r['error_pct']:+.1f} %), {fit}"
             )

@@ -1,8 +1,8 @@
 """A summary of the dataset: counts per line and mode, lengths, position quality, checks, region shares.
 
 :func:`region_shares` reproduces Hunan's statement that Chang-Zhu-Tan holds 13.3 % of the province's
-land and 25.7 % of its residents from the shipped district layer and sourced provincial totals
-(``data/sources/province_totals.csv``). :func:`dataset_summary` gathers everything ``cztmap data
+land, 25.7 % of its residents and 41.7 % of its GDP from the shipped district layer, sourced provincial
+totals (``data/sources/province_totals.csv``) and the three cities' GDP (``data/sources/city_gdp.csv``). :func:`dataset_summary` gathers everything ``cztmap data
 summary`` prints.
 
 Examples
@@ -26,7 +26,7 @@ from cztmap.data.dataset import Dataset, load_dataset
 from cztmap.data.services import BRANCH_OF
 from cztmap.errors import DataError
 
-__all__ = ["dataset_summary", "line_lengths", "province_totals", "region_shares"]
+__all__ = ["CZT_CITIES", "city_gdp", "dataset_summary", "line_lengths", "province_totals", "region_shares"]
 
 #: Equal-area CRS for district areas (China Albers, as used by the national statistics maps).
 ALBERS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m +no_defs"
@@ -63,7 +63,7 @@ def province_totals(path: str | Path | None = None) -> dict[str, dict[str, str]]
 
 
 def region_shares(ds: Dataset | None = None) -> list[dict[str, Any]]:
-    """Chang-Zhu-Tan's share of Hunan's land and residents, computed from the district layer.
+    """Chang-Zhu-Tan's share of Hunan's land, residents and GDP, computed from the data.
 
     Parameters
     ----------
@@ -75,8 +75,8 @@ def region_shares(ds: Dataset | None = None) -> list[dict[str, Any]]:
     list of dict
         One record per quantity (``land``, ``residents``, ``gdp``): the region's value from the data,
         the provincial total, the computed share (%), the published share (%), the difference in
-        percentage points and how the value was made (``method``). GDP has no value: no district GDP
-        is in the data.
+        percentage points and how the value was made (``method``). GDP is the sum of the three cities'
+        GDP against Hunan's for the year of the published share (``city_gdp.csv``, 亿元).
 
     Examples
     --------
@@ -115,18 +115,82 @@ def region_shares(ds: Dataset | None = None) -> list[dict[str, Any]]:
             f"bulletin's own three-city total is {czt_census:,.0f} ({100 * czt_census / res_total:.2f} %)",
             tot["residents_census_2020"]["source"],
         ),
-        {
-            "quantity": "gdp",
-            "region_value": None,
-            "province_total": None,
-            "share_pct": None,
-            "published_pct": float(tot["published_share_gdp"]["value"]),
-            "difference_pp": None,
-            "method": "not computed: the data has no district or city GDP",
-            "source": tot["published_share_gdp"]["source"],
-        },
+        _gdp_share(tot["published_share_gdp"]),
     ]
     return out
+
+
+#: The three cities of Chang-Zhu-Tan as ``city_gdp.csv`` names them.
+CZT_CITIES = ("长沙市", "株洲市", "湘潭市")
+
+
+def city_gdp(path: str | Path | None = None) -> pd.DataFrame:
+    """The sourced GDP of the three cities and of Hunan (``data/sources/city_gdp.csv``).
+
+    Parameters
+    ----------
+    path : path, optional
+        A ``city_gdp.csv`` (default: the embedded one).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area and year: ``area_zh``, ``area_en``, ``year``, ``gdp_yi_yuan`` (亿元, 10⁸ yuan),
+        ``kind`` (``city``, ``province`` or ``published_region``), ``source``, ``note``.
+
+    Raises
+    ------
+    DataError
+        If the file is missing or a value is not a number.
+
+    Examples
+    --------
+    >>> g = city_gdp()
+    >>> sorted(g.loc[g["kind"] == "city", "area_zh"])
+    ['株洲市', '湘潭市', '长沙市']
+    """
+    p = Path(path) if path else sources_dir() / "city_gdp.csv"
+    if not p.is_file():
+        raise DataError(f"City GDP table {str(p)!r} is missing; restore data/sources/city_gdp.csv.")
+    df = pd.read_csv(p, dtype=str, keep_default_na=False)
+    try:
+        df["year"] = df["year"].astype(int)
+        df["gdp_yi_yuan"] = df["gdp_yi_yuan"].astype(float)
+    except (KeyError, ValueError) as exc:
+        raise DataError(f"{str(p)!r}: {exc}; give a year and a GDP in 亿元 on every row.") from None
+    return df
+
+
+def _gdp_share(published: dict[str, str]) -> dict[str, Any]:
+    """Chang-Zhu-Tan's share of Hunan's GDP in the year of the published share, from city_gdp.csv."""
+    year = int(published["year"])
+    g = city_gdp()
+    g = g[g["year"] == year]
+    cities = g[(g["kind"] == "city") & g["area_zh"].isin(CZT_CITIES)]
+    province = g[g["kind"] == "province"]
+    if len(cities) != len(CZT_CITIES) or len(province) != 1:
+        raise DataError(
+            f"city_gdp.csv has no complete {year} rows (the three cities and the province); add them or change "
+            "the year of published_share_gdp in province_totals.csv."
+        )
+    parts = " + ".join(f"{r.area_zh} {r.gdp_yi_yuan:,.2f}" for r in cities.itertuples())
+    total = float(province["gdp_yi_yuan"].iloc[0])
+    region = g[g["kind"] == "published_region"]
+    own = (
+        f"; the province's own regional figure, {region['gdp_yi_yuan'].iloc[0]:,.0f} 亿元 (rounded), gives "
+        f"{100 * region['gdp_yi_yuan'].iloc[0] / total:.2f} %"
+        if len(region) == 1
+        else ""
+    )
+    return _share(
+        "gdp",
+        float(cities["gdp_yi_yuan"].sum()),
+        total,
+        published,
+        f"{year}: {parts} = {cities['gdp_yi_yuan'].sum():,.2f} 亿元 of Hunan's {total:,.2f} 亿元 "
+        f"(city and provincial figures for {year}, city_gdp.csv); the published share is for {year}{own}",
+        "; ".join(f"{r.area_zh}: {r.source}" for r in pd.concat([cities, province]).itertuples()),
+    )
 
 
 def _share(
@@ -200,8 +264,9 @@ def dataset_summary(ds: Dataset | None = None) -> dict[str, Any]:
     -------
     dict
         ``version``, ``counts`` (features per layer), ``modes`` (stations and sections per mode),
-        ``lines`` (records of :func:`line_lengths`), ``positions`` (stations per position quality, and for
-        the CZT stations), ``checked_on`` (the newest and oldest status check), ``warnings`` (statuses that
+        ``lines`` (records of :func:`line_lengths`), ``positions`` (stations per position quality, for
+        the CZT stations, and ``metro_vs_independent``: per metro/maglev line and independent source the
+        median, 90th percentile and largest distance to the independent station points), ``checked_on`` (the newest and oldest status check), ``warnings`` (statuses that
         may be stale) and ``region`` (:func:`region_shares`).
 
     Examples
@@ -210,7 +275,12 @@ def dataset_summary(ds: Dataset | None = None) -> dict[str, Any]:
     >>> s["counts"]["stations"] > 100
     True
     """
-    from cztmap.data.validate import validate_dataset
+    from cztmap.data.validate import (
+        position_agreement_by_line,
+        position_disagreements,
+        read_position_validation,
+        validate_dataset,
+    )
 
     ds = ds or load_dataset()
     st, sec, ln = ds.stations, ds.sections, ds.lines
@@ -238,6 +308,9 @@ def dataset_summary(ds: Dataset | None = None) -> dict[str, Any]:
                 "median": float(czt["position_error_m"].median()),
                 "max": float(czt["position_error_m"].max()),
             },
+            "metro_vs_independent": position_agreement_by_line(
+                position_disagreements(st, ln, read_position_validation())
+            ).to_dict(orient="records"),
         },
         "checked_on": {
             "newest": checked.max() if len(checked) else None,

@@ -31,9 +31,17 @@ __all__ = [
     "CHECKS",
     "DISTRICT_TOLERANCE_DEG",
     "LENGTH_TOLERANCE",
+    "MIN_POSITION_ERROR_M",
     "POSITION_QUALITIES",
+    "POSITION_VALIDATION",
+    "VALIDATED_MODES",
     "Problem",
     "check_layers",
+    "derived_position_errors",
+    "independent_position_problems",
+    "position_agreement_by_line",
+    "position_disagreements",
+    "read_position_validation",
     "validate_dataset",
 ]
 
@@ -516,7 +524,8 @@ def validate_dataset(path: str | Path | None = None, *, warnings: bool = False) 
         A folder with the five layer files.
     warnings : bool
         Also return warnings (for example a planned opening that has passed while the line is still
-        listed as under construction).
+        listed as under construction, or a metro station farther from an independent point than the
+        stated errors allow: :func:`independent_position_problems`).
 
     Returns
     -------
@@ -532,4 +541,247 @@ def validate_dataset(path: str | Path | None = None, *, warnings: bool = False) 
 
     base = Path(path) if path else geo_dir()
     layers = {name: read_layer(base / f"{name}.geojson", name)[0] for name in SCHEMA}
-    return check_layers(layers, base, warnings=warnings)
+    problems = check_layers(layers, base, warnings=warnings)
+    if warnings and not [p for p in problems if p.file.endswith("stations.geojson")]:
+        problems += independent_position_problems(layers, base)
+    return problems
+
+
+# ----------------------------------------------------------------------------------------------
+# positions against independent station points (validation facts, never read by the build)
+# ----------------------------------------------------------------------------------------------
+
+#: Independent station points of the metro, maglev and West Ring, relative to ``data/sources``.
+POSITION_VALIDATION = "validation/metro_positions.csv"
+#: Modes whose stations the independent points check (the West Ring is a ``metro`` line).
+VALIDATED_MODES = ("metro", "maglev")
+#: The smallest stated error of a station with a published coordinate (m).
+MIN_POSITION_ERROR_M = 50.0
+
+
+def read_position_validation(src: str | Path | None = None) -> pd.DataFrame:
+    """Read the independent station points of ``validation/metro_positions.csv`` (WGS-84 added).
+
+    Parameters
+    ----------
+    src : path, optional
+        The ``data/sources`` folder (default: the embedded one).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per independent point: ``source_key``, ``station_zh``, ``lon``/``lat`` as published,
+        ``datum``, ``error_m`` (the point's own expected error), ``rounding_m`` (how far the published
+        rounding alone can move it), ``usable`` (0 for a documented defect of the source), ``note``,
+        and ``wlon``/``wlat`` (WGS-84).
+
+    Raises
+    ------
+    DataError
+        When the table is missing or a number does not parse.
+
+    Examples
+    --------
+    >>> v = read_position_validation()
+    >>> sorted(v["source_key"].unique())
+    ['amap_raw', 'eamd_2025']
+    """
+    from cztmap import geo
+    from cztmap._paths import sources_dir
+
+    path = Path(src or sources_dir()) / POSITION_VALIDATION
+    try:
+        df = pd.read_csv(path, dtype={"node": str, "note": str}, keep_default_na=False)
+        for col in ("lon", "lat", "error_m", "rounding_m", "usable"):
+            df[col] = pd.to_numeric(df[col], errors="raise")
+    except FileNotFoundError:
+        raise DataError(
+            f"{str(path)!r} is missing; restore it from the repository (git checkout data/sources)."
+        ) from None
+    except (ValueError, KeyError) as exc:
+        raise DataError(f"{str(path)!r} cannot be read ({exc}); fix the table.") from None
+    wlon, wlat = [], []
+    for r in df.itertuples(index=False):
+        x, y = geo.convert(r.lon, r.lat, r.datum, "WGS-84")
+        wlon.append(float(x))
+        wlat.append(float(y))
+    return df.assign(wlon=wlon, wlat=wlat)
+
+
+def _validated_lines(lines: gpd.GeoDataFrame | pd.DataFrame) -> set[str]:
+    return set(lines.loc[lines["mode"].isin(VALIDATED_MODES), "line_id"])
+
+
+def _names(row: Any) -> set[str]:
+    aliases = "" if _missing(row.aliases) else str(row.aliases)
+    return {row.name_zh, str(row.name_zh).removesuffix("站"), *[a for a in aliases.split(";") if a]}
+
+
+def position_disagreements(
+    stations: gpd.GeoDataFrame, lines: gpd.GeoDataFrame | pd.DataFrame, validation: pd.DataFrame
+) -> pd.DataFrame:
+    """Distance from every independent point to the station of the dataset it names.
+
+    Only stations served by a metro or maglev line are matched (by name or alias); a station complex
+    that also serves another mode (a CZT co-site) is matched too, with the complex's stated error.
+
+    Parameters
+    ----------
+    stations, lines : GeoDataFrame
+        The stations and lines layers.
+    validation : pandas.DataFrame
+        As :func:`read_position_validation` returns it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per matched point: ``source_key``, ``station_zh``, ``station_id``, ``lines`` (the
+        validated lines of the station, ``;``-joined), ``distance_m``, ``position_error_m`` (ours),
+        ``error_m`` and ``rounding_m`` (the point's), ``usable``.
+
+    Examples
+    --------
+    >>> from cztmap.data.dataset import load_dataset
+    >>> ds = load_dataset()
+    >>> d = position_disagreements(ds.stations, ds.lines, read_position_validation())
+    >>> bool((d["distance_m"] >= 0).all())
+    True
+    """
+    from cztmap.geo import haversine_m
+
+    valid_lines = _validated_lines(lines)
+    by_name: dict[str, Any] = {}
+    for r in stations.itertuples(index=False):
+        served = sorted(set(str(r.lines).split(";")) & valid_lines)
+        if served:
+            for n in _names(r):
+                by_name.setdefault(n, (r, served))
+    out = []
+    for v in validation.itertuples(index=False):
+        hit = by_name.get(v.station_zh)
+        if hit is None:
+            continue
+        r, served = hit
+        out.append(
+            {
+                "source_key": v.source_key,
+                "station_zh": v.station_zh,
+                "station_id": r.station_id,
+                "lines": ";".join(served),
+                "distance_m": float(haversine_m(r.geometry.x, r.geometry.y, v.wlon, v.wlat)),
+                "position_error_m": float(r.position_error_m),
+                "error_m": float(v.error_m),
+                "rounding_m": float(v.rounding_m),
+                "usable": int(v.usable),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def position_agreement_by_line(disagreements: pd.DataFrame) -> pd.DataFrame:
+    """Per validated line and independent source: count, median, 90th percentile and largest distance.
+
+    Parameters
+    ----------
+    disagreements : pandas.DataFrame
+        As :func:`position_disagreements` returns it (only ``usable`` rows are counted).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``line_id``, ``source_key``, ``n``, ``median_m``, ``p90_m``, ``max_m`` (metres, rounded).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"source_key": ["a", "a"], "lines": ["L1", "L1;L2"], "distance_m": [10.0, 30.0],
+    ...                   "usable": [1, 1]})
+    >>> position_agreement_by_line(d)["median_m"].tolist()
+    [20.0, 30.0]
+    """
+    d = disagreements[disagreements["usable"] == 1].assign(line_id=lambda x: x["lines"].str.split(";"))
+    d = d.explode("line_id")
+    g = d.groupby(["line_id", "source_key"])["distance_m"]
+    res = pd.DataFrame(
+        {
+            "n": g.size(),
+            "median_m": g.median().round(0),
+            "p90_m": g.quantile(0.9).round(0),
+            "max_m": g.max().round(0),
+        }
+    ).reset_index()
+    return res.sort_values(["line_id", "source_key"], ignore_index=True)
+
+
+def derived_position_errors(disagreements: pd.DataFrame) -> dict[str, float]:
+    """The expected error each station's disagreement with the independent points calls for.
+
+    The largest distance to a usable independent point, less that point's rounding, rounded up to
+    10 m; only stations where this exceeds :data:`MIN_POSITION_ERROR_M` are returned. No third source
+    says which of the two is right, so the disagreement is the honest size of the error.
+
+    Parameters
+    ----------
+    disagreements : pandas.DataFrame
+        As :func:`position_disagreements` returns it.
+
+    Returns
+    -------
+    dict
+        ``station_zh`` → error in metres.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"station_zh": ["a", "a", "b"], "distance_m": [248.0, 20.0, 60.0],
+    ...                   "rounding_m": [0.0, 0.0, 49.0], "usable": [1, 1, 1]})
+    >>> derived_position_errors(d)
+    {'a': 250.0}
+    """
+    d = disagreements[disagreements["usable"] == 1]
+    need = (d["distance_m"] - d["rounding_m"]).groupby(d["station_zh"]).max()
+    return {str(k): float(math.ceil(v / 10) * 10) for k, v in need.items() if v > MIN_POSITION_ERROR_M}
+
+
+def independent_position_problems(layers: dict[str, gpd.GeoDataFrame], base: Path | str = "data/geo") -> list[Problem]:
+    """Warnings for metro, maglev and West Ring stations farther from an independent point than allowed.
+
+    A usable point of ``validation/metro_positions.csv`` may lie at most the station's
+    ``position_error_m`` plus the point's own ``error_m`` away. Only ``cztmap data validate`` runs this
+    (the build never reads the validation table).
+
+    Parameters
+    ----------
+    layers : dict of str to GeoDataFrame
+        The layers by name (``stations`` and ``lines`` are used).
+    base : path
+        The folder the layers came from (named in every problem).
+
+    Returns
+    -------
+    list of Problem
+        One warning per disagreement beyond the allowance (empty for the shipped dataset).
+
+    Examples
+    --------
+    >>> from cztmap.data.dataset import load_dataset
+    >>> ds = load_dataset()
+    >>> independent_position_problems({"stations": ds.stations, "lines": ds.lines})
+    []
+    """
+    d = position_disagreements(layers["stations"], layers["lines"], read_position_validation())
+    if d.empty:
+        return []
+    bad = d[(d["usable"] == 1) & (d["distance_m"] > d["position_error_m"] + d["error_m"])]
+    out = _Collector(Path(base))
+    for r in bad.itertuples(index=False):
+        out.add(
+            "stations",
+            r.station_id,
+            "geometry",
+            f"{r.distance_m:.0f} m from the independent point of {r.source_key} (validation/metro_positions.csv), "
+            f"more than its stated error {r.position_error_m:.0f} m plus the point's {r.error_m:.0f} m; "
+            "check the position or state a larger position_error_m",
+            "warning",
+        )
+    return out.problems

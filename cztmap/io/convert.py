@@ -85,6 +85,14 @@ def to_osmnx(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     ------
     UsageError
         If ``G`` is not a MultiDiGraph, or already uses negative integer ids.
+
+    Examples
+    --------
+    >>> from cztmap.network.build import build_graph
+    >>> G = build_graph(as_of="2024-07-01", zones=False)
+    >>> H = to_osmnx(G)
+    >>> all(isinstance(n, int) for n in H.nodes), sorted(d["ref"] for _, d in H.nodes(data=True)) == sorted(G.nodes)
+    (True, True)
     """
     _check(G, "to_osmnx")
     own = sorted((n for n in G.nodes if _osm_id(n) is None), key=str)
@@ -113,10 +121,27 @@ def from_osmnx(H: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
     A pure OSM graph (no node has a ``ref``) is returned with its ids unchanged.
 
+    Parameters
+    ----------
+    H : networkx.MultiDiGraph
+        A graph from :func:`to_osmnx` (possibly edited with osmnx), or a pure osmnx street graph.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        A new graph with the readable ids; ``ref`` is dropped from the nodes and ``node_ids`` from the graph.
+
     Raises
     ------
     UsageError
         If ``H`` is not a MultiDiGraph.
+
+    Examples
+    --------
+    >>> from cztmap.network.build import build_graph
+    >>> G = build_graph(as_of="2024-07-01", zones=False)
+    >>> sorted(from_osmnx(to_osmnx(G)).nodes) == sorted(G.nodes)
+    True
     """
     _check(H, "from_osmnx")
     has_ref = any("ref" in d for _, d in H.nodes(data=True))
@@ -145,6 +170,21 @@ def street_view(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     (:data:`VIRTUAL_MODES`: zone access, boarding, alighting); keeps stations, platforms, rail, walking,
     transfer and road edges. Works on string-id and integer-id graphs alike; returns a copy.
 
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        A cztmap graph (string ids) or its :func:`to_osmnx` view.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        A copy without virtual nodes and edges, and without nodes left isolated.
+
+    Raises
+    ------
+    UsageError
+        If ``G`` is not a MultiDiGraph.
+
     Examples
     --------
     >>> from cztmap.network.build import build_graph
@@ -166,6 +206,33 @@ def write_osmnx_graphml(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Pat
 
     Read it back with ``ox.io.load_graphml(path)`` (osmnx types) or :func:`read_osmnx_graphml`
     (readable ids again).
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The graph to save (string or integer ids).
+    path : str or path-like
+        Output file; must end in ``.graphml``. Written atomically.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    UsageError
+        A path that does not end in ``.graphml``, or ``G`` not a MultiDiGraph.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from cztmap.network.build import build_graph
+    >>> G = build_graph(as_of="2024-07-01", zones=False, roads=False)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = write_osmnx_graphml(G, pathlib.Path(d) / "czt.graphml")
+    ...     read_osmnx_graphml(p).number_of_nodes() == G.number_of_nodes()
+    True
     """
     import osmnx as ox
 
@@ -179,7 +246,27 @@ def write_osmnx_graphml(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Pat
 
 
 def read_osmnx_graphml(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
-    """Load a GraphML written by :func:`write_osmnx_graphml` with ``ox.io.load_graphml``, readable ids restored."""
+    """Load a GraphML written by :func:`write_osmnx_graphml` with ``ox.io.load_graphml``, readable ids restored.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.graphml`` file written by :func:`write_osmnx_graphml` (or any osmnx GraphML).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The graph with readable string ids (:func:`from_osmnx`).
+
+    Raises
+    ------
+    UsageError
+        The file does not exist.
+
+    Examples
+    --------
+    See :func:`write_osmnx_graphml`.
+    """
     import osmnx as ox
 
     p = Path(path)

@@ -166,6 +166,12 @@ def build_graph(
     ------
     UsageError
         Unknown period or mode, bad date.
+
+    Examples
+    --------
+    >>> G = build_graph(as_of="2023-06-28", modes="transit")
+    >>> G.graph["as_of"], G.nodes["S:xiangtan-north"]["lines"]  # the West Ring's first day
+    ('2023-06-28', 'HSR-HK;WR')
     """
     if period not in PERIODS:
         raise UsageError(f"Unknown period {period!r}; use one of {', '.join(PERIODS)}.")
@@ -436,6 +442,29 @@ def add_point(
     stations within ``walk_access_max_m`` and joins the feeder and car layers at its nearest road nodes
     (:func:`cztmap.network.roads.link_places`).
 
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        A graph from :func:`build_graph` (changed in place).
+    lon, lat : float
+        WGS-84 degrees, roughly inside the region (:data:`cztmap.geo.REGION_ROUGH`).
+    name : str, optional
+        Node name (default: the rounded coordinates).
+    params : Params
+        Access parameters (walking speed, ``walk_access_max_m``).
+    argument : str
+        How to name the point in error messages.
+
+    Returns
+    -------
+    str
+        The origin node id ``X:<name>``.
+
+    Raises
+    ------
+    UsageError
+        Coordinates that are not finite or lie outside the region.
+
     Examples
     --------
     >>> from cztmap.network.build import build_graph, add_point
@@ -514,8 +543,8 @@ def scenario_graph(
 ) -> nx.MultiDiGraph:
     """The graph of a scenario: :func:`build_graph` on the dataset :func:`~cztmap.data.scenario.apply_scenario` edits.
 
-    The base is the network open on ``scn.as_of``; the scenario's closures, added lines and headway changes
-    are applied to it, then the graph is built as for any dataset (places link to the fixed road mesh, so a
+    The base is the network open on ``scn.as_of``; the scenario's closures, added lines and roads and headway
+    changes are applied to it, then the graph is built as for any dataset (places link to the fixed road mesh, so a
     closure only removes edges and an addition only adds some: ``tests/analysis/test_compare_monotone.py``).
 
     Parameters
@@ -539,6 +568,8 @@ def scenario_graph(
 
     Raises
     ------
+    ScenarioError
+        The scenario does not apply to ``ds`` (unknown station, line or road, bad values).
     UsageError
         ``period`` or ``modes`` is not one :func:`build_graph` knows.
 

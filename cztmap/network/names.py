@@ -211,6 +211,12 @@ def _station_forms(node: Any, d: dict[str, Any]) -> set[str]:
     return forms
 
 
+def _alias_stems(d: dict[str, Any]) -> set[str]:
+    """Aliases without their trailing 站 (城际长沙站 → 城际长沙): indexed after every full name, so a stem
+    never takes a name that another station or a district carries."""
+    return {a[:-1] for a in str(d.get("aliases") or "").split(";") if a.endswith("站") and len(a) > 2}
+
+
 def _district_forms(node: Any, d: dict[str, Any]) -> set[str]:
     zh, en = str(d.get("name_zh") or ""), str(d.get("name_en") or "")
     forms = {str(node), str(d.get("adcode") or ""), zh, en}
@@ -232,8 +238,10 @@ def station_index(G: nx.MultiDiGraph) -> dict[str, Any]:
 
     Keys are :func:`~cztmap._text.normalize_name` of the node id, ``station_id``, ``name_zh`` with
     and without a trailing 站, ``name_en`` and each alias; then, for district (zone) nodes, the
-    Chinese and English names with and without 县/区/市 or County/District, and the adcode. A
-    station wins over a district of the same name. The index is cached per graph object (never in
+    Chinese and English names with and without 县/区/市 or County/District, and the adcode; last, each
+    station alias without its trailing 站 (``城际长沙`` for ``城际长沙站``). A station wins over a district of
+    the same name, and a full name over an alias stem. ``长沙`` is the name of 长沙站 (the China Railway
+    station, as people mean it); the CZT platforms by 锦泰广场 answer to ``城际长沙站``. The index is cached per graph object (never in
     ``G.graph``) and rebuilt when the node or edge count changes.
 
     Examples
@@ -252,16 +260,19 @@ def station_index(G: nx.MultiDiGraph) -> dict[str, Any]:
         return hit[1]
     idx: dict[str, Any] = {}
     zones: list[tuple[Any, dict[str, Any]]] = []
+    stations: list[tuple[Any, dict[str, Any]]] = []
     for n, d in G.nodes(data=True):
         if d.get("kind") == "station":
-            for f in _station_forms(n, d):
-                key = normalize_name(f)
-                if key:
-                    idx.setdefault(key, n)
+            stations.append((n, d))
         elif _is_zone_origin(n, d):
             zones.append((n, d))
-    for n, d in zones:
-        for f in _district_forms(n, d):
+    passes = (
+        [(n, _station_forms(n, d)) for n, d in stations]
+        + [(n, _district_forms(n, d)) for n, d in zones]
+        + [(n, _alias_stems(d)) for n, d in stations]
+    )
+    for n, forms in passes:
+        for f in forms:
             key = normalize_name(f)
             if key:
                 idx.setdefault(key, n)
@@ -333,14 +344,18 @@ def _nonstring(G: nx.MultiDiGraph, place: Any, argument: str) -> Any:
     )
 
 
+#: English suffixes that name the kind of station, not the station ("Changsha Railway Station").
+_STATION_EN = re.compile(r"\s+(?:(?:railway|metro|subway|intercity|train)\s+)?station\s*$", flags=re.IGNORECASE)
+
+
 def _lookup(G: nx.MultiDiGraph, text: str) -> Any | None:
     if text in G:
         return text
     idx = station_index(G)
     hit = idx.get(normalize_name(text))
-    if hit is not None:
-        return hit
-    return None
+    if hit is None and _STATION_EN.search(text):  # the English counterpart of dropping 站
+        hit = idx.get(normalize_name(_STATION_EN.sub("", text)))
+    return hit
 
 
 def _decodings(text: str) -> list[tuple[str, str]]:

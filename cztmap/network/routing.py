@@ -811,6 +811,30 @@ def _timetable_route(
 def in_vehicle_time(G: nx.MultiDiGraph, line_id: str, a: str, b: str) -> float:
     """In-vehicle seconds between stations ``a`` and ``b`` riding only the service ``line_id``.
 
+    Run times and dwells along the service, no wait and no boarding overhead: the figure published
+    end-to-end times are compared with.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        A graph from :func:`cztmap.network.build.build_graph`.
+    line_id : str
+        The service (``L1``, ``CZT-Z``, …).
+    a, b : str
+        Station names or ids, resolved like :func:`route`'s.
+
+    Returns
+    -------
+    float
+        Seconds.
+
+    Raises
+    ------
+    StationNotFoundError
+        An unknown station.
+    NoRouteError
+        The service does not run between them.
+
     Examples
     --------
     >>> from cztmap import build_graph
@@ -882,6 +906,14 @@ def window_travel_times(
     dict
         ``departures_s`` (T,), ``travel_s`` (O, T, D) seconds (``inf`` = not reachable), ``percentiles``,
         ``percentile_s`` (P, O, D), ``mean_s`` (O, D), ``timetable`` (its source).
+
+    Examples
+    --------
+    >>> from cztmap.network.build import build_graph
+    >>> G = build_graph(as_of="2024-07-01", modes="transit")
+    >>> r = window_travel_times(G, ["S:wuyiguangchang"], ["S:kaifuquzhengfu"], "08:00-08:30", percentiles=[50])
+    >>> r["travel_s"].shape[1], bool(0 < r["percentile_s"][0, 0, 0] < 3600)
+    (31, True)
     """
     import numpy as np
 

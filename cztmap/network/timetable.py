@@ -1344,12 +1344,25 @@ def embedded_timetable(
     date : datetime.date, optional
         The service day (weekday/weekend timetable); default: ``as_of``.
     modes : iterable of str, optional
+        Keep only these modes (as :func:`cztmap.network.build.build_graph`); default all rail modes.
     params : Params, optional
+        Model parameters (default :data:`cztmap.params.DEFAULTS`).
+
+    Returns
+    -------
+    Timetable
+        Every trip of that day, compiled for the router; cached, so treat it as read-only.
 
     Raises
     ------
     DataError
         No service runs on that date with these modes (for example before the first line opened).
+
+    Examples
+    --------
+    >>> tt = embedded_timetable(as_of="2024-07-01")
+    >>> tt.service_date.isoformat(), tt.n_trips > 1000
+    ('2024-07-01', True)
     """
     from cztmap.data.dataset import parse_date
     from cztmap.data.timetables import day_type

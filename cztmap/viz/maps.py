@@ -87,9 +87,14 @@ _CSS = """
 .cztmap-title { top: 10px; left: 55px; max-width: 46%; }
 .cztmap-title h1 { font-size: 15px; margin: 0 0 2px 0; }
 .cztmap-title .cztmap-meta { color: #555; }
-.cztmap-legend { top: 64px; right: 10px; max-height: 55%; max-width: 290px; overflow-y: auto; font-size: 11px; }
+.cztmap-legend { top: 64px; right: 10px; max-height: calc(100% - 150px); max-width: 290px; overflow-y: auto;
+  font-size: 11px; }
 .cztmap-legend h2, .cztmap-summary h2 { font-size: 12px; margin: 4px 0 2px 0; }
 .cztmap-legend .row { margin: 1px 0; padding-left: 28px; text-indent: -28px; }
+.cztmap-legend summary { cursor: pointer; font-weight: bold; font-size: 12px; margin: 3px 0 1px 0; }
+.cztmap-legend details details summary { font-weight: normal; font-size: 11px; color: #333; }
+.cztmap-legend .en { color: #555; }
+@media (max-height: 1150px) { .cztmap-legend .en { display: none; } }
 .leaflet-control-layers-expanded { max-height: 70vh; overflow-y: auto; max-width: 420px; font-size: 11px; }
 .cztmap-swatch { display: inline-block; width: 22px; height: 0; border-top: 4px solid #888; vertical-align: middle;
   margin-right: 5px; }
@@ -343,7 +348,7 @@ def network_map(
     # districts first (bottom), then roads, then rail, then stations (top)
     n_districts = _add_districts(m, districts)
     n_roads = _add_roads(m, roads)
-    drawn_lines: list[tuple[str, str, bool]] = []
+    drawn_lines: list[tuple[str, dict[str, Any] | None, str, bool]] = []
     n_sections = 0
     for line_id, grp in _groups(operating, "line_id"):
         info = line_info.get(line_id)
@@ -356,7 +361,7 @@ def network_map(
                 fg.add_child(pl)
                 n_sections += 1
         m.add_child(fg)
-        drawn_lines.append((_line_label(line_id, info), colour, False))
+        drawn_lines.append((str(line_id), info, colour, False))
     n_planned = 0
     for line_id, grp in _groups(planned, "line_id"):
         info = line_info.get(line_id)
@@ -372,7 +377,7 @@ def network_map(
                 fg.add_child(pl)
                 n_planned += 1
         m.add_child(fg)
-        drawn_lines.append((label, colour, True))
+        drawn_lines.append((str(line_id), info, colour, True))
 
     n_stations, n_interchanges = _add_stations(m, stations, line_info)
     n_labels = _add_network_labels(m, stations, operating, line_info)
@@ -395,7 +400,7 @@ def network_map(
         "interchanges": n_interchanges,
         "roads": n_roads,
         "districts": n_districts,
-        "lines": len([d for d in drawn_lines if not d[2]]),
+        "lines": len([d for d in drawn_lines if not d[3]]),
         "labels": n_labels,
     }
     return _finish(m, bounds, offline=offline, pad_right=300)
@@ -665,13 +670,59 @@ def _rounded(geojson_geom: dict[str, Any], nd: int = 5) -> dict[str, Any]:
     return {"type": geojson_geom["type"], "coordinates": rnd(geojson_geom["coordinates"])}
 
 
+#: Legend groups of the network map, in this order (mode → heading).
+_MODE_GROUPS = (
+    (("metro", "maglev"), "Metro and maglev 地铁与磁浮"),
+    (("intercity",), "Intercity 城际铁路"),
+    (("hsr",), "High-speed rail 高速铁路"),
+    (("rail",), "Conventional rail 普速铁路"),
+)
+
+
+def _legend_line_row(line_id: str, info: dict[str, Any] | None, colour: str, planned: bool) -> str:
+    """One legend row: the swatch, the id and Chinese name; the English name in a span that short screens hide.
+
+    The full bilingual label is also the row's ``title`` (shown on hover), so nothing is lost when hidden.
+    """
+    style = f"border-top-color:{colour};" + ("border-top-style:dashed;" if planned else "")
+    zh = (info or {}).get("name_zh")
+    en = (info or {}).get("name_en")
+    zh_s = "" if _missing(zh) else str(zh)
+    en_s = "" if _missing(en) else str(en)
+    tail = " (planned / under construction 规划/在建)" if planned else ""
+    full = _line_label(line_id, info) + tail
+    en_html = f'<span class="en"> / {_e(en_s)}</span>' if en_s else ""
+    return (
+        f'<div class="row" title="{_e(full)}"><span class="cztmap-swatch" style="{style}"></span>'
+        f"{_e(line_id)} {_e(zh_s)}{en_html}{_e(tail)}</div>"
+    )
+
+
+def _legend_lines(drawn_lines: list[tuple[str, dict[str, Any] | None, str, bool]]) -> list[str]:
+    """The line rows, grouped by mode in collapsible sections (open by default)."""
+    groups: dict[str, list[str]] = {}
+    for line_id, info, colour, planned in drawn_lines:
+        mode = str((info or {}).get("mode") or "")
+        head = next((h for modes, h in _MODE_GROUPS if mode in modes), "Other lines 其他线路")
+        groups.setdefault(head, []).append(_legend_line_row(line_id, info, colour, planned))
+    order = [h for _, h in _MODE_GROUPS] + ["Other lines 其他线路"]
+    if len(groups) == 1:
+        return [row for h in order for row in groups.get(h, [])]
+    return [
+        f"<details open><summary>{_e(h)} ({len(groups[h])})</summary>{''.join(groups[h])}</details>"
+        for h in order
+        if h in groups
+    ]
+
+
 def _network_legend(
-    drawn_lines: list[tuple[str, str, bool]], roads: gpd.GeoDataFrame, n_districts: int, n_interchanges: int
+    drawn_lines: list[tuple[str, dict[str, Any] | None, str, bool]],
+    roads: gpd.GeoDataFrame,
+    n_districts: int,
+    n_interchanges: int,
 ) -> _Panel:
-    parts = ["<h2>Lines 线路</h2>"]
-    for label, colour, planned in drawn_lines:
-        style = f"border-top-color:{colour};" + ("border-top-style:dashed;" if planned else "")
-        parts.append(f'<div class="row"><span class="cztmap-swatch" style="{style}"></span>{_e(label)}</div>')
+    """The network map's legend: lines grouped by mode, stations, roads and districts; the whole is collapsible."""
+    parts = ["<h2>Lines 线路</h2>", *_legend_lines(drawn_lines)]
     parts.append("<h2>Stations 车站</h2>")
     parts.append(
         '<div class="row"><span class="cztmap-dot" style="background:#1f78b4;border:1px solid #fff;'
@@ -695,7 +746,7 @@ def _network_legend(
             '<h2>Districts 区县</h2><div class="row"><span class="cztmap-box" '
             'style="background:#c9c3b0;opacity:0.6"></span>population in tooltip 人口见提示</div>'
         )
-    return _Panel("cztmap-legend", "".join(parts))
+    return _Panel("cztmap-legend", "<details open><summary>Legend 图例</summary>" + "".join(parts) + "</details>")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import math
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -141,7 +142,7 @@ def test_grid_population_conserves_population():
 
 
 def test_accessibility(G):
-    acc = accessibility(G, budgets=[30, 60])
+    acc = accessibility(G, minutes=[30, 60])
     assert (acc["within_60min"] >= acc["within_30min"]).all()
     assert acc.attrs["population_missing"] == []
     p = accessibility(G, decay="power", beta=1.0, other_cities_only=True)
@@ -158,3 +159,16 @@ def test_criticality_ranks_and_is_fast(G):
     assert set(r["kind"]) == {"station", "section", "road"}
     with pytest.raises(UsageError):
         criticality(G, kinds=["bridge"])
+
+
+def test_budgets_is_the_deprecated_name_of_minutes(G):
+    """``budgets=`` still works everywhere it did, warns, and gives what ``minutes=`` gives; both at once is an error."""
+    new = cross_city_table(G, minutes=[45, 60])
+    with pytest.warns(DeprecationWarning, match=r"cross_city_table\(minutes=\.\.\.\)"):
+        old = cross_city_table(G, budgets=[45, 60])
+    pd.testing.assert_frame_equal(new, old)
+    with pytest.warns(DeprecationWarning, match=r"accessibility\(minutes=\.\.\.\)"):
+        acc_old = accessibility(G, budgets=[60])
+    pd.testing.assert_frame_equal(accessibility(G, minutes=[60]), acc_old)
+    with pytest.raises(UsageError, match="both minutes= and budgets="):
+        accessibility(G, minutes=[60], budgets=[60])

@@ -120,3 +120,82 @@ def test_fit_recovers_a_known_layout():
     x, y = _xy(*r.positions["B"])
     assert math.hypot(x - 1000, y) < 1.0
     assert r.error_m["B"] >= 100
+
+
+# ----------------------------------------------------------------------------------------------
+# metro, maglev and West Ring positions against independent station points (validation table)
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def metro_disagreements():
+    from cztmap.data.validate import position_disagreements, read_position_validation
+
+    ds = load_dataset()
+    return position_disagreements(ds.stations, ds.lines, read_position_validation())
+
+
+def test_every_independent_point_names_a_station_of_the_dataset(metro_disagreements):
+    from cztmap.data.validate import read_position_validation
+
+    v = read_position_validation()
+    assert set(v["station_zh"]) == set(metro_disagreements["station_zh"])
+    assert len(metro_disagreements) == len(v)
+
+
+def test_no_metro_position_is_farther_from_an_independent_point_than_the_stated_errors(metro_disagreements):
+    d = metro_disagreements[metro_disagreements["usable"] == 1]
+    allowed = d["position_error_m"] + d["error_m"]
+    bad = d[d["distance_m"] > allowed]
+    assert bad.empty, bad[["source_key", "station_zh", "distance_m", "position_error_m", "error_m"]].to_string()
+
+
+def test_stated_metro_errors_are_the_ones_the_disagreement_calls_for(metro_disagreements):
+    from cztmap.data.build.stations import read_position_errors
+    from cztmap.data.validate import derived_position_errors
+
+    shipped = {k: v[0] for k, v in read_position_errors(sources_dir()).items()}
+    assert shipped == derived_position_errors(metro_disagreements)
+
+
+def test_independent_points_agree_at_the_median_per_line(metro_disagreements):
+    from cztmap.data.validate import MIN_POSITION_ERROR_M, position_agreement_by_line
+
+    t = position_agreement_by_line(metro_disagreements)
+    eamd = t[(t["source_key"] == "eamd_2025") & (t["n"] >= 5)]
+    assert set(eamd["line_id"]) >= {"L1", "L2", "L3", "L4", "L5", "L6", "WR"}
+    assert (eamd["median_m"] <= MIN_POSITION_ERROR_M).all(), eamd.to_string()
+
+
+def test_unusable_independent_points_say_why():
+    from cztmap.data.validate import read_position_validation
+
+    v = read_position_validation()
+    bad = v[v["usable"] == 0]
+    assert not bad.empty
+    assert bad["note"].str.startswith("not usable: ").all()
+
+
+def test_the_build_never_reads_the_validation_table():
+    import pathlib
+
+    import cztmap.data.build as build
+
+    text = "".join(p.read_text(encoding="utf-8") for p in pathlib.Path(build.__file__).parent.glob("*.py"))
+    assert "validation/" not in text and "POSITION_VALIDATION" not in text
+
+
+def test_validate_warns_when_a_metro_station_drifts_from_the_independent_points():
+    from shapely.geometry import Point
+
+    from cztmap.data.validate import independent_position_problems
+
+    ds = load_dataset()
+    st = ds.stations.copy()
+    i = st.index[st["name_zh"] == "橘子洲"][0]
+    g = st.at[i, "geometry"]
+    st.at[i, "geometry"] = Point(g.x + 0.005, g.y)  # ≈ 490 m east
+    probs = independent_position_problems({"stations": st, "lines": ds.lines})
+    assert probs and {p.feature for p in probs} == {st.at[i, "station_id"]}
+    assert all(p.severity == "warning" and "validation/metro_positions.csv" in p.message for p in probs)
+    assert independent_position_problems({"stations": ds.stations, "lines": ds.lines}) == []

@@ -113,10 +113,10 @@ def test_analysis_accepts_a_window(G):
     p25 = m["p25"].to_numpy()
     p75 = m["p75"].to_numpy()
     assert (p25 <= p75).all() and p25[0, 1] > 30
-    tab = cross_city_table(G, budgets=[60], window="07:00-08:00", percentiles=[50, 95])
+    tab = cross_city_table(G, minutes=[60], window="07:00-08:00", percentiles=[50, 95])
     assert sorted(set(tab["percentile"])) == [50.0, 95.0] and len(tab) == 12
     # the window's median sits near the static expected-wait median (units of every alternative agree)
-    static = cross_city_table(G, budgets=[60]).set_index(["origin_city", "destination_city"])["median_min"]
+    static = cross_city_table(G, minutes=[60]).set_index(["origin_city", "destination_city"])["median_min"]
     p50 = tab[tab["percentile"] == 50.0].set_index(["origin_city", "destination_city"])["median_min"]
     assert ((p50 - static).abs() <= 0.2 * static).all()
     iso = isochrones(G, "湘潭北站", [30, 60], window="07:00-08:00", percentiles=[50])

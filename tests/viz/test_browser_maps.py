@@ -113,7 +113,8 @@ def test_xss_names_render_literally(tmp_path) -> None:
         for i in range(page.count_shapes("cztmap-station")):
             page.click_shape("cztmap-station", i)
             page.page.wait_for_timeout(50)
-        legend = page.text(".cztmap-legend")
+        # textContent: on short windows the English names are hidden (display:none) but still there, literally
+        legend = page.page.evaluate("document.querySelector('.cztmap-legend').textContent")
         assert EVIL[1] in legend and "${window.__pwned=1}" in legend
         labels = page.layer_names()
         assert any(EVIL[0] in lab for lab in labels)
@@ -192,7 +193,7 @@ def real_maps(tmp_path_factory):
     G = build_graph(as_of="2024-01-01")
     it = route(G, "湘潭北站", "五一广场")
     iso = isochrones(G, "五一广场", [30, 45, 60])
-    acc = accessibility(G, budgets=[30, 45, 60], other_cities_only=True)
+    acc = accessibility(G, minutes=[30, 45, 60], other_cities_only=True)
     zones = ds.districts[["adcode", "name_zh", "name_en", "geometry"]].merge(
         acc[["within_60min"]].reset_index(), on="adcode"
     )
@@ -277,3 +278,24 @@ def test_station_labels_appear_with_zoom_and_never_overlap(real_maps) -> None:
         shown = text.split("|")
         assert all(re.search(r"[\u4e00-\u9fff]", t) and re.search(r"[A-Za-z]", t) for t in shown), shown[:5]
         page.assert_clean()
+
+
+@pytest.mark.parametrize("viewport", [(1400, 1000), (1280, 720), (1920, 1300)])
+def test_network_legend_fits_the_window_and_collapses(offline_network, viewport) -> None:
+    """Every line of the embedded network is in view in the legend (nothing cut at the bottom); it collapses."""
+    ds, _m, path, _s, _e = offline_network
+    open_ids = sorted(set(ds.sections.loc[ds.sections["status"] == "open", "line_id"].astype(str)))
+    with open_page(path, viewport=viewport, settle_ms=300) as page:
+        box = page.page.evaluate(
+            "(() => {const e = document.querySelector('.cztmap-legend'); const r = e.getBoundingClientRect();"
+            " return {bottom: r.bottom, scroll: e.scrollHeight, client: e.clientHeight,"
+            " text: e.innerText, height: r.height};})()"
+        )
+        assert box["bottom"] <= viewport[1], f"legend runs off the bottom: {box['bottom']} > {viewport[1]}"
+        assert box["scroll"] <= box["client"] + 1, "legend content is hidden behind a scroll bar"
+        missing = [lid for lid in open_ids if lid not in box["text"]]
+        assert not missing, f"lines not shown in the legend: {missing}"
+        page.page.click(".cztmap-legend > details > summary")
+        collapsed = page.page.evaluate("document.querySelector('.cztmap-legend').getBoundingClientRect().height")
+        assert collapsed < 40 < box["height"]
+        page.screenshot(f"network_legend_{viewport[0]}x{viewport[1]}")

@@ -28,6 +28,7 @@ __all__ = [
     "czt_fit",
     "group_complexes",
     "interpolate_unplaced",
+    "read_position_errors",
     "station_features",
     "station_rows",
 ]
@@ -42,13 +43,35 @@ QUALITY_RANK = {"sourced": 0, "fitted": 1, "proxy": 2, "estimated": 3}
 POSITION_TABLES = ("cr_station_positions.csv",)
 
 
-def _published(r: dict[str, str]) -> tuple[float, float, str, str, float, str]:
+#: Expected errors of published metro positions that disagree with independent station points.
+POSITION_ERRORS = "metro_position_errors.csv"
+
+
+def read_position_errors(src: Path) -> dict[str, tuple[float, str]]:
+    """Expected errors of published GCJ-02 metro positions from ``metro_position_errors.csv``.
+
+    The table is derived from the disagreement with independent station points (the validation
+    table, which the build itself never reads). Returns ``station_zh`` → (error in m, basis).
+    """
+    path = src / POSITION_ERRORS
+    if not path.is_file():
+        return {}
+    return {r["station_zh"]: (float(r["position_error_m"]), r["basis"]) for r in read_csv(path)}
+
+
+def _published(
+    r: dict[str, str], errors: dict[str, tuple[float, str]] | None = None
+) -> tuple[float, float, str, str, float, str]:
     lon, lat, datum = float(r["lon"]), float(r["lat"]), r["datum"]
     if "PROXY" in r["note"]:
         return lon, lat, datum, "proxy", 150.0, "coordinate of a co-sited station (see note)"
+    method = "coordinate as published by the source"
     # metroman positions (GCJ-02): compared with a WGS-84 reference, 48 m (rail_facts.md §8)
     err = 50.0 if datum == "GCJ-02" else 30.0
-    return lon, lat, datum, "sourced", err, "coordinate as published by the source"
+    if datum == "GCJ-02" and errors and r["station_zh"] in errors:
+        err, basis = errors[r["station_zh"]]
+        method += f"; expected error from the {basis} ({POSITION_ERRORS})"
+    return lon, lat, datum, "sourced", err, method
 
 
 def _metro_positions(rows: list[dict[str, str]]) -> dict[str, tuple[float, float]]:
@@ -139,12 +162,13 @@ def station_rows(src: Path) -> list[dict[str, Any]]:
         if (src / name).is_file():
             for r in read_csv(src / name):
                 extra[(r["line_id"], r["station_zh"])] = r
+    errors = read_position_errors(src)
     out = []
     for r in rows:
         rec: dict[str, Any] = dict(r)
         rec["seq"] = int(r["seq"])
         if r["lon"] and r["lat"]:
-            lon, lat, datum, quality, err, method = _published(r)
+            lon, lat, datum, quality, err, method = _published(r, errors)
             wlon, wlat = to_wgs(lon, lat, datum)
         elif r["line_id"].startswith("CZT") and r["station_zh"] in fit.positions:
             wlon, wlat = fit.positions[r["station_zh"]]
@@ -243,21 +267,35 @@ def _aliases(rows: list[dict[str, Any]], name_zh: str, name_en: str, taken: froz
     """Other names of a station complex: each member line's names and bracketed forms."""
     out: dict[str, None] = {}
     for r in rows:
-        for n in (r["station_zh"], r["station_en"]):
+        names = [r["station_zh"], r["station_en"]]
+        disp = re.search(r"display name in source: ([^;]+)", r["note"])
+        if disp:  # e.g. 锦泰广场(城际长沙站): the bracket is the name signed for the CZT platforms
+            names.append(disp.group(1).strip())
+        for n in names:
             out[n] = None
             for inner in re.findall(r"\(([^)]*)\)", n):
-                out[inner] = None
+                if len(inner) >= 2:  # 松雅湖(南): a one-character bracket is a qualifier, not a name
+                    out[inner] = None
             out[re.sub(r"\s*[\(\[].*?[\)\]]", "", n).strip()] = None
-        disp = re.search(r"display name in source: ([^;]+)", r["note"])
-        if disp:
-            out[disp.group(1).strip()] = None
-    own = key(name_zh)
-    # an alias never shadows another station's name (CZT 长沙 joins 锦泰广场; "长沙" stays 长沙站)
+    own = {key(name_zh), _en_stem(name_en)}
+    # an alias never shadows another station's name (CZT 长沙 joins 锦泰广场: "长沙" and "Changsha Railway
+    # Station" stay 长沙站, the China Railway station's names)
     return [
         a
         for a in out
-        if a and a not in (name_zh, name_en) and "sic" not in a and (key(a) == own or key(a) not in taken)
+        if a
+        and a not in (name_zh, name_en)
+        and "sic" not in a
+        and ({key(a), _en_stem(a)} & own or not {key(a), _en_stem(a)} & taken)
     ]
+
+
+def _en_stem(name: str) -> str:
+    """An English name without 'railway station' / 'station', case-folded ('Changsha Railway Station' → 'changsha')."""
+    n = name.strip().casefold()
+    for suffix in (" railway station", " station"):
+        n = n.removesuffix(suffix)
+    return n
 
 
 def group_complexes(rows: list[dict[str, Any]]) -> tuple[list[Complex], dict[tuple[str, int], int]]:
@@ -365,7 +403,9 @@ def station_features(
             first[sid] = min(first.get(sid, "9999"), s["opened"])
     rows: list[dict[str, Any]] = []
     geoms: list[Any] = []
-    taken = frozenset(key(_complex_name_zh(c["rows"])) for c in complexes)
+    taken = frozenset(key(_complex_name_zh(c["rows"])) for c in complexes) | frozenset(
+        _en_stem(_complex_name_en(c["rows"], best_row(c["rows"]))) for c in complexes
+    )
     status = read_station_status(src) if src is not None else {}
     for c, sid in zip(complexes, ids, strict=True):
         rs = c["rows"]
