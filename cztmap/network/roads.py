@@ -15,10 +15,13 @@ Three things live on the roads:
   station it reaches within ``feeder_max_min`` (stop link + ride + forecourt) plus that station's feeder
   wait (``wait_fraction`` × its feeder headway, :meth:`cztmap.params.Params.feeder_headway`), so a
   scenario densifies feeders at a station by setting ``feeder_headway_station_min``. A feeder ride
-  always ends at a station: there is no bus ride from place to place, and no feeder ride longer than
-  ``feeder_max_min`` except to its two nearest stations of the embedded dataset (flagged ``long_feeder`` beyond
-  it). The reach and those two depend on geography only, so a scenario can only add or remove feeder edges
-  the way it adds or removes roads and stations (``tests/analysis/test_compare_monotone.py``).
+  always ends at a station: there is no bus ride from place to place. A place's feeder reach is
+  ``feeder_max_min`` plus a fixed estimate of its ride to the nearest station of the embedded dataset
+  (straight distance × ``local_detour`` at the expressway feeder speed); beyond it a place keeps a "county
+  coach" (flagged ``long_feeder``) to each station that was its nearest open one on some day up to the
+  graph's date. Both depend on geography and the embedded dataset only, never on this graph's roads or
+  stations, so a scenario can only add or remove feeder edges the way it adds or removes roads and stations
+  (``tests/analysis/test_compare_monotone.py``), and a later, nearer station never takes a coach away.
 * **places** (zones, user points, grid cells) reach the network over these layers: a walk to every
   station within ``walk_access_max_m``; a short link to the ``access_k`` nearest road nodes (walking up to
   ``walk_access_max_m``, beyond at ``access_speed_kmh``, flagged ``long_access`` beyond ``access_max_m``)
@@ -68,6 +71,8 @@ __all__ = [
 #: Road-class → OSM-style highway of the corridors (as in the dataset build).
 _LOCAL = "local"
 _STATION_MODE_ORDER = ("hsr", "intercity", "rail", "maglev", "metro", "art")
+#: An opening date no station precedes (stations without one count as open from the start).
+FIRST_OPENING = "0000"
 
 
 def road_node_id(x: float, y: float) -> str:
@@ -598,9 +603,9 @@ def link_places(
     * a **feeder** edge (``mode="feeder"``) to every station whose feeders the place reaches within
       ``feeder_max_min`` over the roads: the short link to the place's ``access_k`` nearest road nodes
       (walking up to ``walk_access_max_m``, beyond at ``access_speed_kmh``), the ride along the road graph
-      at bus speeds, the forecourt walk and the station's feeder wait; a place with no station within
-      that reaches its two nearest stations this way, flagged ``long_feeder`` (a county coach, not a
-      feeder);
+      at bus speeds, the forecourt walk and the station's feeder wait (the reach grows with the place's
+      distance to the nearest station; see the module docstring), and a county coach (``long_feeder``) to
+      the stations that were its nearest open one on some day up to the graph's date;
     * a **car** link to the ``access_k`` nearest road nodes (local streets), if the graph has cars.
 
     Returns the number of edges added.
@@ -731,22 +736,27 @@ def _fixed_stations(
         tuple(f"S:{s}" for s in st["station_id"]),
         np.array([g.x for g in st.geometry], dtype=float),
         np.array([g.y for g in st.geometry], dtype=float),
-        tuple(str(o)[:10] if isinstance(o, str) and o else "0000" for o in st["opened"]),
+        tuple(str(o)[:10] if isinstance(o, str) and o else FIRST_OPENING for o in st["opened"]),
         tuple(frozenset(modes.get(s, set())) for s in st["station_id"]),
     )
 
 
 def _ever_nearest(order: np.ndarray, opened: tuple[str, ...], as_of: str) -> list[int]:
-    """Stations (indices, nearest first) that were among the two nearest *open* ones on some day up to ``as_of``."""
+    """Stations (indices, nearest first) that were the nearest *open* one on some day up to ``as_of``.
+
+    ``order`` lists the candidates nearest first; a station qualifies when it was open on ``as_of`` and no
+    closer station opened before it (or on the same day).
+    """
     out: list[int] = []
-    earlier: list[str] = []  # opening dates of the closer stations seen so far
-    for k in order[:40]:
+    first = "9999-12-31"  # earliest opening among the closer stations seen so far
+    earliest = min((opened[int(k)] for k in order), default=first)
+    for k in order:
         o = opened[int(k)]
-        if o <= as_of and sum(e <= o for e in earlier) < 2:
+        if o <= as_of and o < first:
             out.append(int(k))
-        earlier.append(o)
-        if sum(e <= "0000" for e in earlier) >= 2:
-            break
+        first = min(first, o)
+        if first <= earliest or first <= FIRST_OPENING:
+            break  # no farther station can have opened before a closer one
     return out
 
 
@@ -756,12 +766,12 @@ def _fixed_reach(
     as_of: str | None,
     modes: frozenset[str] | None = None,
 ) -> tuple[np.ndarray, list[tuple[str, ...]]]:
-    """Per place: its feeder reach (s) and the stations its county coach may always reach.
+    """Per place: its feeder reach (s) and the stations its county coach always reaches.
 
     The reach is ``feeder_max_min`` + the straight metres to the nearest station of the embedded dataset
-    (any date) × ``local_detour`` at the arterial (``trunk``) feeder speed. The coach stations are those of
-    the embedded dataset that were among the place's two straight-nearest open stations on some day up to
-    ``as_of`` (so a later, nearer station adds a coach and never takes one away), among the stations of the
+    (any date) × ``local_detour`` at the expressway (``motorway``) feeder speed. The coach stations are those of
+    the embedded dataset that were the place's straight-nearest open station on some day up to ``as_of``
+    (so a later, nearer station adds a coach and never takes one away), among the stations of the
     graph's ``modes`` (a metro-only graph coaches a county seat to the nearest metro stations). Both depend on geography
     and the embedded dataset only, never on the roads or stations of this graph: a reach measured over the
     graph's roads grew when a scenario closed a road, and a "two nearest open stations" fallback switched
@@ -774,7 +784,7 @@ def _fixed_reach(
         return np.full(len(places), limit), [() for _ in places]
     day = as_of or "9999-12-31"
     usable = np.array([modes is None or bool(m & modes) for m in st_modes])
-    v = _feeder_speed_mps("trunk", params)
+    v = _feeder_speed_mps("motorway", params)
     reach = np.empty(len(places))
     near: list[tuple[str, ...]] = []
     for i, (_, _, lon, lat) in enumerate(places):
