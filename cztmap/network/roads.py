@@ -545,6 +545,7 @@ def link_stations(
     """
     roads = _index(G, "road")
     net = _feeder(G) if feeder else None
+    fixed_modes = _fixed_station_modes(load_dataset().version)
     linked = 0
     factor = params.road_congestion_factor.get(str(G.graph.get("period", "peak")), 1.0)
     local_v = params.road_speed_kmh[_LOCAL] * factor / 3.6
@@ -572,7 +573,7 @@ def link_stations(
         served = _station_mode(G, st)
         # the feeder headway follows the station's main mode in the embedded dataset (all dates), not in this
         # graph: closing the HSR line of a station that metro also serves must not densify its feeders
-        mode = _fixed_station_modes(load_dataset().version).get(st, served)
+        mode = fixed_modes.get(st, served)
         if net is not None and served is not None and mode is not None:
             idx = [
                 (net.index[r], params.forecourt_walk_s + dist * params.local_detour / local_v)
@@ -760,16 +761,85 @@ def _ever_nearest(order: np.ndarray, opened: tuple[str, ...], as_of: str) -> lis
     return out
 
 
+_FIXED_NET: dict[tuple[Any, ...], tuple[dict[str, int], Any, np.ndarray]] = {}
+
+
+def _fixed_feeder_net(params: Params) -> tuple[dict[str, int], Any, np.ndarray]:
+    """The feeder-bus network of the embedded dataset's roads on every date (mesh + every open corridor).
+
+    Returns (node → index, the compiled matrix of feeder seconds, indices of every embedded station's road
+    node). Fixed for a dataset version and the road parameters: scenarios and dates do not change it.
+    """
+    import scipy.sparse as sp
+
+    ds = load_dataset()
+    key = (
+        ds.version,
+        float(params.road_node_spacing_m),
+        float(params.mesh_lattice_m),
+        float(params.mesh_max_edge_m),
+        float(params.local_detour),
+        float(params.corridor_detour),
+        tuple(sorted(params.feeder_speed_kmh.items())),
+    )
+    if key not in _FIXED_NET:
+        mesh = road_mesh(params)
+        edges = [(u, v, d["length"], d["highway"]) for u, v, d in _corridor_edges(ds, "peak", params, mesh)]
+        for u, v, d in mesh.edges:
+            edges += [(u, v, d * params.local_detour, _LOCAL), (v, u, d * params.local_detour, _LOCAL)]
+        ids = sorted({n for u, v, _, _ in edges for n in (u, v)} | set(mesh.nodes))
+        index = {n: i for i, n in enumerate(ids)}
+        best: dict[tuple[int, int], float] = {}
+        for a, b, length, hw in edges:
+            t = length / _feeder_speed_mps(hw, params)
+            k = (index[a], index[b])
+            best[k] = min(t, best.get(k, math.inf))
+        rows = np.array([k[0] for k in best], dtype=np.int64)
+        cols = np.array([k[1] for k in best], dtype=np.int64)
+        mat = sp.csr_array((np.array(list(best.values())) + 1e-9, (rows, cols)), shape=(len(ids), len(ids)))
+        st = np.array(
+            sorted({index[road_node_id(g.x, g.y)] for g in ds.stations.geometry if road_node_id(g.x, g.y) in index}),
+            dtype=np.int64,
+        )
+        if len(_FIXED_NET) > 4:
+            _FIXED_NET.clear()
+        _FIXED_NET[key] = (index, mat, st)
+    return _FIXED_NET[key]
+
+
+def _fixed_ride_s(net: FeederNet, starts: list[list[tuple[int, float, float]]], params: Params) -> np.ndarray:
+    """Per place: seconds to the nearest station road node of the embedded dataset over the fixed network."""
+    from scipy.sparse.csgraph import dijkstra
+
+    index, mat, st = _fixed_feeder_net(params)
+    out = np.full(len(starts), np.inf)
+    src_of = [[(index[net.ids[i]], t0) for i, t0, _ in sp if net.ids[i] in index] for sp in starts]
+    chunk = max(1, 2_000_000 // max(len(index), 1))
+    for lo in range(0, len(starts), chunk):
+        block = range(lo, min(lo + chunk, len(starts)))
+        srcs = sorted({i for p in block for i, _ in src_of[p]})
+        if not srcs or not len(st):
+            continue
+        pos = {s: k for k, s in enumerate(srcs)}
+        dist = dijkstra(mat, directed=True, indices=srcs)[:, st]
+        for p in block:
+            if src_of[p]:
+                out[p] = float(min(np.min(dist[pos[i]]) + t0 for i, t0 in src_of[p]))
+    return out
+
+
 def _fixed_reach(
     places: Sequence[tuple[str, str, float, float]],
     params: Params,
     as_of: str | None,
     modes: frozenset[str] | None = None,
+    ride_s: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[tuple[str, ...]]]:
     """Per place: its feeder reach (s) and the stations its county coach always reaches.
 
-    The reach is ``feeder_max_min`` + the straight metres to the nearest station of the embedded dataset
-    (any date) × ``local_detour`` at the expressway (``motorway``) feeder speed. The coach stations are those of
+    The reach is ``feeder_max_min`` + ``ride_s``, the place's feeder ride to the nearest station of the
+    embedded dataset (any date) over the roads of the embedded dataset (any date; :func:`_fixed_feeder_net`),
+    or without it the straight metres × ``local_detour`` at the expressway feeder speed. The coach stations are those of
     the embedded dataset that were the place's straight-nearest open station on some day up to ``as_of``
     (so a later, nearer station adds a coach and never takes one away), among the stations of the
     graph's ``modes`` (a metro-only graph coaches a county seat to the nearest metro stations). Both depend on geography
@@ -790,7 +860,8 @@ def _fixed_reach(
     for i, (_, _, lon, lat) in enumerate(places):
         d = np.atleast_1d(haversine_m(lon, lat, xs, ys))
         order = np.argsort(d, kind="stable")
-        reach[i] = limit + float(d[order[0]]) * params.local_detour / v
+        ride = float(ride_s[i]) if ride_s is not None and np.isfinite(ride_s[i]) else None
+        reach[i] = limit + (ride if ride is not None else float(d[order[0]]) * params.local_detour / v)
         near.append(tuple(nodes[k] for k in _ever_nearest(order[usable[order]], opened, day)))
     return reach, near
 
@@ -812,7 +883,7 @@ def _feeder_times(
     att_st = np.concatenate([np.full(len(net.stations[s][0]), i) for i, s in enumerate(st_nodes)])
     waits = np.array([net.stations[s][2] for s in st_nodes])
     limit = params.feeder_max_min * 60.0
-    reach_s, nearest = _fixed_reach(places, params, as_of, modes)
+    reach_s, nearest = _fixed_reach(places, params, as_of, modes, _fixed_ride_s(net, starts, params))
     st_pos = {s: k for k, s in enumerate(st_nodes)}
     out: dict[tuple[int, str], tuple[float, float, float, bool]] = {}
     chunk = max(1, 2_000_000 // max(len(net.ids), 1))
