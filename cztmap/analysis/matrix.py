@@ -34,7 +34,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
-from shapely.geometry import Polygon
+import shapely
 
 from cztmap.errors import UsageError
 from cztmap.geo import UTM_CRS
@@ -385,20 +385,16 @@ def hex_grid(bounds: Sequence[float], size_m: float) -> gpd.GeoDataFrame:
     nrow = math.ceil((by1 - by0) / dy) + 1
     if ncol * nrow > 200_000:
         raise UsageError(f"hex_grid would make {ncol * nrow} cells; use a larger size_m (metres).")
-    ang = np.deg2rad(np.arange(6) * 60.0)
+    ang = np.deg2rad(np.arange(7) * 60.0)  # six corners and the closing one
     ox, oy = size * np.cos(ang), size * np.sin(ang)
-    polys, ids, cx, cy = [], [], [], []
-    for c in range(ncol):
-        for r in range(nrow):
-            x = bx0 + c * dx
-            y = by0 + r * dy + (dy / 2 if c % 2 else 0.0)
-            polys.append(Polygon(zip(x + ox, y + oy, strict=True)))
-            ids.append(f"h{c}_{r}")
-            cx.append(x)
-            cy.append(y)
-    g = gpd.GeoDataFrame({"hex_id": ids}, geometry=polys, crs=UTM_CRS)
+    col, row = np.divmod(np.arange(ncol * nrow), nrow)  # column-major: the order of the cell ids
+    cx = bx0 + col * dx
+    cy = by0 + row * dy + np.where(col % 2 == 1, dy / 2, 0.0)
+    rings = np.stack([cx[:, None] + ox[None, :], cy[:, None] + oy[None, :]], axis=-1)
+    polys = shapely.polygons(rings)
+    ids = [f"h{c}_{r}" for c, r in zip(col.tolist(), row.tolist(), strict=True)]
+    g = gpd.GeoDataFrame({"hex_id": ids}, geometry=polys, crs=UTM_CRS).to_crs("EPSG:4326")
     centres = gpd.GeoSeries.from_xy(cx, cy, crs=UTM_CRS).to_crs("EPSG:4326")
-    g = g.to_crs("EPSG:4326")
     g["lon"] = centres.x.to_numpy()
     g["lat"] = centres.y.to_numpy()
     return g[["hex_id", "lon", "lat", "geometry"]]

@@ -18,8 +18,9 @@ Handler = Callable[[argparse.Namespace], int]
 HANDLERS: dict[str, Handler] = {}
 
 
-#: A point with a negative longitude or latitude ("-112.9,28.2"): a value, not an option.
-_SIGNED_POINT = re.compile(r"-(?:\d|\.\d|inf|nan)[^,=\s]*\s*,\s*\S+", flags=re.IGNORECASE)
+#: A point with a negative longitude or latitude ("-112.9,28.2") or a negative clock time ("-01:00"): a value
+#: (that the option's check then explains), not an option.
+_SIGNED_POINT = re.compile(r"-(?:\d|\.\d|inf|nan)[^,=\s]*\s*,\s*\S+|-\d{1,2}:\d{2}(?::\d{2})?", flags=re.IGNORECASE)
 
 
 class Parser(argparse.ArgumentParser):
@@ -55,11 +56,16 @@ def info(msg: str) -> None:
 
 
 def modes(values: Sequence[str] | None) -> list[str] | None:
-    if not values:
+    """Mode (or kind) names of a list option: split on commas and spaces, case-folded (``"Metro HSR"`` works).
+
+    ``None`` when the option was not given; a given but empty value stays an empty list, so the caller can
+    say that nothing was selected.
+    """
+    if values is None:
         return None
     out: list[str] = []
     for v in values:
-        out.extend(m.strip() for m in v.split(",") if m.strip())
+        out.extend(m.casefold() for m in re.split(r"[\s,，、;]+", v) if m)
     return out
 
 

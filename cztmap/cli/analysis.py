@@ -103,6 +103,13 @@ def add_parsers(sub: Any) -> None:
         help="run on a Dask cluster (e.g. tcp://10.0.0.5:8786): origins are split into tasks",
     )
     mx.add_argument(
+        "--scheduler-timeout",
+        type=float,
+        default=10.0,
+        metavar="SEC",
+        help="seconds to wait for the scheduler's answer (default: 10)",
+    )
+    mx.add_argument(
         "-o",
         "--output",
         help=".csv (wide) or .parquet (a folder of part-*.parquet files: origin, destination, minutes)",
@@ -204,6 +211,8 @@ def _cmd_reach(args: argparse.Namespace) -> int:
 
         check_writable(args.output, argument="output")
     chosen = modes(args.modes)
+    if chosen == []:
+        raise UsageError("--modes selects no mode; give one or more modes, e.g. --modes transit (default: by mode).")
     if targs["window"]:  # the timetable view: one graph, the window's percentiles
         G = graph(args)
         with status(f"cross-city table ({args.level} level, timetable window)"):
@@ -312,7 +321,10 @@ def _cmd_critical(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs} must be a positive whole number, e.g. --jobs 2.")
     G = graph(args)
-    kinds = modes(args.kinds) or ["station", "section", "road"]
+    kinds = modes(args.kinds)
+    if kinds == []:
+        raise UsageError("--kinds selects nothing; give one or more of station, section, road (default: all).")
+    kinds = kinds or ["station", "section", "road"]
     jobs = args.jobs or (1 if args.level == "zone" else -1)
     tab = criticality(G, kinds=kinds, top=args.top, level=args.level, n_jobs=jobs)
     print_table(
@@ -354,17 +366,15 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
     if args.cutoff is not None and not (args.cutoff > 0 and np.isfinite(args.cutoff)):
         raise UsageError(f"--cutoff {args.cutoff} must be a positive number of minutes, e.g. --cutoff 60.")
     client = None
-    if args.scheduler:
-        try:
-            from dask.distributed import Client
-        except ImportError:
-            raise UsageError("--scheduler needs dask.distributed: `pip install cztmap[dask]`.") from None
-        try:
-            client = Client(args.scheduler, timeout="10s")
-        except (OSError, TimeoutError, ValueError) as exc:
+    if args.scheduler is not None:
+        from cztmap.network.distributed import connect_scheduler
+
+        if not (args.scheduler_timeout > 0 and args.scheduler_timeout <= 3600):
             raise UsageError(
-                f"Cannot reach the Dask scheduler at {args.scheduler!r} ({exc}); check --scheduler."
-            ) from None
+                f"--scheduler-timeout {args.scheduler_timeout:g} must be a number of seconds in (0, 3600], "
+                "e.g. --scheduler-timeout 10."
+            )
+        client = connect_scheduler(args.scheduler, timeout_s=args.scheduler_timeout)
     try:
         G = graph(args)
         orig, arrive, labels = _matrix_nodes(G, args.between)
@@ -412,6 +422,16 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from cztmap.analysis.compare import compare
 
+    chosen = modes(args.modes)
+    if chosen is not None:
+        from cztmap.data.services import ALL_MODES, MODE_GROUPS
+
+        unknown = [m for m in chosen if m not in ALL_MODES and m not in MODE_GROUPS]
+        if unknown and not args.scenarios and not args.as_of_pair:
+            raise UsageError(
+                f"--modes took {' '.join(unknown)!r}, which are not modes; --modes takes every word after it, "
+                "so put the scenarios first: cztmap compare A B --modes transit."
+            )
     if args.as_of_pair:
         if args.scenarios:
             raise UsageError("Give two scenario files or --as-of DATE1 DATE2, not both.")
@@ -428,7 +448,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
         check_writable(args.output, argument="output")
     with status(f"building and comparing both networks ({args.level} level)"):
-        res = compare(a, b, level=args.level, top=args.top, modes=modes(args.modes) or "transit")
+        res = compare(a, b, level=args.level, top=args.top, modes="transit" if chosen is None else chosen)
     if args.output:
         from cztmap.data.dataset import load_dataset
         from cztmap.viz import maps

@@ -112,6 +112,14 @@ def _cmd_import_gtfs(args: argparse.Namespace) -> int:
 
         suffix(args.output, ("graphml",), "output path")
         check_writable(args.output, argument="graph output")  # before the (slow) import
+    for flag, value, default in (
+        ("--max-member-mb", args.max_member_mb, DEFAULT_LIMITS.max_member_mb),
+        ("--max-total-mb", args.max_total_mb, DEFAULT_LIMITS.max_total_mb),
+    ):
+        if value is not None and not (0 < value < float("inf")):
+            raise UsageError(
+                f"{flag} {value:g} must be a positive number of MB (default {default:g}), e.g. {flag} 4096."
+            )
     limits = GtfsLimits(
         max_member_mb=DEFAULT_LIMITS.max_member_mb if args.max_member_mb is None else args.max_member_mb,
         max_total_mb=DEFAULT_LIMITS.max_total_mb if args.max_total_mb is None else args.max_total_mb,

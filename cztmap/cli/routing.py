@@ -148,10 +148,19 @@ def _cmd_last_train(args: argparse.Namespace) -> int:
         args.as_of = args.date
     G = graph(args)
     day = day or parse_date(G.graph.get("as_of"))
-    assert day is not None
+    if day is None:
+        raise UsageError(
+            f"The graph {args.graph!r} has no service date and no timetable; last-train runs on the embedded "
+            "network's trips (drop --graph, and give --date)."
+        )
     o, d = place(args.origin), place(args.destination)
     kw = {"max_transfers": args.max_transfers}
     last = route(G, o, d, arrive_by="23:59:59", date=day, **kw)
+    if not last.legs:
+        raise UsageError(
+            f"The origin {args.origin!r} and the destination {args.destination!r} are the same place; "
+            "give two different stations."
+        )
     tomorrow = day + dt.timedelta(days=1)
     G2 = G if args.graph else build_graph(as_of=tomorrow, period=args.period, modes=G.graph.get("modes", "").split(","))
     try:

@@ -30,19 +30,148 @@ Examples
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from cztmap.errors import UsageError
+from cztmap.errors import DataError, UsageError
 
 # The graph is duck-typed (``positions`` and ``distances`` of a CompiledGraph): the engine imports
 # this module for ``travel_time_matrix(client=...)``, so importing the engine here would be a cycle.
 CompiledGraph = Any
 
-__all__ = ["distributed_distances", "write_matrix_parquet"]
+__all__ = ["connect_scheduler", "distributed_distances", "write_matrix_parquet"]
+
+#: Address schemes of a Dask scheduler (``distributed.comm``); the ones with a host:port are probed first.
+_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+_PROBED = ("tcp", "tls", "ws", "wss")
+
+
+def _host_port(address: str, scheme: str, location: str) -> tuple[str, int]:
+    """``(host, port)`` of a scheduler address, or a UsageError naming what is wrong with it."""
+    host, sep, port_text = location.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host:
+        raise UsageError(
+            f"The scheduler address {address!r} has no port; give {scheme}://HOST:PORT such as tcp://10.0.0.5:8786."
+        )
+    try:
+        port = int(port_text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise UsageError(
+            f"The scheduler address {address!r} has port {port_text!r}, not a number 1–65535; "
+            "give HOST:PORT such as tcp://10.0.0.5:8786."
+        )
+    return host, port
+
+
+def _probe(address: str, host: str, port: int, timeout_s: float) -> None:
+    """Fail at once (not after the client's retries) when nothing listens at ``host:port``."""
+    import socket
+
+    try:
+        socket.create_connection((host, port), timeout=min(timeout_s, 5.0)).close()
+    except socket.gaierror:
+        raise DataError(
+            f"Cannot reach the Dask scheduler at {address!r}: the host name {host!r} is unknown; check the address."
+        ) from None
+    except TimeoutError:
+        raise DataError(
+            f"Cannot reach the Dask scheduler at {address!r}: no answer within {min(timeout_s, 5.0):g} s; "
+            "check the address and that the scheduler is running."
+        ) from None
+    except OSError as exc:
+        raise DataError(
+            f"Cannot reach the Dask scheduler at {address!r} ({exc.strerror or exc}); "
+            "check the address and that the scheduler is running."
+        ) from None
+
+
+def connect_scheduler(address: str, *, timeout_s: float = 10.0) -> Any:
+    """A :class:`dask.distributed.Client` of the scheduler at ``address``, or one sentence saying why not.
+
+    The address is checked first (scheme, host, port 1–65535), and for network schemes a plain socket
+    connection is tried before the client starts, so a refused port or an unknown host fails at once
+    instead of after the client's retries; a server that answers but is not a Dask scheduler (a web
+    server, the dashboard port) fails within ``timeout_s``.
+
+    Parameters
+    ----------
+    address : str
+        ``tcp://HOST:PORT`` (or ``HOST:PORT``, ``tls://…``, ``ws://…``, ``ucx://…``, ``inproc://…``).
+    timeout_s : float
+        Seconds to wait for the scheduler's answer.
+
+    Returns
+    -------
+    dask.distributed.Client
+
+    Raises
+    ------
+    UsageError
+        An empty or malformed address, a bad timeout, or dask.distributed is not installed.
+    DataError
+        Nothing answers at the address, the host is unknown, or the server is not a Dask scheduler.
+
+    Examples
+    --------
+    >>> connect_scheduler("tcp://127.0.0.1")
+    Traceback (most recent call last):
+    ...
+    cztmap.errors.UsageError: The scheduler address 'tcp://127.0.0.1' has no port; give tcp://HOST:PORT such as tcp://10.0.0.5:8786.
+    """
+    if not isinstance(timeout_s, int | float) or isinstance(timeout_s, bool) or not 0 < timeout_s <= 3600:
+        raise UsageError(f"The scheduler timeout {timeout_s!r} must be a number of seconds in (0, 3600].")
+    text = str(address).strip()
+    if not text:
+        raise UsageError("The scheduler address is empty; give tcp://HOST:PORT such as tcp://10.0.0.5:8786.")
+    scheme, sep, location = text.partition("://")
+    if not sep:
+        scheme, location = "tcp", text
+    scheme = scheme.lower()
+    if scheme in ("http", "https"):
+        raise UsageError(
+            f"The scheduler address {address!r} is a web address (the dashboard?); give the scheduler's "
+            "tcp://HOST:PORT (port 8786 by default)."
+        )
+    if scheme not in _SCHEMES:
+        raise UsageError(
+            f"The scheduler address {address!r} has the unknown scheme {scheme!r}; use one of "
+            f"{', '.join(s + '://' for s in _SCHEMES)}."
+        )
+    if scheme in _PROBED:
+        host, port = _host_port(text, scheme, location)
+        _probe(text, host, port, timeout_s)
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise UsageError("A Dask scheduler needs dask.distributed: `pip install cztmap[dask]`.") from None
+    outcome: dict[str, Any] = {}
+
+    def start() -> None:
+        try:
+            outcome["client"] = Client(text, timeout=f"{timeout_s}s")
+        except BaseException as exc:  # a web server's reply read as a frame length is a MemoryError
+            outcome["error"] = exc
+
+    # The client's own timeout does not cover a server that accepts and then stays silent (its handshake
+    # read waits forever), so the start runs in a thread that is given up after the timeout.
+    starter = threading.Thread(target=start, name="cztmap-dask-connect", daemon=True)
+    starter.start()
+    starter.join(timeout_s + 2.0)
+    if "client" in outcome:
+        return outcome["client"]
+    exc = outcome.get("error")
+    why = "no answer in time" if exc is None or isinstance(exc, TimeoutError | OSError) else "it did not answer as one"
+    raise DataError(
+        f"Cannot connect to a Dask scheduler at {address!r} ({why}{f': {type(exc).__name__}' if exc else ''}); "
+        "check that the address is the scheduler's (port 8786 by default), not a web server or the dashboard."
+    ) from None
 
 
 def _chunks(n: int, client: Any, chunk_size: int | None) -> list[slice]:

@@ -22,7 +22,7 @@ import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import networkx as nx
 
@@ -754,7 +754,7 @@ def _timetable_route(
         raise UsageError("Give window on its own (the departures are the window's), not with depart or arrive_by.")
     if percentiles is not None and window is None:
         raise UsageError("percentiles summarise a departure window; give window= too (e.g. 07:00-09:00).")
-    if max_transfers is not None and (not isinstance(max_transfers, int) or max_transfers < 0):
+    if max_transfers is not None and (type(max_transfers) is not int or max_transfers < 0):  # bool is not a count
         raise UsageError(f"max_transfers must be a whole number ≥ 0, not {max_transfers!r}.")
     if step_min <= 0:
         raise UsageError(f"step_min must be > 0 minutes, not {step_min!r}.")
@@ -769,6 +769,11 @@ def _timetable_route(
     o_ends = _ends(G, tt, o, params, egress=False)
     d_ends = _ends(G, tt, d, params, egress=True)
     where = f"on {tt.service_date.isoformat()}"
+    limit = f" with at most {max_transfers} transfer(s)" if max_transfers is not None else ""
+    more = "allow more transfers or " if max_transfers is not None else ""
+    if o == d or sink(o) == d:  # already there: a journey of no legs, as the static route
+        t0 = next(t for t in (dep_s, arr_s, win[0] if win else 0) if t is not None)
+        return _empty_itinerary(G, o, d, tt, t0, _zero_window(win, pcts, step_min) if win else None)
     if not o_ends or not d_ends:
         side = _label(G, o) if not o_ends else _label(G, d)
         raise NoRouteError(f"No timetabled service reaches {side} {where}; try another date or more modes.")
@@ -776,15 +781,19 @@ def _timetable_route(
     if win is not None:
         summary = _window_summary(tt, o_ends, d_ends, win, pcts, step_min, max_rides)
         dep_s = win[0]
+        if summary["reachable_share"] == 0:
+            raise NoRouteError(
+                f"No departure from {_label(G, o)} between {_clock(win[0])} and {_clock(win[1])} {where} reaches "
+                f"{_label(G, d)}{limit} (service {_clock(tt.first_departure_s)}–{_clock(tt.last_arrival_s)}); "
+                f"{more}choose a window within the service hours."
+            )
     if arr_s is not None:
         ld = latest_departure(tt, {k: v[0] for k, v in d_ends.items()}, arr_s, max_rides=max_rides)
         cand = [ld[tt.stop_index[k]] - v[0] for k, v in o_ends.items()]
         best = max(cand)
         if best == float("-inf"):
-            raise NoRouteError(
-                f"No connection from {_label(G, o)} arrives at {_label(G, d)} by {_clock(arr_s)} {where}; "
-                "try a later time."
-            )
+            _no_connection(G, tt, o, d, o_ends, d_ends, max_rides, f"arrives at {_label(G, d)} by {_clock(arr_s)}",
+                           where + limit, more, later=True)  # fmt: skip
         dep_s = int(best // 1)
     assert dep_s is not None
     j = journey(
@@ -794,14 +803,76 @@ def _timetable_route(
         if summary is not None:
             j = None
         else:
-            raise NoRouteError(
-                f"No connection from {_label(G, o)} to {_label(G, d)} after {_clock(dep_s)} {where} "
-                f"(service {_clock(tt.first_departure_s)}–{_clock(tt.last_arrival_s)}); try an earlier time."
-            )
+            _no_connection(G, tt, o, d, o_ends, d_ends, max_rides, f"to {_label(G, d)} after {_clock(dep_s)}",
+                           where + limit, more, later=False)  # fmt: skip
     legs = _journey_legs(G, tt, j, o, d, o_ends, d_ends, params) if j is not None else []
     it = Itinerary(o, d, _label(G, o), _label(G, d), legs, G.graph.get("as_of"), "timetable", [])
     it.depart_time = _clock(dep_s)
     it.arrive_time = _clock(dep_s + it.total_s) if legs else None
+    it.service_date = tt.service_date.isoformat()
+    it.timetable = tt.source
+    it.window = summary
+    return it
+
+
+def _no_connection(
+    G: nx.MultiDiGraph,
+    tt: Any,
+    o: Any,
+    d: Any,
+    o_ends: dict,
+    d_ends: dict,
+    max_rides: int,
+    what: str,
+    where: str,
+    more: str,
+    *,
+    later: bool,
+) -> NoReturn:
+    """Raise the NoRouteError of a timetable query, saying when the day's first (or last) connection runs.
+
+    With ``later`` (arrive-by) the first arrival of the day is named, else the last departure of the day; a
+    pair with no connection at all on that day says so instead of suggesting another time.
+    """
+    import numpy as np
+
+    from cztmap.network.timetable import earliest_arrival, latest_departure
+
+    origins = {k: v[0] for k, v in o_ends.items()}
+    dests = {k: v[0] for k, v in d_ends.items()}
+    if later:
+        arr = earliest_arrival(tt, origins, 0, max_rides=max_rides)
+        first = min((arr[tt.stop_index[k]] + off for k, off in dests.items()), default=np.inf)
+        hint = f"the first arrival that day is at {_clock(first)}; {more}try a later time" if np.isfinite(first) else ""
+    else:
+        ld = latest_departure(tt, dests, 48 * 3600 - 1, max_rides=max_rides)
+        last = max((ld[tt.stop_index[k]] - off for k, off in origins.items()), default=-np.inf)
+        hint = f"the last one that day leaves at {_clock(last)}; {more}try an earlier time" if np.isfinite(last) else ""
+    if not hint:
+        hint = f"no timetabled connection links them on that day; {more}choose another date or more modes"
+    raise NoRouteError(f"No connection from {_label(G, o)} {what} {where}: {hint}.")
+
+
+def _zero_window(win: tuple[int, int], pcts: Any, step_min: float) -> dict[str, Any]:
+    """The window summary of a trip from a place to itself: 0 min from every departure."""
+    n = len(range(win[0], win[1] + 1, max(round(step_min * 60), 1)))
+    return {
+        "start": _clock(win[0]),
+        "end": _clock(win[1]),
+        "step_min": step_min,
+        "departures": n,
+        "percentiles": list(pcts),
+        "percentile_min": [0.0] * len(pcts),
+        "mean_min": 0.0,
+        "reachable_share": 1.0,
+        "travel_min": [0.0] * n,
+    }
+
+
+def _empty_itinerary(G: nx.MultiDiGraph, o: Any, d: Any, tt: Any, t0: float, summary: Any) -> Itinerary:
+    """The timetable itinerary of a trip from a place to itself: no legs, leave and arrive at ``t0``."""
+    it = Itinerary(o, d, _label(G, o), _label(G, d), [], G.graph.get("as_of"), "timetable", [])
+    it.depart_time = it.arrive_time = _clock(t0)
     it.service_date = tt.service_date.isoformat()
     it.timetable = tt.source
     it.window = summary

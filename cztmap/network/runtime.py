@@ -10,8 +10,11 @@ to the cruise speed ``v = cruise_fraction × v_max``, cruises, and brakes at ``b
 and then dwells ``dwell_s`` at the station it reaches. The in-vehicle time between two stations of
 one line is the sum over the sections between them of (run time + dwell at the section's end).
 ``cruise_fraction`` captures everything that keeps trains below line speed (curves, approach
-signalling, coasting); it is calibrated on the published end-to-end times in :data:`CALIBRATION_FACTS`
-by :func:`calibrate`, which also reports the model's error on each fact.
+signalling, coasting). The metro's is calibrated on the published end-to-end times in
+:data:`CALIBRATION_FACTS` by :func:`calibrate`; the China Railway modes (CZT intercity, HSR, conventional
+rail) on the published run times of ``data/sources/rail_run_times.csv`` (:data:`RAIL_FACTS`) by
+:func:`calibrate_rail`, which fits only the facts whose role is ``calibration`` and reports the error on the
+held-out ``validation`` facts too (``cztmap calibrate``). Both use one least-squares grid search.
 
 Examples
 --------

@@ -167,8 +167,15 @@ def format_clock(seconds: float, *, with_seconds: bool = False) -> str:
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
 
 
+#: Longest departure window: one day (the trips of one service day; later departures would need tomorrow's).
+_MAX_WINDOW_S = 24 * 3600
+
+
 def parse_window(window: Any, *, argument: str = "window") -> tuple[int, int]:
     """A departure window ``"07:00-09:00"`` or ``(start, end)`` as seconds; the end must not precede the start.
+
+    A window is at most 24 hours long: departures beyond the service day's trips would count as unreachable
+    although tomorrow's first trains serve them.
 
     Examples
     --------
@@ -188,6 +195,11 @@ def parse_window(window: Any, *, argument: str = "window") -> tuple[int, int]:
     if b < a:
         raise UsageError(
             f"The {argument} {window!r} ends before it starts; give START-END with END later, e.g. 07:00-09:00."
+        )
+    if b - a > _MAX_WINDOW_S:
+        raise UsageError(
+            f"The {argument} {window!r} is {(b - a) / 3600:g} h long; a window lies within one service day's "
+            "timetable, so give at most 24 h, e.g. 07:00-09:00."
         )
     return a, b
 
@@ -1356,7 +1368,8 @@ def embedded_timetable(
     Raises
     ------
     DataError
-        No service runs on that date with these modes (for example before the first line opened).
+        No service runs on that date with these modes (for example before the first line opened), or
+        ``modes`` holds no rail mode (roads and feeders have no timetable).
 
     Examples
     --------
@@ -1365,6 +1378,7 @@ def embedded_timetable(
     ('2024-07-01', True)
     """
     from cztmap.data.dataset import parse_date
+    from cztmap.data.services import MODE_GROUPS, RAIL_MODES
     from cztmap.data.timetables import day_type
     from cztmap.params import DEFAULTS
 
@@ -1376,7 +1390,14 @@ def embedded_timetable(
     day = day_type(service_day)
     if isinstance(modes, str):
         modes = [m.strip() for m in modes.split(",") if m.strip()]
+    if modes is not None:  # groups (transit, both, road) stand for their modes
+        modes = {x for m in modes for x in MODE_GROUPS.get(m, (m,))}
     mkey = tuple(sorted(modes)) if modes is not None else None
+    if mkey is not None and not set(mkey) & set(RAIL_MODES):
+        raise DataError(
+            f"No rail service runs with modes {', '.join(mkey) or '(none)'}: roads and feeder buses have no "
+            f"timetable (only {', '.join(RAIL_MODES)} run trips); add a rail mode, or ask without a clock time."
+        )
     key = (net_day, day, mkey, repr(params))
     tt = _CACHE.get(key)
     if tt is None:

@@ -13,6 +13,7 @@ import pytest
 
 from cztmap.errors import DataError, UsageError
 from cztmap.io.gtfs import graph_from_gtfs, gtfs_tables, period_windows, read_gtfs, write_gtfs
+from cztmap.io.gtfs.write import FREQUENCY_MAX_HEADWAY_S
 from cztmap.network.build import RAIL_MODES, build_graph
 
 AS_OF = "2024-07-01"  # every line but the L2 west extension 2 is open; WR runs through with L3
@@ -71,12 +72,18 @@ def test_gtfs_kit_and_partridge_load(feed: Path, timetable_feed: Path) -> None:
         pf = ptg.load_feed(str(timetable_feed), view={"trips.txt": {"service_id": services}})
         assert len(pf.trips) == (f.trips.service_id == "weekday").sum() > 1000
         assert set(pf.routes.route_type) == {1, 2}
-        # the frequency export (gtfs-kit reads headway_secs as int16, so a once-a-day train's 59,400 s
-        # headway is beyond it; partridge reads it)
+        # the frequency export: gtfs-kit reads headway_secs as int16, which a once-a-day train's 59,400 s
+        # would overflow; such services are explicit trips instead (FREQUENCY_MAX_HEADWAY_S)
+        fk = gk.read_feed(feed, dist_units="m")
+        assert 0 < fk.frequencies["headway_secs"].max() <= FREQUENCY_MAX_HEADWAY_S
+        assert (fk.compute_trip_stats()["duration"] > 0).all()
         day, services = ptg.read_busiest_date(str(feed))
         assert day.isoformat() == AS_OF and services == frozenset({"daily"})
         pf = ptg.load_feed(str(feed), view={"trips.txt": {"service_id": services}})
-        assert len(pf.trips) == 2 * len(pf.routes)
+        repeated = set(pf.trips[pf.trips.trip_id.isin(set(fk.frequencies["trip_id"]))].route_id)
+        assert (pf.trips.route_id.isin(repeated)).sum() == 2 * len(repeated)  # one trip per direction
+        assert "RAIL-LC" in set(pf.routes.route_id) - repeated  # one train a day each way: two trips
+        assert (pf.trips.route_id == "RAIL-LC").sum() == 2
         assert set(pf.routes.route_type) == {1, 2}
 
 
@@ -108,6 +115,32 @@ def test_feed_contents() -> None:
     fi = dict(zip(*t["feed_info.txt"], strict=True))
     assert fi["feed_publisher_name"] == "cztmap" and fi["feed_lang"] == "zh" and fi["feed_start_date"] == "20240701"
     assert any("wikiclassic.com" in r[-1] and r[2] == "L1" for r in t["attributions.txt"][1:])
+
+
+def test_sparse_services_are_written_as_their_trips() -> None:
+    """A service with fewer than one train an hour gets its exact weekday trips, not a frequency."""
+    from cztmap.network.timetable import embedded_tables
+
+    t = gtfs_tables(as_of=AS_OF, trips="frequencies")
+    repeated = {r[0].split(":")[0] for r in t["frequencies.txt"][1:]}
+    assert max(int(r[3]) for r in t["frequencies.txt"][1:]) <= FREQUENCY_MAX_HEADWAY_S
+    tables = embedded_tables(as_of=AS_OF, day="weekday")
+    plans = tables["plans"]
+    sparse = set(plans.loc[plans[["peak_min", "offpeak_min"]].max(axis=1) * 60 > FREQUENCY_MAX_HEADWAY_S, "route_id"])
+    assert "RAIL-LC" in sparse and not sparse & repeated
+    trips = [r for r in t["trips.txt"][1:] if r[0] in sparse]
+    want = tables["trips"][tables["trips"]["route_id"].isin(sparse)]
+    assert sorted(r[2] for r in trips) == sorted(want["trip_id"]) and {r[1] for r in trips} == {"daily"}
+    # each train leaves its first stop at the timetable's time (the sourced first train; 潇湘晨报: K9233 leaves
+    # 长沙 at 09:12, the model's plan is its own) and runs the static graph's times, as every frequency trip
+    first = tables["stop_times"].sort_values("stop_sequence").groupby("trip_id")["departure_s"].first()
+    rows = {}
+    for trip, _arr, dep, _stop, seq, *_ in t["stop_times.txt"][1:]:
+        if trip.startswith("RAIL-LC") and seq == "1":
+            rows[trip] = dep
+    assert rows and all(
+        d == f"{first[k] // 3600:02d}:{first[k] % 3600 // 60:02d}:{first[k] % 60:02d}" for k, d in rows.items()
+    )
 
 
 def test_timetable_export_round_trip_clock_times(timetable_feed: Path) -> None:
@@ -170,6 +203,13 @@ def _dist_and_bound(G: nx.MultiDiGraph, source: str) -> tuple[dict[str, float], 
     return dist, bound
 
 
+def _without_services(G: nx.MultiDiGraph, services: set[str]) -> nx.MultiDiGraph:
+    """``G`` without the rides, boardings and alightings of ``services``."""
+    return G.edge_subgraph(
+        [(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if d.get("service_id") not in services]
+    )
+
+
 def _service_subgraph(G: nx.MultiDiGraph, svc: str) -> nx.MultiDiGraph:
     return G.edge_subgraph(
         [
@@ -195,7 +235,14 @@ def test_round_trip(feed: Path, period: str) -> None:
         assert a.keys() == b.keys()
         worst = max(abs(a[s][t] - b[s][t]) for s in a for t in a[s])
         assert worst < 1.0, (svc, worst)
-    # door to door, station to station: equal up to the documented rounding bound
+    # door to door, station to station: equal up to the documented rounding bound, on the services written
+    # as frequencies (a service with fewer than a train an hour is written as its trains, whose waits the
+    # import derives from the gaps between them, not from the static graph's headway)
+    sparse = {d["service_id"] for _, _, d in G.edges(data=True) if d["mode"] == "board"} - {
+        r[0].rsplit(":", 1)[0] for r in gtfs_tables(as_of=AS_OF, trips="frequencies")["frequencies.txt"][1:]
+    }
+    assert "RAIL-LC" in sparse and len(sparse) <= 3
+    G, H = (_without_services(g, sparse) for g in (G, H))
     worst = 0.0
     for s in sorted(n for n in G if n.startswith("S:")):
         da, ba = _dist_and_bound(G, s)

@@ -7,7 +7,12 @@ temporary folder and must give:
 - the expected exit code (2 usage error, 1 data error or no route, 0 when the input must be accepted);
 - exactly one line on stderr, containing the expected phrase (what, where, how to fix);
 - no "Traceback" and no "internal error";
-- no file created, and any pre-existing output byte-identical.
+- no file created, and any pre-existing output byte-identical;
+- for an accepted input: no ``nan``/``inf`` in what it prints, and with ``json = true`` stdout is one strict
+  JSON document (no ``NaN``/``Infinity``).
+
+Cases of the topic files carry ``class``: the issue-17 class they guard (1 unvalidated input, 2 unbounded
+resources, 3 data build, 4 operating-system faults, 5 implausible data, 6 misleading diagnosis).
 
 The error hierarchy (every error class subclasses ``CztmapError`` and its built-in; the CLI maps them to
 exit codes) is checked at the end.
@@ -18,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -49,6 +55,21 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
     return code, out.out, out.err
 
 
+#: A non-finite number as a word of the output ("nan s", "inf min", JSON NaN/Infinity).
+_NONFINITE = re.compile(r"(?<![\w.-])-?(?:nan|inf|infinity)(?![\w.-])", flags=re.IGNORECASE)
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"non-finite JSON number {name}")
+
+
+def _check_output(out: str, want_json: bool) -> None:
+    """What an accepted input prints holds no NaN or infinity (and is strict JSON when asked for)."""
+    assert not _NONFINITE.search(out), _NONFINITE.search(out)
+    if want_json:
+        json.loads(out, parse_constant=_reject_constant)
+
+
 def _check_error(code: int, err: str, want_code: int, needle: str, warn: str = "") -> None:
     assert code == want_code, err
     assert "Traceback" not in err and "internal error" not in err, err
@@ -67,10 +88,15 @@ def test_corpus_is_large_and_covers_every_entry_point() -> None:
     ids = [c["id"] for c in CASES]
     assert len(ids) == len(set(ids)), "case ids must be unique"
     by_entry = Counter(c["entry"] for c in CASES)
-    assert len(CASES) + len(GEO_CASES) + len(ARGV_BYTES_CASES) >= 250
+    assert len(CASES) + len(GEO_CASES) + len(ARGV_BYTES_CASES) >= 320
+    assert all(c.get("class", 1) in range(1, 7) for c in CASES), "class is one of the issue's six (1–6)"
+    by_class = Counter(c["class"] for c in CASES if "class" in c)
+    assert all(by_class[k] >= 3 for k in range(1, 7)), by_class
     for entry in (
         "cli",
         "route",
+        "last-train",
+        "matrix",
         "isochrone",
         "reach",
         "critical",
@@ -110,8 +136,11 @@ def test_cli_case(
     before = _snapshot(tmp_path)
     corpus_before = _snapshot(CORPUS)
     argv = [a.replace("{corpus}", str(CORPUS)) for a in case["argv"]]
-    code, _out, err = _run(argv, capsys)
+    code, out, err = _run(argv, capsys)
     _check_error(code, err, case["code"], case["needle"], case.get("warn", ""))
+    to_stdout = any(a in ("-o", "--output") and argv[i + 1 : i + 2] == ["-"] for i, a in enumerate(argv))
+    if code == 0 and not to_stdout:  # a map on stdout is HTML/JavaScript, not a result
+        _check_output(out, case.get("json", False))
     after = _snapshot(tmp_path)
     if "expect_file" in case:  # an accepted input that writes its one output
         assert case["code"] == 0 and after.pop(case["expect_file"], None) is not None, "the output is missing"

@@ -11,7 +11,9 @@ Default limits (:data:`DEFAULT_LIMITS`): 1024 MB per member and 2048 MB in total
 with ``stop_times.txt``, held as int32 arrays (about 30 bytes per row) and read in batches of 65,536 CSV
 records: importing a 50 MB ``stop_times.txt`` (1.47 million rows) raised peak resident memory by 160 MB, 3.2×
 the member (``python benchmarks/bench_gtfs.py --memory``; ``tests/io/test_gtfs_bounds.py`` holds every import to
-at most 5× its ``stop_times.txt`` plus 60 MB). The defaults therefore admit any single-city or regional feed
+at most 5× its ``stop_times.txt`` plus 60 MB). The whole import (read, checks, patterns, graph:
+``graph_from_gtfs``) of a 50 MB ``stop_times.txt`` stays within **300 MB** of added peak memory, the bound
+``tests/robustness/test_gtfs_memory.py`` asserts (measured: +150 MB for 1.47 million rows). The defaults therefore admit any single-city or regional feed
 in about 3.5 GB at worst, and a zip that inflates beyond them — a zip bomb — is refused from its directory
 before anything is decompressed.
 """
@@ -101,6 +103,11 @@ class FeedTooLargeError(DataError):
         self.limit = limit
 
 
+def _fmt_mb(mb: float) -> str:
+    """MB for a message: whole MB from 10 up (``1,024``), three significant digits below (``0.000343``)."""
+    return f"{mb:,.0f}" if mb >= 10 else f"{mb:.3g}"
+
+
 class _Counted(io.RawIOBase):
     """A binary stream that counts what it hands out and stops at ``limit`` bytes."""
 
@@ -167,8 +174,8 @@ class _Source:
 
     def _limit_error(self, what: str, size_mb: float, limit: str, value: float) -> FeedTooLargeError:
         return FeedTooLargeError(
-            f"GTFS feed {str(self.path)!r}: {what} {size_mb:,.0f} MB uncompressed, more than the {limit} limit of "
-            f"{value:,.0f} MB; if the feed is genuine, raise the limit ({limit}=...), else it is a zip bomb.",
+            f"GTFS feed {str(self.path)!r}: {what} {_fmt_mb(size_mb)} MB uncompressed, more than the {limit} limit "
+            f"of {_fmt_mb(value)} MB; if the feed is genuine, raise the limit ({limit}=...), else it is a zip bomb.",
             limit=limit,
         )
 

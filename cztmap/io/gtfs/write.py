@@ -29,6 +29,9 @@ A static GTFS feed of the rail network open on ``as_of``, built from the same gr
   the peak headway in :data:`PEAK_WINDOWS`, the off-peak one otherwise. The day split is a documented default:
   06:30–23:00 are the network's hours (enghunan 2019, rail_facts.md §2); the two peaks 07:00–09:00 and
   17:00–19:00 are an assumption (L4 publishes "morning and evening peak" headways without times).
+  A service with fewer than one train an hour in some period (headway above :data:`FREQUENCY_MAX_HEADWAY_S`:
+  RAIL-LC, RAIL-JH, HSR-HKE) gets one trip per weekday train instead (the timetable's departures, the
+  representative trip's run times; no frequency).
 * ``calendar.txt`` — services ``weekday`` and ``weekend`` (``daily`` with frequencies), from ``as_of`` for one
   year (365 days); public holidays are not modelled.
 * ``shapes.txt`` — from the section geometries, ``shape_dist_traveled`` in metres of route length.
@@ -79,6 +82,7 @@ from cztmap.network.build import PERIODS, RAIL_MODES, build_graph
 from cztmap.params import DEFAULTS, Params
 
 __all__ = [
+    "FREQUENCY_MAX_HEADWAY_S",
     "PEAK_WINDOWS",
     "PROJECT_URL",
     "SERVICE_END",
@@ -96,6 +100,11 @@ SERVICE_START = 6 * 3600 + 30 * 60
 SERVICE_END = 23 * 3600
 #: Peak windows (assumption, see module docs); off-peak is the rest of the service day.
 PEAK_WINDOWS: tuple[tuple[int, int], ...] = ((7 * 3600, 9 * 3600), (17 * 3600, 19 * 3600))
+#: Longest headway the frequency export writes as ``frequencies.txt`` (one train an hour). A service with a
+#: longer headway in any period (a few trains a day: RAIL-LC runs one train each way, 990 min) is written as
+#: its explicit weekday trips instead: a frequency would make a consumer run a train in every window
+#: (five a day instead of one), and headways above 32,767 s do not fit the int16 some readers use (gtfs-kit).
+FREQUENCY_MAX_HEADWAY_S = 3600
 
 #: Operator family by mode: (agency_id, name_zh, name_en).
 AGENCIES: dict[str, tuple[str, str, str]] = {
@@ -402,6 +411,53 @@ def _timetable_trips(ex: _Export) -> None:
     ex.transfers = sorted({tuple(r) for r in ex.transfers})  # type: ignore[misc]
 
 
+def _explicit_trips(ex: _Export, services: set[str]) -> None:
+    """Replace the representative trips of ``services`` by one trip per weekday train (service ``daily``).
+
+    The trains are those of :func:`cztmap.network.timetable.embedded_tables` (the sourced first/last trains
+    and headways); a train that runs a representative trip's stations keeps that trip's stop times shifted
+    to its departure (so the whole frequency export has the static graph's run times), others keep the
+    timetable's own times.
+    """
+    from cztmap.network.timetable import embedded_tables
+
+    shapes = {tuple(seq): (trip_key, ex.path_dist[k]) for trip_key, (k, seq) in _shape_ids(ex).items()}
+    rep = {r[2] for r in ex.trip_rows if r[0] in services}
+    rep_rows: dict[str, list[list[str]]] = defaultdict(list)
+    for r in ex.st_rows:
+        if r[0] in rep:
+            rep_rows[r[0]].append(r)
+    ex.trip_rows = [r for r in ex.trip_rows if r[2] not in rep]
+    ex.st_rows = [r for r in ex.st_rows if r[0] not in rep]
+    ex.transl = [r for r in ex.transl if not (r[0] == "trips" and r[4] in rep)]
+    t = embedded_tables(ex.ds, as_of=ex.day, day="weekday", params=ex.params)
+    station = dict(zip(t["stops"]["stop_id"], t["stops"]["station"], strict=True))
+    trips = t["trips"][t["trips"]["route_id"].isin(services)]
+    stop_times = t["stop_times"][t["stop_times"]["trip_id"].isin(set(trips["trip_id"]))]
+    by_trip = {tid: g for tid, g in stop_times.groupby("trip_id", sort=True)}
+    for r in trips.itertuples(index=False):
+        g = by_trip[r.trip_id]
+        seq = tuple(station[x] for x in g["stop_id"])
+        shape_id, dists = shapes.get(seq, ("", None))
+        last = ex.st[seq[-1]]
+        ex.trip_rows.append([r.route_id, SERVICE_ID, r.trip_id, last.name_zh, str(r.direction_id), shape_id])
+        ex.transl.append(["trips", "trip_headsign", "en", last.name_en, r.trip_id])
+        if shape_id in rep_rows:  # the representative trip's times, shifted to this train's departure
+            shift = int(g["departure_s"].iloc[0]) - SERVICE_START
+            for row in rep_rows[shape_id]:
+                arr, dep = (_hms(_seconds(v) + shift) for v in row[1:3])
+                ex.st_rows.append([r.trip_id, arr, dep, *row[3:]])
+            continue
+        for k, (sid, a, d) in enumerate(zip(g["stop_id"], g["arrival_s"], g["departure_s"], strict=True)):
+            dist = f"{dists[k]:.1f}" if dists is not None else ""
+            ex.st_rows.append([r.trip_id, _hms(int(a)), _hms(int(d)), sid, str(k + 1), dist, "1"])
+
+
+def _seconds(hms: str) -> int:
+    h, m, s = (int(x) for x in hms.split(":"))
+    return h * 3600 + m * 60 + s
+
+
 def _shape_ids(ex: _Export) -> dict[str, tuple[tuple[str, int], list[str]]]:
     """Representative trip id (= its shape id) → (path key, station sequence)."""
     out = {}
@@ -461,11 +517,17 @@ def gtfs_tables(
         ds = load_dataset()
     day = parse_date(as_of) or ds.as_of or dt.date.today()
     ex = _services(ds.filter(day), day, params)
+    sparse: set[str] = set()
     for svc in sorted(ex.svc_edges):
         _route(ex, svc)
         _representative_trips(ex, svc)
         if trips == "frequencies":
-            _frequency_rows(ex, svc)
+            if max(ex.headway.get((svc, p), 0) for p in PERIODS) > FREQUENCY_MAX_HEADWAY_S:
+                sparse.add(svc)
+            else:
+                _frequency_rows(ex, svc)
+    if sparse:
+        _explicit_trips(ex, sparse)
     if trips == "timetable":
         _timetable_trips(ex)
     stops = _stop_rows(ex)

@@ -33,6 +33,15 @@ def _write(name: str, files: dict[str, bytes]) -> None:
             zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
 
 
+def _padded_stop_times(files: dict[str, bytes], pad: int, rows: int | None = None) -> dict[str, bytes]:
+    """stop_times.txt with a ``stop_headsign`` of ``pad`` characters on every row (or the first ``rows``)."""
+    lines = files["stop_times.txt"].decode("utf-8").splitlines()
+    out = [lines[0] + ",stop_headsign"]
+    for i, line in enumerate(lines[1:]):
+        out.append(line + "," + ("终点" * (pad // 6) if rows is None or i < rows else ""))
+    return {**files, "stop_times.txt": ("\n".join(out) + "\n").encode("utf-8")}
+
+
 def feeds() -> dict[str, dict[str, bytes]]:
     f = _files()
     no_bom = {k: v.removeprefix(b"\xef\xbb\xbf") for k, v in f.items()}
@@ -49,6 +58,10 @@ def feeds() -> dict[str, dict[str, bytes]]:
         "gbk_stops.zip": {**f, "stops.txt": f["stops.txt"].decode("utf-8").encode("gbk")},
         "stop_lat_lon_garbage.zip": _sub(f, "stops.txt", "28.2000000,112.9000000", "north,east"),
         "bom_everywhere.zip": {k: b"\xef\xbb\xbf" + v for k, v in no_bom.items()},
+        # 1.2 MB of stop_times.txt (headsigns of 110 kB; deflates to a few kB): over a 1 MB member limit
+        "big_member.zip": _padded_stop_times(f, 110_000),
+        # one CSV field of 300 kB (more than the csv module's default field limit of 128 kB)
+        "giant_field.zip": _padded_stop_times(f, 300_000, rows=1),
     }
 
 
