@@ -62,6 +62,11 @@ def _fmt_share(v: float) -> str:
     return f"{100 * v:.2f} %"
 
 
+def _fmt_change(v: float) -> str:
+    """A zone's change of mean minutes for the notebook table (cut off: "unreachable")."""
+    return _fmt_value(v) if math.isinf(v) else f"{v:+.2f}"
+
+
 def _fmt_value(v: float, *, signed: bool = False, pp: bool = False) -> str:
     """A figure of the notebook table: +inf (a pair cut off) reads "unreachable", never "inf"."""
     if math.isinf(v):
@@ -191,7 +196,7 @@ class Comparison:
         ]
         for caption, frame in (("winners (faster, min)", self.winners), ("losers (slower, min)", self.losers)):
             if len(frame):
-                zr = [[r.name_zh, r.city, round(float(r.change_min), 2)] for r in frame.itertuples()]
+                zr = [[r.name_zh, r.city, _fmt_change(float(r.change_min))] for r in frame.itertuples()]
                 sections.append((caption, table_html(["district", "city", "change (min)"], zr)))
         return summary_html("Comparison 比较", pairs, *sections)
 
