@@ -354,8 +354,26 @@ def read_rail_facts(path: str | Path | None = None) -> tuple[RailFact, ...]:
     return tuple(_fact_from_row(r, f"{p} row {r['fact_id']}") for r in rows)
 
 
-#: Published China Railway run times (:func:`read_rail_facts`); calibration and validation facts apart.
-RAIL_FACTS = read_rail_facts()
+#: Published China Railway run times (:func:`read_rail_facts`), calibration and validation facts apart; read
+#: from ``data/sources/rail_run_times.csv`` on first use.
+RAIL_FACTS: tuple[RailFact, ...]
+
+
+def __getattr__(name: str) -> Any:
+    """``RAIL_FACTS``: the published China Railway run times (:func:`read_rail_facts`), read on first use.
+
+    Read lazily so that importing the module (every graph build does) never depends on the fact file.
+    """
+    if name == "RAIL_FACTS":
+        globals()["RAIL_FACTS"] = facts = read_rail_facts()
+        return facts
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _rail_facts() -> tuple[RailFact, ...]:
+    """:data:`RAIL_FACTS` (a test or a user may have replaced it on the module)."""
+    return globals().get("RAIL_FACTS") or __getattr__("RAIL_FACTS")
+
 
 #: A run between two calls of a fact: its length (m) and the speed of each section on it (None: unpublished).
 _Leg = tuple[float, tuple[float | None, ...]]
@@ -463,8 +481,9 @@ def rail_calibration_report(params: Params = DEFAULTS) -> list[dict[str, Any]]:
     >>> sorted({r["mode"] for r in rows}), sorted({r["role"] for r in rows})
     (['hsr', 'intercity', 'rail'], ['calibration', 'validation'])
     """
-    legs = _rail_legs(RAIL_FACTS)
-    return [_report_row(f, legs[f.fact_id], params) for f in RAIL_FACTS]
+    facts = _rail_facts()
+    legs = _rail_legs(facts)
+    return [_report_row(f, legs[f.fact_id], params) for f in facts]
 
 
 #: Grids of :func:`calibrate_rail`: cruise fraction, acceleration = braking (m/s²), and the speed (km/h) the
@@ -530,10 +549,11 @@ def calibrate_rail(
         The fitted parameters and :func:`rail_calibration_report` under them.
     """
     grid = {**RAIL_GRID, **(grid or {})}
-    legs = _rail_legs(RAIL_FACTS)
+    all_facts = _rail_facts()
+    legs = _rail_legs(all_facts)
     best = params
     for mode, names in RAIL_FIT.items():
-        facts = [f for f in RAIL_FACTS if f.mode == mode and f.used_for_fit]
+        facts = [f for f in all_facts if f.mode == mode and f.used_for_fit]
         if not facts:
             continue
         unpublished = any(v is None for f in facts for _, speeds in legs[f.fact_id] for v in speeds)
@@ -543,4 +563,4 @@ def calibrate_rail(
             return sum((_legs_min_grid(legs[f.fact_id], mode, p, g) - f.target_min) ** 2 for f in facts)
 
         best = _with_fit(best, mode, _grid_fit(free, error))
-    return best, [_report_row(f, legs[f.fact_id], best) for f in RAIL_FACTS]
+    return best, [_report_row(f, legs[f.fact_id], best) for f in all_facts]
