@@ -1246,7 +1246,7 @@ def _with_served_lines(st: pd.DataFrame, sec: pd.DataFrame) -> pd.DataFrame:
     return st
 
 
-def _added_road_row(scn: Scenario, r: dict[str, Any], crs: Any) -> dict[str, Any]:
+def _added_road_row(scn: Scenario, r: dict[str, Any]) -> dict[str, Any]:
     """The roads-layer row of one ``[[add_road]]`` (open on ``scn.as_of``; drawn through its waypoints)."""
     err = r["geometry_error_m"]
     return {
@@ -1280,7 +1280,7 @@ def _apply_roads(scn: Scenario, rd: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if not scn.add_roads:
         return rd
     ids = {r["id"] for r in scn.add_roads}
-    rows = [_added_road_row(scn, r, rd.crs) for r in scn.add_roads]
+    rows = [_added_road_row(scn, r) for r in scn.add_roads]
     keep = rd[~rd["road_id"].isin(ids)]
     return gpd.GeoDataFrame(
         pd.concat([keep, gpd.GeoDataFrame(rows, geometry="geometry", crs=rd.crs)], ignore_index=True), crs=rd.crs
