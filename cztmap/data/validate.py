@@ -584,7 +584,7 @@ def read_position_validation(src: str | Path | None = None) -> pd.DataFrame:
     --------
     >>> v = read_position_validation()
     >>> sorted(v["source_key"].unique())
-    ['amap_raw', 'eamd_2025']
+    ['amap_raw', 'eamd_2025', 'enwiki_bd09']
     """
     from cztmap import geo
     from cztmap._paths import sources_dir

@@ -826,8 +826,9 @@ class PathTrees:
     headways): a source's distances to the targets can change only if one of the changed pairs
     (:meth:`CompiledGraph.changed_pairs`) is an edge of its tree on a path to a target. Otherwise
     the tree is still there with the same weights, removing other paths cannot make anything
-    shorter, and the old distances are exactly (bit for bit) the new ones. So only the affected
-    sources need a new search.
+    shorter, and the old distances are exactly (bit for bit) those of a new forward search
+    (``distances(..., search="forward")``; a backward search may differ in the last bit). So only the
+    affected sources need a new search.
 
     Parameters
     ----------

@@ -39,6 +39,13 @@ CASES = {
     "impossible date": ("section_history.csv", "L1", "opened", "2016-02-30", "'opened'"),
     "negative headway": ("rail_lines.csv", "L2", "headway_peak_min", "-4.5", "'headway_peak_min'"),
     "non-numeric longitude": ("rail_stations.csv", "L1", "lon", "112.9x", "'lon'"),
+    "negative position error": (
+        "metro_position_errors.csv",
+        "树木岭",
+        "position_error_m",
+        "-240",
+        "'position_error_m'",
+    ),
 }
 
 

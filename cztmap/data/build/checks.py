@@ -76,11 +76,18 @@ SOURCE_SCHEMA: dict[str, dict[str, str]] = {
     "station_status.csv": {"station_zh": "text", "since": "date", "until": "date", "expected_resumption": "date"},
     "line_status.csv": {"line_id": "text", "expected_opening": "date", "checked_on": "date"},
     "line_lengths.csv": {"line_id": "text", "from_station": "text", "to_station": "text", "length_km": "+float"},
+    "metro_position_errors.csv": {"station_zh": "text", "position_error_m": "+float", "basis": "text"},
 }
 #: Tables that must have at least one row.
 NON_EMPTY = ("rail_stations.csv", "rail_lines.csv", "section_history.csv", "districts.csv")
 #: Tables the build can do without.
-OPTIONAL = ("station_status.csv", "line_status.csv", "line_lengths.csv", "road_anchors.csv")
+OPTIONAL = (
+    "station_status.csv",
+    "line_status.csv",
+    "line_lengths.csv",
+    "road_anchors.csv",
+    "metro_position_errors.csv",
+)
 
 _NUM = re.compile(r"\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
 _NUM_PREFIX = re.compile(r"\s*([-+]?\d+(\.\d+)?)")
