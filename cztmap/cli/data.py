@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from cztmap.cli._common import Parser, command, info
+from cztmap.cli._common import Parser, command, info, json_safe, print_json
 
 
 def add_parsers(sub: Any) -> None:
@@ -45,7 +45,7 @@ def _cmd_data_validate(args: argparse.Namespace) -> int:
     problems = validate_dataset(args.path, warnings=True)
     errors = [p for p in problems if p.severity == "error"]
     if args.json:
-        print(json.dumps([p.__dict__ for p in problems], ensure_ascii=False, indent=2))
+        print_json([p.__dict__ for p in problems])
     for p in problems if not args.json else []:
         print(p)
     if errors:
@@ -62,7 +62,7 @@ def _cmd_data_summary(args: argparse.Namespace) -> int:
 
     s = dataset_summary()
     if args.json:
-        print(json.dumps(s, ensure_ascii=False, indent=2, default=str))
+        print_json(s)
         return 0
     c = s["counts"]
     print(f"cztmap dataset {s['version']}: " + ", ".join(f"{v} {k}" for k, v in c.items()))
@@ -104,7 +104,7 @@ def _cmd_params(args: argparse.Namespace) -> int:
         for f in dataclasses.fields(DEFAULTS)
     }
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print_json(rows)
     else:
         for k, v in rows.items():
             print(f"{k} = {v['value']}\n    {v['source']}")
@@ -138,15 +138,18 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     if args.json:
         print(
             json.dumps(
-                {
-                    "cruise_fraction_metro": p.cruise_fraction["metro"],
-                    "facts": report,
-                    "cruise_fraction_intercity": pr.cruise_fraction["intercity"],
-                    "cruise_fraction_hsr": pr.cruise_fraction["hsr"],
-                    "cruise_fraction_rail": pr.cruise_fraction["rail"],
-                    "rail_facts": rail,
-                    "drive_times": car_rows,
-                },
+                json_safe(
+                    {
+                        "cruise_fraction_metro": p.cruise_fraction["metro"],
+                        "facts": report,
+                        "cruise_fraction_intercity": pr.cruise_fraction["intercity"],
+                        "cruise_fraction_hsr": pr.cruise_fraction["hsr"],
+                        "cruise_fraction_rail": pr.cruise_fraction["rail"],
+                        "rail_facts": rail,
+                        "drive_times": car_rows,
+                    }
+                ),
+                allow_nan=False,
                 ensure_ascii=False,
                 indent=2,
             )

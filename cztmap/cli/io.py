@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cztmap.cli._common import Parser, add_date_option, add_graph_options, command, graph, info, suffix
+from cztmap.cli._common import Parser, add_date_option, add_graph_options, command, graph, info, json_safe, suffix
 from cztmap.errors import UsageError
 
 
@@ -153,7 +153,7 @@ def _cmd_import_gtfs(args: argparse.Namespace) -> int:
 
         write_graph(G, args.output)
         info(f"wrote {args.output}")
-    print(json.dumps(summary(G), ensure_ascii=False, indent=None if not args.json else 2))
+    print(json.dumps(json_safe(summary(G)), ensure_ascii=False, indent=None if not args.json else 2, allow_nan=False))
     return 0
 
 
@@ -206,5 +206,5 @@ def _cmd_roads(args: argparse.Namespace) -> int:
 
         write_graph(G, args.output)
         info(f"wrote {args.output}; use it with --graph {args.output}")
-    print(json.dumps(stats, ensure_ascii=False))
+    print(json.dumps(json_safe(stats), ensure_ascii=False, allow_nan=False))
     return 0

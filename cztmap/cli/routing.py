@@ -127,7 +127,7 @@ def _cmd_route(args: argparse.Namespace) -> int:
             return 0  # stdout holds the map; the itinerary would corrupt it
         info(f"wrote {args.output}")
     if args.json:
-        print(it.to_json(indent=2))
+        print_json(it.to_dict())
     else:
         print(it)
     return 0

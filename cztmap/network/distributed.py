@@ -30,6 +30,9 @@ Examples
 from __future__ import annotations
 
 import math
+import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -307,7 +310,9 @@ def write_matrix_parquet(
     One file ``part-00000.parquet, ...`` per chunk of origins, written by the task that computed it
     (each through an atomic rename), so the client never holds the whole matrix. Unreachable pairs
     (and pairs beyond ``cutoff``) are left out. Read it back with ``pandas.read_parquet(path)`` or
-    ``dask.dataframe.read_parquet(path)``. Node ids are written as strings.
+    ``dask.dataframe.read_parquet(path)``. Node ids are written as strings. The parts are written into a
+    hidden folder inside ``path`` first and replace the old ``part-*.parquet`` files only when all are
+    written: a failure leaves the old dataset (or, for a new folder, nothing) behind.
 
     Parameters
     ----------
@@ -349,16 +354,45 @@ def write_matrix_parquet(
     origins, destinations = list(origins), list(destinations)
     cg.positions(origins, argument="origins")
     cg.positions(destinations, argument="destinations")
-    folder = Path(path)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"Cannot create the output folder {str(folder)!r} ({exc.strerror or exc}).") from None
-    for old in folder.glob("part-*.parquet"):
-        old.unlink()
-    search = _direction(origins, destinations)
     if labels is not None and (len(labels[0]) != len(origins) or len(labels[1]) != len(destinations)):
         raise UsageError("`labels` must give one origin label per origin and one destination label per destination.")
+    folder = Path(path)
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # the parts go to a hidden folder inside the target (same file system, seen by the workers, skipped by
+        # Parquet readers), then replace the old parts: a failure leaves the old dataset as it was
+        stage = Path(tempfile.mkdtemp(prefix=f".{folder.name[:40]}.", suffix=".part", dir=folder))
+    except OSError as exc:
+        raise UsageError(f"Cannot create the output folder {str(folder)!r} ({exc.strerror or exc}).") from None
+    try:
+        _write_parts(cg, origins, destinations, stage, client, cutoff, backend, chunk_size, labels)
+        for old in folder.glob("part-*.parquet"):
+            old.unlink()
+        for part in sorted(stage.glob("part-*.parquet")):
+            os.replace(part, folder / part.name)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        if created:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    stage.rmdir()
+    return folder
+
+
+def _write_parts(
+    cg: CompiledGraph,
+    origins: list[Any],
+    destinations: list[Any],
+    folder: Path,
+    client: Any,
+    cutoff: float | None,
+    backend: str,
+    chunk_size: int | None,
+    labels: tuple[Sequence[Any], Sequence[Any]] | None,
+) -> None:
+    """Every chunk of origins as ``folder/part-NNNNN.parquet`` (here, or by the client's workers)."""
+    search = _direction(origins, destinations)
 
     def lab(s: slice) -> tuple[list[Any], list[Any]] | None:
         return None if labels is None else (list(labels[0])[s], list(labels[1]))
@@ -368,7 +402,7 @@ def write_matrix_parquet(
         for k, s in enumerate(range(0, len(origins), size)):
             part = str(folder / f"part-{k:05d}.parquet")
             _write_part(cg, origins[s : s + size], destinations, cutoff, backend, search, part, lab(slice(s, s + size)))
-        return folder
+        return
     graph, dest = _scatter(client, cg, destinations)
     futures = [
         client.submit(
@@ -386,4 +420,3 @@ def write_matrix_parquet(
         for k, s in enumerate(_chunks(len(origins), client, chunk_size))
     ]
     client.gather(futures)
-    return folder

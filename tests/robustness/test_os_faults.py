@@ -27,6 +27,12 @@ WRITERS = {
     "export-gtfs": ["export", "gtfs", "OUT.zip", "--as-of", "2024-07-01"],
     "export-layers": ["export", "layers", "OUT.geojson", "--layers", "stations"],
     "export-graph": ["export", "graph", "OUT.graphml", "--as-of", "2024-07-01", "--modes", "metro"],
+    # writers of 0.2.0
+    "export-gtfs-frequencies": ["export", "gtfs", "OUT.zip", "--as-of", "2024-07-01", "--trips", "frequencies"],
+    "matrix-csv": ["matrix", "--between", "stations", "--modes", "maglev", "--as-of", "2024-07-01", "-o", "OUT.csv"],
+    "matrix-parquet": ["matrix", "--modes", "maglev", "--as-of", "2024-07-01", "-o", "OUT.parquet"],
+    "import-gtfs": ["import-gtfs", str(Path(__file__).parents[1] / "data" / "gtfs" / "transfer"), "-o", "OUT.graphml"],
+    "reach-map": ["reach", "--minutes", "60", "--as-of", "2024-07-01", "-o", "OUT.html", "--offline"],
 }
 
 #: errno -> (exit code, phrase)
@@ -46,8 +52,11 @@ def _one_error_line(err: str) -> str:
     return lines[0]
 
 
-#: every writer with a full disk, every other fault with one writer (the path through cztmap._atomic is shared)
-PAIRS = [(w, errno.ENOSPC) for w in sorted(WRITERS)] + [("map", f) for f in sorted(FAULTS) if f != errno.ENOSPC]
+#: every writer with a full disk, every other fault with one writer (the path through cztmap._atomic is shared);
+#: the Parquet matrix is a folder of parts (its own test below)
+PAIRS = [(w, errno.ENOSPC) for w in sorted(WRITERS) if w != "matrix-parquet"] + [
+    ("map", f) for f in sorted(FAULTS) if f != errno.ENOSPC
+]
 
 
 @pytest.mark.parametrize(("writer", "fault"), PAIRS, ids=[f"{w}-{errno.errorcode[f]}" for w, f in PAIRS])
@@ -68,6 +77,23 @@ def test_a_failing_rename_is_one_sentence_and_leaves_nothing(writer, fault, tmp_
     want, phrase = FAULTS[fault]
     assert code == want and phrase in _one_error_line(err) and out in err
     assert sorted(p.name for p in tmp_path.iterdir()) == [out] and (tmp_path / out).read_bytes() == b"old\n"
+
+
+@pytest.mark.parametrize("fault", [errno.ENOSPC, errno.EACCES])
+def test_a_failing_parquet_part_leaves_no_folder(fault, tmp_path, monkeypatch, capsys):
+    """``matrix -o M.parquet`` writes a folder of parts: a part that cannot be written leaves no folder behind."""
+    import cztmap._atomic as atomic
+
+    monkeypatch.chdir(tmp_path)
+
+    def refuse(src, dst):
+        raise OSError(fault, os.strerror(fault), str(dst))
+
+    monkeypatch.setattr(atomic.os, "replace", refuse)
+    code = main([a.replace("OUT", "out") for a in WRITERS["matrix-parquet"]])
+    want, phrase = FAULTS[fault]
+    assert code == want and phrase in _one_error_line(capsys.readouterr().err)
+    assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("writer", ["map", "export-layers", "export-graph"])
