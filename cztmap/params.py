@@ -438,8 +438,9 @@ SOURCES: dict[str, str] = {
     "feeder_headway_station_min": "per-station feeder headways (station_id → minutes) overriding feeder_headway_min; "
     "a scenario adds or densifies feeders here.",
     "feeder_max_min": "minutes; a place gets a feeder edge to every station it reaches within this (link to the "
-    "stop, ride, forecourt; assumption: feeders serve a station's catchment); a place with none reaches its two "
-    "nearest stations, flagged long_feeder.",
+    "stop, ride, forecourt; assumption: feeders serve a station's catchment), plus a fixed estimate of its ride to "
+    "the nearest station; beyond that a 'county coach' (flagged long_feeder) to each station that was its nearest "
+    "open one on some day up to the graph's date (cztmap.network.roads).",
     "access_speed_kmh": "km/h for the short link between a place and its nearest feeder stop beyond walking "
     "distance (local bus/e-bike/taxi mix; assumption).",
     "access_detour": "street distance ÷ straight distance for access links (assumption 1.3).",
