@@ -1,5 +1,25 @@
 """Compare two networks: zone matrices, the cross-city table, winners and losers, added/removed sections.
 
+Unreachable pairs
+-----------------
+A pair that one network does not connect (a closed road or line can cut one off) is **counted**, never
+dropped: its time is ``+inf`` -- beyond every budget. So ``share_<T>min`` counts it as not reached,
+``median_min`` is the population-weighted median over *all* pairs (``+inf`` when at least half of them
+are cut off), ``mean_min`` is ``+inf`` as soon as one is, and ``integration_index`` gives it 0. The
+cross-city tables add ``reachable_share`` (population-weighted share of pairs with a route) and
+``unreachable_pairs``; :attr:`Comparison.zones` adds ``reachable_share_before/after``. Printed tables
+show ``+inf`` as "unreachable" and JSON as ``null``; a change between two unreachable figures is NaN
+("–", nothing to compare).
+
+Why it matters: an average over reachable pairs only would make a closure look *faster* (the slow pairs
+that lose their route drop out of it). The paradox seen in 0.1 with the old closure scenario
+(Changsha→Zhuzhou median −17.3 min, 芙蓉区 −16.4 min when four roads close) had another cause, in the
+graph: a place was linked to its ``access_k`` nearest road nodes *of that graph*, so closing R01 moved
+芙蓉区's third link to a 长株高速 node 19 km away -- a straight, fast access leg that made 40 pairs
+faster. Since 0.2 places link to the fixed road mesh only, and roads a scenario adds join it at mesh
+nodes (:mod:`cztmap.network.roads`); ``tests/analysis/test_compare_monotone.py`` checks that closing
+never improves and adding never worsens any pair or any summary figure.
+
 Examples
 --------
 >>> res = compare("2023-06-27", "2023-06-28")
@@ -23,7 +43,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from cztmap.analysis.integration import cross_city_table, zone_table
+from cztmap.analysis.integration import CITIES, analysis_units, cross_city_from_matrix, unit_matrix, zone_table
 from cztmap.analysis.matrix import zone_matrix
 from cztmap.data.scenario import Scenario, load_scenario, shipped_scenarios
 from cztmap.data.schema import parse_date
@@ -38,6 +58,27 @@ __all__ = ["Comparison", "NetworkSpec", "compare"]
 # --------------------------------------------------------------------------------------------------
 # comparing two networks
 # --------------------------------------------------------------------------------------------------
+def _fmt_share(v: float) -> str:
+    return f"{100 * v:.2f} %"
+
+
+def _fmt_change(v: float) -> str:
+    """A zone's change of mean minutes for the notebook table (cut off: "unreachable")."""
+    return _fmt_value(v) if math.isinf(v) else f"{v:+.2f}"
+
+
+def _fmt_value(v: float, *, signed: bool = False, pp: bool = False) -> str:
+    """A figure of the notebook table: +inf (a pair cut off) reads "unreachable", never "inf"."""
+    if math.isinf(v):
+        return "unreachable" if v > 0 else "reconnected"
+    if pp:
+        return f"{100 * v:+.2f} pp"
+    return f"{v:+.3f}" if signed else f"{v:.3f}"
+
+
+# --------------------------------------------------------------------------------------------------
+# the comparison
+# --------------------------------------------------------------------------------------------------
 @dataclass
 class Comparison:
     """Before/after result of :func:`compare`.
@@ -48,11 +89,14 @@ class Comparison:
     before, after, diff : pandas.DataFrame
         Zone × zone door-to-door minutes (adcodes), and ``after - before`` (negative = faster).
     cross_city_before, cross_city_after, cross_city_change : pandas.DataFrame
-        :func:`cztmap.analysis.integration.cross_city_table` of each network, and after − before of its
+        :func:`cztmap.analysis.integration.cross_city_table` of each network plus ``reachable_share`` and
+        ``unreachable_pairs`` (see "Unreachable pairs" in the module docstring), and after − before of its
         numeric columns (same rows).
     zones : pandas.DataFrame
         Per zone: ``cross_city_min_before/after`` (mean time to the other two cities' zones weighted
-        by their population), ``change_min``, ``improved_pairs``, ``worsened_pairs``.
+        by their population; ``+inf`` if one of them is unreachable), ``reachable_share_before/after``
+        (population share of those zones it reaches), ``change_min``, ``improved_pairs``,
+        ``worsened_pairs`` (a pair cut off counts as worsened, one reconnected as improved).
     winners, losers : pandas.DataFrame
         The ``top`` zones with the largest decrease / increase of ``cross_city_min``.
     added_sections, removed_sections : geopandas.GeoDataFrame
@@ -130,8 +174,8 @@ class Comparison:
                 if d != d or abs(float(d)) < 1e-9:
                     continue
                 b, a = self.cross_city_before[col].iloc[i], self.cross_city_after[col].iloc[i]
-                share = col.startswith("share")
-                f = (lambda v: f"{100 * v:.2f} %") if share else (lambda v: f"{v:.3f}")
+                share = col.startswith("share") or col.endswith("_share")
+                f = _fmt_share if share else _fmt_value
                 rows.append(
                     [
                         self.cross_city_change["origin_city"].iloc[i],
@@ -139,7 +183,7 @@ class Comparison:
                         col,
                         f(b),
                         f(a),
-                        f"{100 * d:+.2f} pp" if share else f"{d:+.3f}",
+                        _fmt_value(d, signed=True, pp=share),
                     ]
                 )
         sections = [
@@ -152,7 +196,7 @@ class Comparison:
         ]
         for caption, frame in (("winners (faster, min)", self.winners), ("losers (slower, min)", self.losers)):
             if len(frame):
-                zr = [[r.name_zh, r.city, round(float(r.change_min), 2)] for r in frame.itertuples()]
+                zr = [[r.name_zh, r.city, _fmt_change(float(r.change_min))] for r in frame.itertuples()]
                 sections.append((caption, table_html(["district", "city", "change (min)"], zr)))
         return summary_html("Comparison 比较", pairs, *sections)
 
@@ -227,6 +271,81 @@ def _sections(G: nx.MultiDiGraph) -> gpd.GeoDataFrame:
         geometry="geometry",
         crs="EPSG:4326",
     )
+
+
+def _reachable(t: np.ndarray, zt: pd.DataFrame) -> pd.DataFrame:
+    """Per ordered city pair (rows as ``cross_city_from_matrix``): weighted reachable share, unreachable pairs."""
+    pop = zt["population"].to_numpy(dtype=float)
+    known = np.isfinite(pop)
+    city = zt["city"].to_numpy()
+    rows = []
+    for a in CITIES:
+        for b in CITIES:
+            if a == b:
+                continue
+            ia = np.flatnonzero((city == a) & known)
+            ib = np.flatnonzero((city == b) & known)
+            w = np.outer(pop[ia], pop[ib])
+            ok = np.isfinite(t[np.ix_(ia, ib)])
+            tot = float(w.sum())
+            rows.append(
+                {
+                    "reachable_share": float((w * ok).sum() / tot) if tot > 0 else math.nan,
+                    "unreachable_pairs": int(((w > 0) & ~ok).sum()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _cross_city(G: nx.MultiDiGraph, budgets: tuple[float, ...], level: Literal["zone", "grid"]) -> pd.DataFrame:
+    """:func:`cztmap.analysis.integration.cross_city_table` of ``G`` with ``reachable_share`` and
+    ``unreachable_pairs`` from the same unit matrix (one routing pass)."""
+    H, orig, dest, units = analysis_units(G, level=level)
+    m = unit_matrix(H, orig, dest)
+    tab = cross_city_from_matrix(m, units, minutes=budgets)
+    extra = _reachable(m, units)
+    at = list(tab.columns).index("median_min")
+    tab.insert(at, "reachable_share", extra["reachable_share"].to_numpy())
+    tab.insert(at + 1, "unreachable_pairs", extra["unreachable_pairs"].to_numpy())
+    zt = zone_table(G)
+    tab.attrs.update(
+        population_missing=[a for a, p in zip(zt["adcode"], zt["population"], strict=True) if pd.isna(p)],
+        as_of=G.graph.get("as_of"),
+        period=G.graph.get("period"),
+        scenario=G.graph.get("scenario"),
+        level=level,
+        units=len(orig),
+    )
+    return tab
+
+
+def _zone_rows(zt: pd.DataFrame, before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Per zone: mean time to the other cities' zones (population-weighted, +inf if one is cut off),
+    the share of them it reaches, the change and the improved/worsened pair counts."""
+    pop = zt["population"].fillna(0.0).to_numpy()
+    city = zt["city"].to_numpy()
+    wts = (city[:, None] != city[None, :]) * pop[None, :]
+    tot = wts.sum(axis=1)
+
+    def mean_other(t: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (np.where(wts > 0, t, 0.0) * wts).sum(axis=1) / tot
+
+    def reach(t: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (np.isfinite(t) * wts).sum(axis=1) / tot
+
+    b, a = before.to_numpy(), after.to_numpy()
+    rows = zt[["name_zh", "name_en", "city", "population"]].copy()
+    rows["cross_city_min_before"] = mean_other(b)
+    rows["cross_city_min_after"] = mean_other(a)
+    rows["reachable_share_before"] = reach(b)
+    rows["reachable_share_after"] = reach(a)
+    with np.errstate(invalid="ignore"):
+        rows["change_min"] = rows["cross_city_min_after"] - rows["cross_city_min_before"]
+    rows["improved_pairs"] = (a < b - 1e-9).sum(axis=1)  # inf → finite: reconnected
+    rows["worsened_pairs"] = (a > b + 1e-9).sum(axis=1)  # finite → inf: cut off
+    return rows
 
 
 #: What :func:`compare` accepts for each side: a scenario, a scenario file or shipped scenario name, a date
@@ -306,6 +425,7 @@ def compare(
                 scn,
                 name=f"{scn.as_of.isoformat()} (no edits)",
                 add_lines=(),
+                add_roads=(),
                 headways=(),
                 closures={k: () for k in scn.closures},
             ),
@@ -316,31 +436,16 @@ def compare(
     za, zb = zone_table(Ga), zone_table(Gb)
     zones = [a for a in za["adcode"] if a in set(zb["adcode"])]
     before, after = zone_matrix(Ga, zones), zone_matrix(Gb, zones)
-    diff = after - before
-    cca = cross_city_table(Ga, minutes=budgets_t, level=level)
-    ccb = cross_city_table(Gb, minutes=budgets_t, level=level)
+    with np.errstate(invalid="ignore"):
+        diff = after - before  # NaN where both are unreachable (nothing to compare)
+    cca = _cross_city(Ga, budgets_t, level)
+    ccb = _cross_city(Gb, budgets_t, level)
     num = [c for c in cca.columns if c not in ("origin_city", "destination_city")]
     change = cca[["origin_city", "destination_city"]].copy()
-    for c in num:
-        change[c] = ccb[c].to_numpy() - cca[c].to_numpy()
-    zt = za.set_index("adcode").loc[zones]
-    pop = zt["population"].fillna(0.0).to_numpy()
-    city = zt["city"].to_numpy()
-    other_city = city[:, None] != city[None, :]
-    wts = other_city * pop[None, :]
-
-    def mean_other(m: pd.DataFrame) -> np.ndarray:
-        t = m.to_numpy()
-        with np.errstate(invalid="ignore"):
-            return (np.where(wts > 0, t, 0.0) * wts).sum(axis=1) / wts.sum(axis=1)
-
-    zrows = zt[["name_zh", "name_en", "city", "population"]].copy()
-    zrows["cross_city_min_before"] = mean_other(before)
-    zrows["cross_city_min_after"] = mean_other(after)
-    zrows["change_min"] = zrows["cross_city_min_after"] - zrows["cross_city_min_before"]
-    d = diff.to_numpy()
-    zrows["improved_pairs"] = (d < -1e-9).sum(axis=1)
-    zrows["worsened_pairs"] = (d > 1e-9).sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        for c in num:
+            change[c] = ccb[c].to_numpy() - cca[c].to_numpy()
+    zrows = _zone_rows(za.set_index("adcode").loc[zones], before, after)
     winners = zrows[zrows["change_min"] < -1e-9].sort_values("change_min").head(top)
     losers = zrows[zrows["change_min"] > 1e-9].sort_values("change_min", ascending=False).head(top)
     sa, sb = _sections(Ga), _sections(Gb)

@@ -1,4 +1,4 @@
-"""Declarative what-if scenarios (TOML): add lines, close stations/sections/roads, change headways.
+"""Declarative what-if scenarios (TOML): add lines and roads, close stations/sections/roads, change headways.
 
 A scenario file::
 
@@ -17,6 +17,18 @@ A scenario file::
     headway_peak_min = 4.45       # optional (ignored with `extends`: the extended line's headway applies)
     stations = ["梅溪湖西", "长沙西站", { name = "New stop", lon = 112.85, lat = 28.20 }]
 
+    [[add_road]]
+    id = "R05"                    # a new id, or a road of the dataset not open on as_of (it is opened)
+    road_class = "national"       # expressway | arterial | national (the classes of the road layer)
+    waypoints = ["毛竹塘", "R04[-1]", { name = "x", lon = 113.0, lat = 27.95 }]
+    length_km = 20.7              # optional, published; else straight × corridor_detour (1.15)
+    speed_kmh = 80                # optional, design speed; else the class speed of cztmap.params
+    lanes = "2x3"
+    expected_opening = ""         # optional text, e.g. "2027"
+    geometry_quality = "schematic"  # or "sourced"
+    geometry_error_m = 8000       # expected offset of the drawn line from the real road
+    source = "https://..."
+
     [[close]]
     stations = ["山塘"]          # trains run through, nobody enters, leaves or changes there
     sections = ["CZT-06"]
@@ -34,6 +46,17 @@ station names (did-you-mean), unknown section/road/line ids, a date before any l
 unknown mode or period, non-positive speeds/headways/lengths, new stations outside the districts,
 and overlapping edits -- changing the headway of, or extending, a line that the same file closes,
 closing a station a new line calls at, or editing the same thing twice.
+
+Value bounds (:data:`SPEED_LIMITS_KMH`, :data:`HEADWAY_LIMITS_MIN`, :data:`LENGTH_RATIO_LIMITS`,
+:data:`ROAD_SPEED_LIMITS_KMH`, each documented with its reasoning): a length below the straight line through
+the stops or waypoints, a speed outside the mode's physical range or a headway below 30 s or above a day is an
+error; a value that is possible but unusual (a metro at 150 km/h, a detour of 2×, a metro every 5 hours) is a
+:class:`~cztmap.errors.CztmapWarning` naming the file, key and value.
+
+Road waypoints are a station (name or id), a district (its seat), an anchor of a drawn road of the dataset
+(``"R04[-1]"``: the last vertex of R04) or a ``{lon, lat}`` point inside the districts. The road is drawn
+straight through them and joins the road mesh at them (the network layer snaps each waypoint to its nearest
+mesh node); its other points are no access points, so adding a road only ever adds edges.
 
 Existing stations may be given by Chinese or English name, alias or id. A station of the embedded
 dataset that is not open on ``as_of`` (e.g. 长沙西站 while it is being rebuilt) can still be used
@@ -67,7 +90,9 @@ import difflib
 import itertools
 import math
 import numbers
+import re
 import tomllib
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypedDict
@@ -80,13 +105,22 @@ from cztmap._paths import scenarios_dir
 from cztmap._text import normalize_name
 from cztmap.data.dataset import FIRST_DATE, Dataset, load_dataset, parse_date
 from cztmap.data.services import PERIODS, RAIL_MODES, THROUGH_SERVICE
-from cztmap.errors import ScenarioError, StationNotFoundError, UsageError
+from cztmap.errors import CztmapWarning, ScenarioError, StationNotFoundError, UsageError
 from cztmap.geo import haversine_m
-from cztmap.params import DEFAULTS, Params
+from cztmap.params import DEFAULTS, RANGES, Params
 
 __all__ = [
+    "HEADWAY_LIMITS_MIN",
+    "HEADWAY_PLAUSIBLE_MIN",
+    "LENGTH_RATIO_LIMITS",
+    "LENGTH_RATIO_PLAUSIBLE",
+    "ROAD_CLASSES",
+    "ROAD_SPEED_LIMITS_KMH",
+    "ROAD_SPEED_PLAUSIBLE_KMH",
     "ROUTE_FACTOR",
+    "SPEED_LIMITS_KMH",
     "AddLine",
+    "AddRoad",
     "HeadwayChange",
     "NewStation",
     "Scenario",
@@ -99,7 +133,58 @@ __all__ = [
 #: Route length ÷ straight distance for an added line without a published ``length_km`` (assumption).
 ROUTE_FACTOR = 1.15
 
-TOP_KEYS = ("name", "description", "as_of", "period", "add_line", "close", "headway")
+#: Physical speed range (km/h) per rail mode: outside it a scenario value is an error (impossible). The low
+#: end and the maglev top are :data:`cztmap.params.RANGES` ``default_speed_kmh`` (5–650). The other tops are the
+#: fastest of the technology in service anywhere, rounded up: metro 160 (Guangzhou lines 18 and 22, 160 km/h);
+#: APTS/ART 100 (智轨 design speed 70 km/h); conventional rail 200 (China's classification: above 200 km/h is
+#: high-speed rail); intercity 350 and HSR 400 (China's fastest commercial service runs at 350 km/h; 400 leaves
+#: room for the CR450 generation). Inside it but outside :data:`cztmap.data.validate._SPEED` (the range that
+#: ``cztmap data validate`` checks the curated sections against) a value is a :class:`~cztmap.errors.CztmapWarning`.
+SPEED_LIMITS_KMH: dict[str, tuple[float, float]] = {
+    "metro": (RANGES["default_speed_kmh"][0], 160.0),
+    "maglev": (RANGES["default_speed_kmh"][0], RANGES["default_speed_kmh"][1]),
+    "intercity": (RANGES["default_speed_kmh"][0], 350.0),
+    "hsr": (RANGES["default_speed_kmh"][0], 400.0),
+    "rail": (RANGES["default_speed_kmh"][0], 200.0),
+    "art": (RANGES["default_speed_kmh"][0], 100.0),
+}
+#: Headway bounds (minutes). Error below 0.5 (30 s: no signalling runs trains closer; the shortest operated
+#: metro headways are about 90 s) or above :data:`cztmap.params.RANGES` ``default_headway_min``'s 1440 (a
+#: service less often than daily has no headway); warning below 1.5 (90 s) or above the mode's usual longest
+#: headway: 30 min for metro and APTS (a city service), 60 for maglev, 120 for intercity; HSR and conventional
+#: rail run a few trains a day on some lines (the curated RAIL-LC: 990 min), so only the error bound applies.
+HEADWAY_LIMITS_MIN = (0.5, RANGES["default_headway_min"][1])
+HEADWAY_PLAUSIBLE_MIN: dict[str, tuple[float, float]] = {
+    "metro": (1.5, 30.0),
+    "art": (1.5, 30.0),
+    "maglev": (1.5, 60.0),
+    "intercity": (1.5, 120.0),
+    "hsr": (1.5, HEADWAY_LIMITS_MIN[1]),
+    "rail": (1.5, HEADWAY_LIMITS_MIN[1]),
+}
+#: Published route length ÷ straight distance through the stops. Below 0.99 is an error (a route cannot be
+#: shorter than the straight line; 1 % allows for the stations' position errors), above 5 too (the figure is
+#: another line's or in the wrong unit); above 1.6 a warning (the curated lines run at 1.0–1.3).
+LENGTH_RATIO_LIMITS = (0.99, 5.0)
+LENGTH_RATIO_PLAUSIBLE = 1.6
+
+#: Road classes an added road may have (those of the road layer, ``data/geo/roads.geojson``) and their OSM-style
+#: highway (as the data build, :data:`cztmap.data.build._common.HIGHWAY_OF_CLASS`). Without ``speed_kmh`` a road
+#: runs at :attr:`cztmap.params.Params.road_speed_kmh` of its class; without ``length_km`` its length is the
+#: straight line through its waypoints × :attr:`cztmap.params.Params.corridor_detour` (1.15, an assumption).
+ROAD_CLASSES: dict[str, str] = {"expressway": "motorway", "arterial": "trunk", "national": "primary"}
+#: Road speed bounds (km/h): error outside 5 (slower than a walk) … 200 (:data:`cztmap.params.RANGES`
+#: ``road_speed_kmh``); warning above the legal or design maximum of the class -- 120 on expressways (道路交通安全法
+#: 实施条例 art. 78), 100 on 一级公路 (national roads) and urban expressways/arterials (CJJ 37 design speeds
+#: ≤ 100) -- or below 30 (60 on an expressway, its legal minimum).
+ROAD_SPEED_LIMITS_KMH = (5.0, RANGES["road_speed_kmh"][1])
+ROAD_SPEED_PLAUSIBLE_KMH: dict[str, tuple[float, float]] = {
+    "expressway": (60.0, 120.0),
+    "arterial": (30.0, 100.0),
+    "national": (30.0, 100.0),
+}
+
+TOP_KEYS = ("name", "description", "as_of", "period", "add_line", "add_road", "close", "headway")
 ADD_LINE_KEYS = (
     "id",
     "name",
@@ -116,6 +201,22 @@ ADD_LINE_KEYS = (
     "note",
 )
 NEW_STATION_KEYS = ("name", "name_en", "id", "lon", "lat", "source")
+ADD_ROAD_KEYS = (
+    "id",
+    "name_zh",
+    "name_en",
+    "road_class",
+    "waypoints",
+    "length_km",
+    "speed_kmh",
+    "lanes",
+    "expected_opening",
+    "source",
+    "geometry_quality",
+    "geometry_error_m",
+    "note",
+)
+WAYPOINT_KEYS = ("name", "lon", "lat", "source")
 CLOSE_KEYS = ("stations", "sections", "roads", "lines", "note")
 HEADWAY_KEYS = ("line", "peak", "offpeak", "note")
 
@@ -181,6 +282,8 @@ class Scenario:
     add_lines : tuple of dict
         Normalised ``[[add_line]]`` tables; ``stations`` resolved to ``("existing", station_id)``
         or ``("new", {name, name_en, id, lon, lat})``.
+    add_roads : tuple of dict
+        Normalised ``[[add_road]]`` tables (:class:`AddRoad`); ``waypoints`` resolved to (label, lon, lat).
     closures : dict
         ``{"stations": [...], "sections": [...], "roads": [...], "lines": [...]}`` (ids).
     headways : tuple of dict
@@ -194,6 +297,7 @@ class Scenario:
     period: str = "peak"
     description: str = ""
     add_lines: tuple[dict[str, Any], ...] = ()
+    add_roads: tuple[dict[str, Any], ...] = ()
     closures: dict[str, tuple[str, ...]] = field(
         default_factory=lambda: {k: () for k in ("stations", "sections", "roads", "lines")}
     )
@@ -203,7 +307,7 @@ class Scenario:
     @property
     def is_empty(self) -> bool:
         """True when the scenario changes nothing (it is just the network on ``as_of``)."""
-        return not self.add_lines and not self.headways and not any(self.closures.values())
+        return not self.add_lines and not self.add_roads and not self.headways and not any(self.closures.values())
 
 
 class _Ctx:
@@ -212,6 +316,10 @@ class _Ctx:
 
     def err(self, key: str, what: str, fix: str) -> ScenarioError:
         return ScenarioError(f"Scenario {self.source}, key `{key}`: {what}; {fix}.")
+
+    def warn(self, key: str, what: str) -> None:
+        """An implausible but possible value: a :class:`~cztmap.errors.CztmapWarning` naming file, key and value."""
+        warnings.warn(CztmapWarning(f"Scenario {self.source}, key `{key}`: {what}."), stacklevel=4)
 
 
 def _check_keys(ctx: _Ctx, table: Any, valid: tuple[str, ...], where: str) -> dict[str, Any]:
@@ -246,14 +354,67 @@ def _positive(ctx: _Ctx, key: str, value: Any, *, optional: bool = True) -> floa
 
 
 def _speed(ctx: _Ctx, key: str, value: Any, mode: str) -> float | None:
-    """A positive speed inside the plausible range of the mode (the range `cztmap data validate` uses)."""
+    """A positive speed inside the physical range of the mode (:data:`SPEED_LIMITS_KMH`, else an error);
+    outside the plausible range that `cztmap data validate` uses, a warning."""
     from cztmap.data.validate import _SPEED
 
     v = _positive(ctx, key, value)
-    lo, hi = _SPEED.get(mode, (20, 500))
-    if v is not None and not lo <= v <= hi:
-        raise ctx.err(key, f"{value!r} km/h is implausible for {mode}", f"give a speed between {lo} and {hi} km/h")
+    if v is None:
+        return None
+    lo, hi = SPEED_LIMITS_KMH.get(mode, RANGES["default_speed_kmh"][:2])
+    if not lo <= v <= hi:
+        side = f"above its physical limit of {hi:g} km/h" if v > hi else f"below {lo:g} km/h (slower than a walk)"
+        raise ctx.err(
+            key,
+            f"{value!r} km/h is implausible for {mode}: {side}",
+            f"give a speed between {lo:g} and {hi:g} km/h",
+        )
+    plo, phi = _SPEED.get(mode, (lo, hi))
+    if not plo <= v <= phi:
+        ctx.warn(key, f"{v:g} km/h is unusual for {mode} (the curated {mode} sections run at {plo}–{phi} km/h)")
     return v
+
+
+def _headway(ctx: _Ctx, key: str, value: Any, mode: str | None) -> float | None:
+    """A headway in minutes inside :data:`HEADWAY_LIMITS_MIN` (else an error), warned outside the plausible range."""
+    v = _positive(ctx, key, value)
+    if v is None:
+        return None
+    lo, hi = HEADWAY_LIMITS_MIN
+    if not lo <= v <= hi:
+        what = "closer than any signalling runs trains" if v < lo else "less often than daily"
+        raise ctx.err(key, f"{value!r} min is {what}", f"give a headway between {lo:g} and {hi:g} minutes")
+    plo, phi = HEADWAY_PLAUSIBLE_MIN.get(str(mode), (HEADWAY_PLAUSIBLE_MIN["metro"][0], hi))
+    if not plo <= v <= phi:
+        what = f"{mode} services" if mode in HEADWAY_PLAUSIBLE_MIN else "services"
+        ctx.warn(key, f"a headway of {v:g} min is unusual (most {what} run every {plo:g}–{phi:g} min)")
+    return v
+
+
+def _check_length(ctx: _Ctx, key: str, length_km: float | None, straight_m: float, what: str) -> None:
+    """A published length must not be below the straight line through the stops (nor 5× above it)."""
+    if length_km is None or straight_m <= 0:
+        return
+    ratio = length_km * 1000.0 / straight_m
+    lo, hi = LENGTH_RATIO_LIMITS
+    if ratio < lo:
+        raise ctx.err(
+            key,
+            f"{length_km:g} km is shorter than the straight line through {what} ({straight_m / 1000:.2f} km)",
+            f"give the published route length (at least {straight_m / 1000:.2f} km) or drop the key",
+        )
+    if ratio > hi:
+        raise ctx.err(
+            key,
+            f"{length_km:g} km is more than {hi:g} times the straight line through {what} ({straight_m / 1000:.2f} km)",
+            "give the route length in km of this stretch only, or drop the key",
+        )
+    if ratio > LENGTH_RATIO_PLAUSIBLE:
+        ctx.warn(
+            key,
+            f"{length_km:g} km is {ratio:.2f} times the straight line through {what} ({straight_m / 1000:.2f} km); "
+            "check that the figure covers this stretch",
+        )
 
 
 def _check_spacing(ctx: _Ctx, key: str, full: Dataset, resolved: list[tuple[str, Any]]) -> None:
@@ -268,6 +429,13 @@ def _check_spacing(ctx: _Ctx, key: str, full: Dataset, resolved: list[tuple[str,
                 f"station {names[j + 1]!r} is at the same position as {names[j]!r} (a zero-length section)",
                 "give the new station its own surveyed lon/lat or drop it",
             )
+
+
+def _straight_m(full: Dataset, resolved: tuple[tuple[str, Any], ...]) -> float:
+    """Straight metres through the resolved stops, in order."""
+    st = full.stations.set_index("station_id").geometry
+    pts = [(st[r].x, st[r].y) if kind == "existing" else (r["lon"], r["lat"]) for kind, r in resolved]
+    return sum(float(haversine_m(*p, *q)) for p, q in itertools.pairwise(pts))
 
 
 def _str_list(ctx: _Ctx, key: str, value: Any) -> list[str]:
@@ -553,6 +721,9 @@ def _parse_add_line(ctx: _Ctx, where: str, a: Any, b: _Base, closed: dict[str, l
         raise ctx.err(f"{where}.id", f"line {lid!r} is added twice", "give each added line its own id")
     seen.add(lid)
     mode, extends = _line_mode(ctx, where, a, b, closed)
+    stops = _resolve_stops(ctx, where, lid, a.get("stations"), b, closed)
+    length_km = _positive(ctx, f"{where}.length_km", a.get("length_km"))
+    _check_length(ctx, f"{where}.length_km", length_km, _straight_m(b.full, stops), "its stations")
     return AddLine(
         id=lid,
         name=str(a.get("name", lid)),
@@ -560,13 +731,13 @@ def _parse_add_line(ctx: _Ctx, where: str, a: Any, b: _Base, closed: dict[str, l
         mode=mode,
         extends=extends,
         speed_kmh=_speed(ctx, f"{where}.speed_kmh", a.get("speed_kmh"), mode),
-        length_km=_positive(ctx, f"{where}.length_km", a.get("length_km")),
-        headway_peak_min=_positive(ctx, f"{where}.headway_peak_min", a.get("headway_peak_min")),
-        headway_offpeak_min=_positive(ctx, f"{where}.headway_offpeak_min", a.get("headway_offpeak_min")),
+        length_km=length_km,
+        headway_peak_min=_headway(ctx, f"{where}.headway_peak_min", a.get("headway_peak_min"), mode),
+        headway_offpeak_min=_headway(ctx, f"{where}.headway_offpeak_min", a.get("headway_offpeak_min"), mode),
         colour=str(a.get("colour", "#888888")),
         source=str(a.get("source", "")),
         note=str(a.get("note", "")),
-        stations=_resolve_stops(ctx, where, lid, a.get("stations"), b, closed),
+        stations=stops,
     )
 
 
@@ -576,6 +747,185 @@ def _parse_add_lines(ctx: _Ctx, doc: dict[str, Any], b: _Base, closed: dict[str,
     return [
         _parse_add_line(ctx, f"add_line[{i}]", a, b, closed, seen)
         for i, a in enumerate(_tables(ctx, doc, "add_line", "line"))
+    ]
+
+
+class AddRoad(TypedDict):
+    """One normalised ``[[add_road]]`` table: a road the scenario opens (WGS-84 waypoints from named places)."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    road_class: str
+    waypoints: tuple[tuple[str, float, float], ...]
+    length_km: float | None
+    speed_kmh: float | None
+    lanes: str
+    expected_opening: str
+    source: str
+    geometry_quality: str
+    geometry_error_m: float | None
+    note: str
+    replaces: bool
+
+
+_VERTEX = re.compile(r"^(?P<road>[A-Za-z][\w-]*)\[(?P<i>-?\d+)\]$")
+
+
+def _road_vertex(ctx: _Ctx, key: str, full: Dataset, m: re.Match[str]) -> tuple[str, float, float]:
+    """``"R04[-1]"``: a vertex (a sourced anchor) of a road of the dataset."""
+    rows = full.roads[full.roads["road_id"] == m["road"]]
+    g = rows.geometry.iloc[0] if len(rows) else None
+    if g is None or g.is_empty:
+        what = "has no geometry" if len(rows) else "is not a road of the dataset"
+        raise ctx.err(key, f"road {m['road']!r} {what}", "name a drawn road's anchor, a station, a district or lon/lat")
+    coords = list(g.coords)
+    i = int(m["i"])
+    if not -len(coords) <= i < len(coords):
+        raise ctx.err(key, f"road {m['road']} has {len(coords)} anchors", f"use an index from 0 to {len(coords) - 1}")
+    x, y = coords[i][:2]
+    return f"{m['road']}[{i}]", float(x), float(y)
+
+
+def _place_point(ctx: _Ctx, key: str, full: Dataset, lon: Any, lat: Any) -> None:
+    """A lon/lat waypoint: numbers inside the districts."""
+    if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in (lon, lat)):
+        raise ctx.err(key, f"lon/lat {lon!r}, {lat!r} are not numbers", "give decimal degrees (WGS-84)")
+    if full.districts[full.districts.contains(Point(lon, lat))].empty:
+        swap = " (lon and lat look swapped)" if 111 <= lat <= 115 and 25 <= lon <= 29.5 else ""
+        raise ctx.err(
+            key,
+            f"({lon}, {lat}) lies outside the Chang-Zhu-Tan districts{swap}",
+            "give (longitude, latitude) in WGS-84 inside the region",
+        )
+
+
+def _road_waypoint(ctx: _Ctx, key: str, full: Dataset, w: Any) -> tuple[str, float, float]:
+    """A waypoint: ``"R04[-1]"`` (a road anchor), a district (its seat), a station, or ``{name, lon, lat}``."""
+    if isinstance(w, dict):
+        _check_keys(ctx, w, WAYPOINT_KEYS, key)
+        if "lon" not in w or "lat" not in w:
+            raise ctx.err(key, "a point waypoint needs lon and lat (WGS-84, from a source)", "add them or name a place")
+        _place_point(ctx, key, full, w["lon"], w["lat"])
+        return str(w.get("name", f"{w['lon']},{w['lat']}")), float(w["lon"]), float(w["lat"])
+    if not isinstance(w, str) or not w.strip():
+        raise ctx.err(
+            key,
+            f"{w!r} is not a waypoint",
+            'write a station or district name, a road anchor like "R04[-1]", or { lon = ..., lat = ... }',
+        )
+    w = w.strip()
+    m = _VERTEX.match(w)
+    if m:
+        return _road_vertex(ctx, key, full, m)
+    d = full.districts
+    hit = d[(d["name_zh"] == w) | (d["adcode"].astype(str) == w) | (d["name_en"].astype(str).str.lower() == w.lower())]
+    if len(hit):
+        r = hit.iloc[0]
+        return f"{r['name_zh']} seat", float(r["seat_lon"]), float(r["seat_lat"])
+    sid = _station(ctx, key, full, w)
+    g = full.stations.set_index("station_id").geometry[sid]
+    return sid, float(g.x), float(g.y)
+
+
+def _road_speed(ctx: _Ctx, key: str, value: Any, road_class: str) -> float | None:
+    """A road speed inside :data:`ROAD_SPEED_LIMITS_KMH`, warned outside the class's plausible range."""
+    v = _positive(ctx, key, value)
+    if v is None:
+        return None
+    lo, hi = ROAD_SPEED_LIMITS_KMH
+    if not lo <= v <= hi:
+        raise ctx.err(key, f"{value!r} km/h is impossible on a road", f"give a speed between {lo:g} and {hi:g} km/h")
+    plo, phi = ROAD_SPEED_PLAUSIBLE_KMH[road_class]
+    if not plo <= v <= phi:
+        ctx.warn(
+            key, f"{v:g} km/h is unusual for a road of class {road_class} (legal/design range {plo:g}–{phi:g} km/h)"
+        )
+    return v
+
+
+def _road_waypoints(ctx: _Ctx, where: str, full: Dataset, ws: Any) -> tuple[tuple[str, float, float], ...]:
+    if not isinstance(ws, list) or len(ws) < 2:
+        raise ctx.err(
+            f"{where}.waypoints",
+            "needs a list of at least two waypoints",
+            'write e.g. waypoints = ["毛竹塘", "R04[-1]"]',
+        )
+    pts = tuple(_road_waypoint(ctx, f"{where}.waypoints[{j}]", full, w) for j, w in enumerate(ws))
+    for j, (a, b) in enumerate(itertools.pairwise(pts)):
+        if float(haversine_m(a[1], a[2], b[1], b[2])) < 1.0:
+            raise ctx.err(
+                f"{where}.waypoints[{j + 1}]",
+                f"waypoint {b[0]!r} is at the same position as {a[0]!r} (a zero-length road)",
+                "drop one of them",
+            )
+    return pts
+
+
+def _road_identity(
+    ctx: _Ctx, where: str, r: dict[str, Any], b: _Base, closed: dict[str, list[str]], seen: set[str]
+) -> tuple[str, dict[str, Any] | None]:
+    """The added road's id (new, or a road of the dataset not open on ``as_of``) and that road's row."""
+    rid = r.get("id")
+    if not isinstance(rid, str) or not rid.strip():
+        raise ctx.err(f"{where}.id", "missing or empty", 'give the road an id, e.g. id = "R05"')
+    rid = rid.strip()
+    if rid in set(b.base.roads["road_id"]):
+        raise ctx.err(f"{where}.id", f"road {rid!r} is already open on {b.day.isoformat()}", "use a new id")
+    if rid in seen:
+        raise ctx.err(f"{where}.id", f"road {rid!r} is added twice", "give each added road its own id")
+    seen.add(rid)
+    rows = b.full.roads[b.full.roads["road_id"] == rid]
+    return rid, (rows.iloc[0].to_dict() if len(rows) else None)
+
+
+def _parse_add_road(ctx: _Ctx, where: str, r: Any, b: _Base, closed: dict[str, list[str]], seen: set[str]) -> AddRoad:
+    _check_keys(ctx, r, ADD_ROAD_KEYS, where)
+    rid, old = _road_identity(ctx, where, r, b, closed, seen)
+    rc = r.get("road_class", (old or {}).get("road_class"))
+    if rc not in ROAD_CLASSES:
+        raise ctx.err(f"{where}.road_class", f"unknown road class {rc!r}", f"use one of {', '.join(ROAD_CLASSES)}")
+    pts = _road_waypoints(ctx, where, b.full, r.get("waypoints"))
+    length_km = _positive(ctx, f"{where}.length_km", r.get("length_km"))
+    straight = sum(float(haversine_m(p[1], p[2], q[1], q[2])) for p, q in itertools.pairwise(pts))
+    _check_length(ctx, f"{where}.length_km", length_km, straight, "its waypoints")
+    quality = r.get("geometry_quality", "schematic")
+    if quality not in ("schematic", "sourced"):
+        raise ctx.err(f"{where}.geometry_quality", f"{quality!r} is not schematic or sourced", "use one of the two")
+    err_m = r.get("geometry_error_m")
+    if err_m is not None and not (
+        isinstance(err_m, numbers.Real) and not isinstance(err_m, bool) and math.isfinite(err_m) and float(err_m) >= 0
+    ):
+        raise ctx.err(f"{where}.geometry_error_m", f"{err_m!r} is not a number of metres >= 0", "give e.g. 5000")
+    text = {k: r.get(k, "") for k in ("lanes", "expected_opening", "source", "note")}
+    for k, v in text.items():
+        if not isinstance(v, str):
+            raise ctx.err(f"{where}.{k}", f"{v!r} is not text", "write it in quotes")
+    old = old or {}
+    return AddRoad(
+        id=rid,
+        name_zh=str(r.get("name_zh", old.get("name_zh", rid))),
+        name_en=str(r.get("name_en", old.get("name_en", r.get("name_zh", rid)))),
+        road_class=str(rc),
+        waypoints=pts,
+        length_km=length_km,
+        speed_kmh=_road_speed(ctx, f"{where}.speed_kmh", r.get("speed_kmh"), str(rc)),
+        lanes=text["lanes"],
+        expected_opening=text["expected_opening"],
+        source=text["source"],
+        geometry_quality=str(quality),
+        geometry_error_m=float(err_m) if err_m is not None else None,
+        note=text["note"],
+        replaces=bool(old),
+    )
+
+
+def _parse_add_roads(ctx: _Ctx, doc: dict[str, Any], b: _Base, closed: dict[str, list[str]]) -> list[AddRoad]:
+    """The ``[[add_road]]`` tables, normalised."""
+    seen: set[str] = set()
+    return [
+        _parse_add_road(ctx, f"add_road[{i}]", r, b, closed, seen)
+        for i, r in enumerate(_tables(ctx, doc, "add_road", "road"))
     ]
 
 
@@ -602,8 +952,10 @@ def _parse_headway(
         _id(ctx, f"{where}.line", line, b.open_lines, b.all_lines, "line id", b.day)
     if any(x["line"] == line for x in done):
         raise ctx.err(f"{where}.line", f"line {line!r} is re-timed twice", "merge the two [[headway]] tables")
-    peak = _positive(ctx, f"{where}.peak", h.get("peak"))
-    off = _positive(ctx, f"{where}.offpeak", h.get("offpeak"))
+    modes = b.full.lines.loc[b.full.lines["line_id"] == line, "mode"]
+    mode = str(modes.iloc[0]) if len(modes) else None
+    peak = _headway(ctx, f"{where}.peak", h.get("peak"), mode)
+    off = _headway(ctx, f"{where}.offpeak", h.get("offpeak"), mode)
     if peak is None and off is None:
         raise ctx.err(where, "gives neither `peak` nor `offpeak`", "add at least one headway in minutes")
     return HeadwayChange(line=line, peak=peak, offpeak=off)
@@ -651,6 +1003,7 @@ def parse_scenario(doc: dict[str, Any], *, source: str = "<dict>", dataset: Data
     b = _Base(full, full.filter(day), day)
     closed = _parse_closures(ctx, doc, b)
     add_lines = _parse_add_lines(ctx, doc, b, closed)
+    add_roads = _parse_add_roads(ctx, doc, b, closed)
     headways = _parse_headways(ctx, doc, b, closed, add_lines)
     return Scenario(
         name=name,
@@ -658,6 +1011,7 @@ def parse_scenario(doc: dict[str, Any], *, source: str = "<dict>", dataset: Data
         as_of=day,
         period=period,
         add_lines=tuple(add_lines),  # type: ignore[arg-type]
+        add_roads=tuple(add_roads),  # type: ignore[arg-type]
         closures={k: tuple(v) for k, v in closed.items()},
         headways=tuple(headways),  # type: ignore[arg-type]
         source=source,
@@ -892,6 +1246,47 @@ def _with_served_lines(st: pd.DataFrame, sec: pd.DataFrame) -> pd.DataFrame:
     return st
 
 
+def _added_road_row(scn: Scenario, r: dict[str, Any]) -> dict[str, Any]:
+    """The roads-layer row of one ``[[add_road]]`` (open on ``scn.as_of``; drawn through its waypoints)."""
+    err = r["geometry_error_m"]
+    return {
+        "road_id": r["id"],
+        "name_zh": r["name_zh"],
+        "name_en": r["name_en"],
+        "road_class": r["road_class"],
+        "highway": ROAD_CLASSES[r["road_class"]],
+        "speed_kmh": r["speed_kmh"] if r["speed_kmh"] is not None else math.nan,
+        "lanes": r["lanes"],
+        "status": "open",
+        "status_text": f"scenario {scn.name}: open"
+        + (f" (expected {r['expected_opening']})" if r["expected_opening"] else ""),
+        "opened": scn.as_of.isoformat(),
+        "opened_text": r["expected_opening"] or "scenario",
+        "length_km": r["length_km"] if r["length_km"] is not None else math.nan,
+        "length_text": f"{r['length_km']:g} (scenario)" if r["length_km"] is not None else "straight × corridor_detour",
+        "geometry_quality": r["geometry_quality"],
+        "geometry_error_m": err if err is not None else math.nan,
+        "anchors": ";".join(w[0] for w in r["waypoints"]),
+        "anchor_source": f"scenario {scn.source}",
+        "source": r["source"] or f"scenario {scn.source}",
+        "note": r["note"],
+        "scenario": scn.name,
+        "geometry": LineString([(w[1], w[2]) for w in r["waypoints"]]),
+    }
+
+
+def _apply_roads(scn: Scenario, rd: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The open roads plus the scenario's (an added road replaces the dataset's unopened row of the same id)."""
+    if not scn.add_roads:
+        return rd
+    ids = {r["id"] for r in scn.add_roads}
+    rows = [_added_road_row(scn, r) for r in scn.add_roads]
+    keep = rd[~rd["road_id"].isin(ids)]
+    return gpd.GeoDataFrame(
+        pd.concat([keep, gpd.GeoDataFrame(rows, geometry="geometry", crs=rd.crs)], ignore_index=True), crs=rd.crs
+    )
+
+
 def apply_scenario(scn: Scenario, ds: Dataset | None = None, *, params: Params = DEFAULTS) -> Dataset:
     """The network of ``scn``: the dataset open on ``scn.as_of`` with the scenario's edits applied.
 
@@ -919,6 +1314,7 @@ def apply_scenario(scn: Scenario, ds: Dataset | None = None, *, params: Params =
     if scn.is_empty:
         return base
     sec, st, ln, rd = _apply_closures(base, scn.closures)
+    rd = _apply_roads(scn, rd)
     ln = _apply_headways(ln, scn.headways)
     new_st: list[dict[str, Any]] = []
     new_sec: list[dict[str, Any]] = []

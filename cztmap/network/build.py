@@ -541,38 +541,42 @@ def scenario_graph(
     period: str | None = None,
     modes: Iterable[str] | str | None = None,
 ) -> nx.MultiDiGraph:
-    """The graph of a scenario (``build_graph`` on :func:`apply_scenario`'s dataset).
+    """The graph of a scenario: :func:`build_graph` on the dataset :func:`~cztmap.data.scenario.apply_scenario` edits.
+
+    The base is the network open on ``scn.as_of``; the scenario's closures, added lines and roads and headway
+    changes are applied to it, then the graph is built as for any dataset (places link to the fixed road mesh, so a
+    closure only removes edges and an addition only adds some: ``tests/analysis/test_compare_monotone.py``).
 
     Parameters
     ----------
     scn : Scenario
-        From :func:`cztmap.data.scenario.load_scenario` or :func:`cztmap.data.scenario.parse_scenario`.
+        A validated scenario (:func:`~cztmap.data.scenario.load_scenario` or
+        :func:`~cztmap.data.scenario.parse_scenario`).
     ds : Dataset, optional
-        The layers the scenario edits (default: the embedded dataset).
+        The unfiltered dataset to start from (default: the embedded one).
     params : Params
-        Model parameters.
+        Model parameters (speeds, waits, access rules).
     period : {"peak", "offpeak"}, optional
-        Default: the scenario's own period.
-    modes : iterable of str or str, optional
-        As :func:`build_graph`.
+        Overrides the scenario's ``period`` (headways and road congestion).
+    modes : str or iterable of str, optional
+        As :func:`build_graph` (``"transit"``, ``"car"``, a list of modes; default every mode).
 
     Returns
     -------
     networkx.MultiDiGraph
-        The network of the scenario's date with its closures, new lines and headways applied;
-        ``G.graph["scenario"]`` is its name.
+        With ``graph["as_of"]`` = the scenario's date and ``graph["scenario"]`` = its name.
 
     Raises
     ------
     ScenarioError
-        The scenario does not apply to the dataset (unknown station or line, bad values).
+        The scenario does not apply to ``ds`` (unknown station, line or road, bad values).
     UsageError
-        Unknown period or mode.
+        ``period`` or ``modes`` is not one :func:`build_graph` knows.
 
     Examples
     --------
     >>> from cztmap.data.scenario import parse_scenario
-    >>> G = scenario_graph(parse_scenario({"name": "base", "as_of": "2023-06-28"}))
+    >>> G = scenario_graph(parse_scenario({"name": "base", "as_of": "2023-06-28"}), modes="car")
     >>> G.graph["as_of"], G.graph["scenario"]
     ('2023-06-28', 'base')
     """

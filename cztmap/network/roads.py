@@ -15,8 +15,13 @@ Three things live on the roads:
   station it reaches within ``feeder_max_min`` (stop link + ride + forecourt) plus that station's feeder
   wait (``wait_fraction`` × its feeder headway, :meth:`cztmap.params.Params.feeder_headway`), so a
   scenario densifies feeders at a station by setting ``feeder_headway_station_min``. A feeder ride
-  always ends at a station: there is no bus ride from place to place, and no feeder ride longer than
-  ``feeder_max_min`` except for a place with no station that close (flagged ``long_feeder``).
+  always ends at a station: there is no bus ride from place to place. A place's feeder reach is
+  ``feeder_max_min`` plus a fixed estimate of its ride to the nearest station of the embedded dataset
+  (straight distance × ``local_detour`` at the expressway feeder speed); beyond it a place keeps a "county
+  coach" (flagged ``long_feeder``) to each station that was its nearest open one on some day up to the
+  graph's date. Both depend on geography and the embedded dataset only, never on this graph's roads or
+  stations, so a scenario can only add or remove feeder edges the way it adds or removes roads and stations
+  (``tests/analysis/test_compare_monotone.py``), and a later, nearer station never takes a coach away.
 * **places** (zones, user points, grid cells) reach the network over these layers: a walk to every
   station within ``walk_access_max_m``; a short link to the ``access_k`` nearest road nodes (walking up to
   ``walk_access_max_m``, beyond at ``access_speed_kmh``, flagged ``long_access`` beyond ``access_max_m``)
@@ -66,6 +71,8 @@ __all__ = [
 #: Road-class → OSM-style highway of the corridors (as in the dataset build).
 _LOCAL = "local"
 _STATION_MODE_ORDER = ("hsr", "intercity", "rail", "maglev", "metro", "art")
+#: An opening date no station precedes (stations without one count as open from the start).
+FIRST_OPENING = "0000"
 
 
 def road_node_id(x: float, y: float) -> str:
@@ -241,22 +248,57 @@ def _road_attrs(x: float, y: float, source: str) -> dict[str, Any]:
     }
 
 
-def _corridor_edges(ds: Dataset, period: str, params: Params) -> list[tuple[str, str, dict[str, Any]]]:
-    """Directed car edges of the open corridors of ``ds`` (published length spread over the polyline)."""
+def _is_scenario_road(r: Any) -> bool:
+    """A road a scenario adds (``[[add_road]]``): its row names the scenario."""
+    tag = getattr(r, "scenario", None)
+    return isinstance(tag, str) and bool(tag)
+
+
+def _snap(coords: Sequence[tuple[float, float]], mesh: RoadMesh) -> list[tuple[float, float]]:
+    """Each vertex moved onto its nearest mesh node (an added road joins the fixed road skeleton there)."""
+    if not coords:
+        return []
+    ids = list(mesh.nodes)
+    xs = np.array([mesh.nodes[i][0] for i in ids])
+    ys = np.array([mesh.nodes[i][1] for i in ids])
+    out = []
+    for x, y in coords:
+        nid = road_node_id(x, y)
+        if nid in mesh.nodes:
+            out.append(mesh.nodes[nid])
+            continue
+        k = int(np.argmin(haversine_m(x, y, xs, ys)))
+        out.append(mesh.nodes[ids[k]])
+    return out
+
+
+def _corridor_edges(
+    ds: Dataset, period: str, params: Params, mesh: RoadMesh | None = None
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """Directed car edges of the open corridors of ``ds`` (published length spread over the polyline).
+
+    A road a scenario adds has its waypoints snapped to the mesh (``mesh``) and its length (published, else
+    straight × ``corridor_detour``) spread over its polyline whatever the ratio.
+    """
     factor = params.road_congestion_factor[period]
     out = []
     for r in ds.roads.itertuples(index=False):
         g = r.geometry
         if g is None or g.is_empty or r.status != "open":
             continue
-        pts = _densify(list(g.coords), params.road_node_spacing_m)
+        added = _is_scenario_road(r)
+        coords = [(float(c[0]), float(c[1])) for c in g.coords]
+        if added and mesh is not None:
+            coords = _snap(coords, mesh)
+        pts = _densify(coords, params.road_node_spacing_m)
         seg = [float(haversine_m(x1, y1, x2, y2)) for (x1, y1), (x2, y2) in itertools.pairwise(pts)]
         total = sum(seg)
         if total <= 0:
             continue
         # a published length is spread over the polyline when it describes the drawn piece (0.9–1.6 × its
         # straight length); otherwise (a length of a longer or shorter section) schematic length × detour
-        published = r.length_km == r.length_km and r.length_km and 0.9 <= r.length_km * 1000 / total <= 1.6
+        has_length = bool(r.length_km == r.length_km and r.length_km)
+        published = has_length and (added or 0.9 <= r.length_km * 1000 / total <= 1.6)
         scale = (r.length_km * 1000 / total) if published else params.corridor_detour
         speed = r.speed_kmh if r.speed_kmh == r.speed_kmh and r.speed_kmh else params.road_speed_kmh[r.road_class]
         v = speed * factor / 3.6
@@ -295,11 +337,14 @@ def add_road_layer(
     mesh = road_mesh(params)
     for nid, (x, y) in mesh.nodes.items():
         G.add_node(nid, **_road_attrs(x, y, mesh.source[nid]))
-    edges = _corridor_edges(ds, period, params)
-    for u, _, _ in edges:  # corridor points of roads absent from the embedded dataset (a custom Dataset)
+    edges = _corridor_edges(ds, period, params, mesh)
+    added = {r.road_id for r in ds.roads.itertuples(index=False) if _is_scenario_road(r)}
+    for u, _, attrs in edges:  # corridor points of roads absent from the embedded dataset (a custom Dataset)
         if u not in G:
+            # points of a road a scenario adds are no access points: places and stations keep their links to
+            # the fixed mesh, so an added road only adds edges (it joins the mesh at its snapped waypoints)
             lon, lat = (float(t) for t in u[2:].split(","))
-            G.add_node(u, **_road_attrs(lon, lat, "corridor"))
+            G.add_node(u, **_road_attrs(lon, lat, "scenario" if attrs["road_id"] in added else "corridor"))
     factor = params.road_congestion_factor[period]
     for (u, v, d), urban in zip(mesh.edges, mesh.urban, strict=True):
         local_v = params.road_speed_kmh[_LOCAL if urban else "rural"] * factor / 3.6
@@ -418,12 +463,6 @@ def _feeder(G: nx.MultiDiGraph) -> FeederNet | None:
     return _REGISTRY.get(token) if isinstance(token, str) else None
 
 
-@lru_cache(maxsize=4)
-def _fixed_station_nodes(version: str) -> tuple[str, ...]:
-    """Road nodes of every station of the embedded dataset (all dates): the fixed reference of feeder reach."""
-    return tuple(sorted({road_node_id(g.x, g.y) for g in load_dataset().stations.geometry}))
-
-
 # ----------------------------------------------------------------------------------------------
 # stations and places
 # ----------------------------------------------------------------------------------------------
@@ -454,11 +493,29 @@ def _index(G: nx.MultiDiGraph, kind: str) -> _Index:
     net = _feeder(G)
     feeder = net.index if net is not None else {}
     ids = [
-        n for n, d in G.nodes(data=True) if d.get("kind") == kind and (kind != "road" or G.degree(n) > 0 or n in feeder)
+        n
+        for n, d in G.nodes(data=True)
+        if d.get("kind") == kind
+        and (kind != "road" or ((G.degree(n) > 0 or n in feeder) and d.get("node_source") != "scenario"))
     ]
     xs = np.array([float(G.nodes[n]["x"]) for n in ids])
     ys = np.array([float(G.nodes[n]["y"]) for n in ids])
     return _Index(ids, xs, ys)
+
+
+@lru_cache(maxsize=4)
+def _fixed_station_modes(version: str) -> dict[str, str]:
+    """Station node → its main mode over every section of the embedded dataset (all dates and statuses)."""
+    sec = load_dataset().sections
+    modes: dict[str, set[str]] = {}
+    for a, b, m in zip(sec["from_station"], sec["to_station"], sec["mode"], strict=True):
+        for sid in (a, b):
+            modes.setdefault(f"S:{sid}", set()).add(str(m))
+    return {
+        st: next(m for m in _STATION_MODE_ORDER if m in ms)
+        for st, ms in modes.items()
+        if set(ms) & set(_STATION_MODE_ORDER)
+    }
 
 
 def _station_mode(G: nx.MultiDiGraph, st: str) -> str | None:
@@ -488,6 +545,7 @@ def link_stations(
     """
     roads = _index(G, "road")
     net = _feeder(G) if feeder else None
+    fixed_modes = _fixed_station_modes(load_dataset().version)
     linked = 0
     factor = params.road_congestion_factor.get(str(G.graph.get("period", "peak")), 1.0)
     local_v = params.road_speed_kmh[_LOCAL] * factor / 3.6
@@ -512,8 +570,11 @@ def link_stations(
                 G.add_edge(r, st, mode="access", travel_time=t, access_time=t, **attrs)
                 if car_from_station:
                     G.add_edge(st, r, mode="access", travel_time=t, access_time=t, **attrs)
-        mode = _station_mode(G, st)
-        if net is not None and mode is not None:
+        served = _station_mode(G, st)
+        # the feeder headway follows the station's main mode in the embedded dataset (all dates), not in this
+        # graph: closing the HSR line of a station that metro also serves must not densify its feeders
+        mode = fixed_modes.get(st, served)
+        if net is not None and served is not None and mode is not None:
             idx = [
                 (net.index[r], params.forecourt_walk_s + dist * params.local_detour / local_v)
                 for r, dist in targets
@@ -543,9 +604,9 @@ def link_places(
     * a **feeder** edge (``mode="feeder"``) to every station whose feeders the place reaches within
       ``feeder_max_min`` over the roads: the short link to the place's ``access_k`` nearest road nodes
       (walking up to ``walk_access_max_m``, beyond at ``access_speed_kmh``), the ride along the road graph
-      at bus speeds, the forecourt walk and the station's feeder wait; a place with no station within
-      that reaches its two nearest stations this way, flagged ``long_feeder`` (a county coach, not a
-      feeder);
+      at bus speeds, the forecourt walk and the station's feeder wait (the reach grows with the place's
+      distance to the nearest station; see the module docstring), and a county coach (``long_feeder``) to
+      the stations that were its nearest open one on some day up to the graph's date;
     * a **car** link to the ``access_k`` nearest road nodes (local streets), if the graph has cars.
 
     Returns the number of edges added.
@@ -600,7 +661,14 @@ def link_places(
         starts.append(mine)
         if not near and not net:  # a graph without roads (e.g. GTFS import): nearest station of each line
             added += _link_without_roads(G, origin, arrive, lon, lat, stations, params)
-    rides = _feeder_times(net, places, starts, params) if net is not None and net.stations else {}
+    as_of = G.graph.get("as_of")
+    gm = G.graph.get("modes")
+    modes = frozenset(str(gm).split(",")) if isinstance(gm, str) and gm and gm != "all" else None
+    rides = (
+        _feeder_times(net, places, starts, params, str(as_of) if as_of else None, modes)
+        if net is not None and net.stations
+        else {}
+    )
     for p, (origin, arrive, _, _) in enumerate(places):
         # one edge per place and station: the faster of walking and the feeder
         for st, (length, t) in walks[p].items():
@@ -654,11 +722,157 @@ def _link_without_roads(
     return added
 
 
+@lru_cache(maxsize=4)
+def _fixed_stations(
+    version: str,
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, tuple[str, ...], tuple[frozenset[str], ...]]:
+    """Graph nodes, positions, opening dates (ISO) and modes (all dates) of every station of the embedded dataset."""
+    ds = load_dataset()
+    st, sec = ds.stations, ds.sections
+    modes: dict[str, set[str]] = {}
+    for a, b, m in zip(sec["from_station"], sec["to_station"], sec["mode"], strict=True):
+        modes.setdefault(a, set()).add(str(m))
+        modes.setdefault(b, set()).add(str(m))
+    return (
+        tuple(f"S:{s}" for s in st["station_id"]),
+        np.array([g.x for g in st.geometry], dtype=float),
+        np.array([g.y for g in st.geometry], dtype=float),
+        tuple(str(o)[:10] if isinstance(o, str) and o else FIRST_OPENING for o in st["opened"]),
+        tuple(frozenset(modes.get(s, set())) for s in st["station_id"]),
+    )
+
+
+def _ever_nearest(order: np.ndarray, opened: tuple[str, ...], as_of: str) -> list[int]:
+    """Stations (indices, nearest first) that were the nearest *open* one on some day up to ``as_of``.
+
+    ``order`` lists the candidates nearest first; a station qualifies when it was open on ``as_of`` and no
+    closer station opened before it (or on the same day).
+    """
+    out: list[int] = []
+    first = "9999-12-31"  # earliest opening among the closer stations seen so far
+    earliest = min((opened[int(k)] for k in order), default=first)
+    for k in order:
+        o = opened[int(k)]
+        if o <= as_of and o < first:
+            out.append(int(k))
+        first = min(first, o)
+        if first <= earliest or first <= FIRST_OPENING:
+            break  # no farther station can have opened before a closer one
+    return out
+
+
+_FIXED_NET: dict[tuple[Any, ...], tuple[dict[str, int], Any, np.ndarray]] = {}
+
+
+def _fixed_feeder_net(params: Params) -> tuple[dict[str, int], Any, np.ndarray]:
+    """The feeder-bus network of the embedded dataset's roads on every date (mesh + every open corridor).
+
+    Returns (node → index, the compiled matrix of feeder seconds, indices of every embedded station's road
+    node). Fixed for a dataset version and the road parameters: scenarios and dates do not change it.
+    """
+    import scipy.sparse as sp
+
+    ds = load_dataset()
+    key = (
+        ds.version,
+        float(params.road_node_spacing_m),
+        float(params.mesh_lattice_m),
+        float(params.mesh_max_edge_m),
+        float(params.local_detour),
+        float(params.corridor_detour),
+        tuple(sorted(params.feeder_speed_kmh.items())),
+    )
+    if key not in _FIXED_NET:
+        mesh = road_mesh(params)
+        edges = [(u, v, d["length"], d["highway"]) for u, v, d in _corridor_edges(ds, "peak", params, mesh)]
+        for u, v, d in mesh.edges:
+            edges += [(u, v, d * params.local_detour, _LOCAL), (v, u, d * params.local_detour, _LOCAL)]
+        ids = sorted({n for u, v, _, _ in edges for n in (u, v)} | set(mesh.nodes))
+        index = {n: i for i, n in enumerate(ids)}
+        best: dict[tuple[int, int], float] = {}
+        for a, b, length, hw in edges:
+            t = length / _feeder_speed_mps(hw, params)
+            k = (index[a], index[b])
+            best[k] = min(t, best.get(k, math.inf))
+        rows = np.array([k[0] for k in best], dtype=np.int64)
+        cols = np.array([k[1] for k in best], dtype=np.int64)
+        mat = sp.csr_array((np.array(list(best.values())) + 1e-9, (rows, cols)), shape=(len(ids), len(ids)))
+        st = np.array(
+            sorted({index[road_node_id(g.x, g.y)] for g in ds.stations.geometry if road_node_id(g.x, g.y) in index}),
+            dtype=np.int64,
+        )
+        if len(_FIXED_NET) > 4:
+            _FIXED_NET.clear()
+        _FIXED_NET[key] = (index, mat, st)
+    return _FIXED_NET[key]
+
+
+def _fixed_ride_s(net: FeederNet, starts: list[list[tuple[int, float, float]]], params: Params) -> np.ndarray:
+    """Per place: seconds to the nearest station road node of the embedded dataset over the fixed network."""
+    from scipy.sparse.csgraph import dijkstra
+
+    index, mat, st = _fixed_feeder_net(params)
+    out = np.full(len(starts), np.inf)
+    src_of = [[(index[net.ids[i]], t0) for i, t0, _ in sp if net.ids[i] in index] for sp in starts]
+    chunk = max(1, 2_000_000 // max(len(index), 1))
+    for lo in range(0, len(starts), chunk):
+        block = range(lo, min(lo + chunk, len(starts)))
+        srcs = sorted({i for p in block for i, _ in src_of[p]})
+        if not srcs or not len(st):
+            continue
+        pos = {s: k for k, s in enumerate(srcs)}
+        dist = dijkstra(mat, directed=True, indices=srcs)[:, st]
+        for p in block:
+            if src_of[p]:
+                out[p] = float(min(np.min(dist[pos[i]]) + t0 for i, t0 in src_of[p]))
+    return out
+
+
+def _fixed_reach(
+    places: Sequence[tuple[str, str, float, float]],
+    params: Params,
+    as_of: str | None,
+    modes: frozenset[str] | None = None,
+    ride_s: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """Per place: its feeder reach (s) and the stations its county coach always reaches.
+
+    The reach is ``feeder_max_min`` + ``ride_s``, the place's feeder ride to the nearest station of the
+    embedded dataset (any date) over the roads of the embedded dataset (any date; :func:`_fixed_feeder_net`),
+    or without it the straight metres × ``local_detour`` at the expressway feeder speed. The coach stations are those of
+    the embedded dataset that were the place's straight-nearest open station on some day up to ``as_of``
+    (so a later, nearer station adds a coach and never takes one away), among the stations of the
+    graph's ``modes`` (a metro-only graph coaches a county seat to the nearest metro stations). Both depend on geography
+    and the embedded dataset only, never on the roads or stations of this graph: a reach measured over the
+    graph's roads grew when a scenario closed a road, and a "two nearest open stations" fallback switched
+    on when it closed a station -- either way a closure linked a place to stations it had not reached
+    before and made trips faster.
+    """
+    limit = params.feeder_max_min * 60.0
+    nodes, xs, ys, opened, st_modes = _fixed_stations(load_dataset().version)
+    if not nodes:
+        return np.full(len(places), limit), [() for _ in places]
+    day = as_of or "9999-12-31"
+    usable = np.array([modes is None or bool(m & modes) for m in st_modes])
+    v = _feeder_speed_mps("motorway", params)
+    reach = np.empty(len(places))
+    near: list[tuple[str, ...]] = []
+    for i, (_, _, lon, lat) in enumerate(places):
+        d = np.atleast_1d(haversine_m(lon, lat, xs, ys))
+        order = np.argsort(d, kind="stable")
+        ride = float(ride_s[i]) if ride_s is not None and np.isfinite(ride_s[i]) else None
+        reach[i] = limit + (ride if ride is not None else float(d[order[0]]) * params.local_detour / v)
+        near.append(tuple(nodes[k] for k in _ever_nearest(order[usable[order]], opened, day)))
+    return reach, near
+
+
 def _feeder_times(
     net: FeederNet,
     places: Sequence[tuple[str, str, float, float]],
     starts: list[list[tuple[int, float, float]]],
     params: Params,
+    as_of: str | None = None,
+    modes: frozenset[str] | None = None,
 ) -> dict[tuple[int, str], tuple[float, float, float, bool]]:
     """(place index, station) → (seconds incl. wait, ride seconds, wait seconds, long_feeder) over the roads."""
     from scipy.sparse.csgraph import dijkstra
@@ -669,9 +883,8 @@ def _feeder_times(
     att_st = np.concatenate([np.full(len(net.stations[s][0]), i) for i, s in enumerate(st_nodes)])
     waits = np.array([net.stations[s][2] for s in st_nodes])
     limit = params.feeder_max_min * 60.0
-    # a place's feeder reach is max(feeder_max_min, its time to the nearest station of the embedded dataset
-    # on any date + feeder_max_min): fixed geography, so opening a station only ever adds feeder edges
-    fixed = np.array([net.index[n] for n in _fixed_station_nodes(load_dataset().version) if n in net.index])
+    reach_s, nearest = _fixed_reach(places, params, as_of, modes, _fixed_ride_s(net, starts, params))
+    st_pos = {s: k for k, s in enumerate(st_nodes)}
     out: dict[tuple[int, str], tuple[float, float, float, bool]] = {}
     chunk = max(1, 2_000_000 // max(len(net.ids), 1))
     for lo in range(0, len(places), chunk):
@@ -687,11 +900,10 @@ def _feeder_times(
             t_road = np.min([dist[pos[i]] + t0 for i, t0, _ in starts[p]], axis=0)
             best = np.full(len(st_nodes), np.inf)
             np.minimum.at(best, att_st, t_road[att_road] + att_fc)
-            reach = max(limit, float(np.min(t_road[fixed])) + limit) if len(fixed) else limit
-            ok = np.flatnonzero(best <= reach)
-            if not len(ok):  # the stations of its reach are not open on this date: the two nearest
-                finite = np.flatnonzero(np.isfinite(best))
-                ok = finite[np.argsort(best[finite], kind="stable")[:2]]
+            # every station within its reach, and its coach stations (see _fixed_reach) if this graph has them:
+            # a county seat far from rail still gets its coach (flagged long_feeder)
+            fixed_k = [st_pos[n] for n in nearest[p] if n in st_pos and np.isfinite(best[st_pos[n]])]
+            ok = np.union1d(np.flatnonzero(best <= reach_s[p]), np.array(fixed_k, dtype=np.int64))
             for k in ok:
                 out[(p, st_nodes[int(k)])] = (
                     float(best[k] + waits[k]),

@@ -16,7 +16,10 @@ PROJECTS = {
     "project_west_ring_phase2": "WR2",
     "l2_west_ext2_schematic": "L2-W2",
     "project_rongcheng_roads": None,
+    "without_rongcheng_roads": None,  # the counterfactual: the open 融城干道 closed
 }
+#: road projects: scenario → the roads it adds
+ROADS = {"project_rongcheng_roads": ["R05", "R06", "R07", "R08", "R09", "R11"], "without_rongcheng_roads": []}
 
 
 def test_every_project_ships_as_a_scenario():
@@ -32,6 +35,9 @@ def test_project_scenario_is_sourced_and_flags_what_is_schematic(name):
     if PROJECTS[name]:
         assert [a["id"] for a in scn.add_lines] == [PROJECTS[name]]
         assert all(a.get("source") for a in scn.add_lines)
+    elif ROADS[name]:
+        assert [r["id"] for r in scn.add_roads] == ROADS[name]
+        assert all(r.get("source") for r in scn.add_roads)
     else:
         assert scn.closures["roads"]
 
