@@ -155,20 +155,29 @@ def connect_scheduler(address: str, *, timeout_s: float = 10.0) -> Any:
     except ImportError:
         raise UsageError("A Dask scheduler needs dask.distributed: `pip install cztmap[dask]`.") from None
     outcome: dict[str, Any] = {}
+    lock = threading.Lock()
 
     def start() -> None:
         try:
-            outcome["client"] = Client(text, timeout=f"{timeout_s}s")
+            client = Client(text, timeout=f"{timeout_s}s")
         except BaseException as exc:  # a web server's reply read as a frame length is a MemoryError
             outcome["error"] = exc
+            return
+        with lock:
+            if outcome.get("abandoned"):  # connected after the caller gave up: do not leak the client
+                client.close()
+            else:
+                outcome["client"] = client
 
     # The client's own timeout does not cover a server that accepts and then stays silent (its handshake
     # read waits forever), so the start runs in a thread that is given up after the timeout.
     starter = threading.Thread(target=start, name="cztmap-dask-connect", daemon=True)
     starter.start()
     starter.join(timeout_s + 2.0)
-    if "client" in outcome:
-        return outcome["client"]
+    with lock:
+        outcome["abandoned"] = True
+        if "client" in outcome:
+            return outcome["client"]
     exc = outcome.get("error")
     why = "no answer in time" if exc is None or isinstance(exc, TimeoutError | OSError) else "it did not answer as one"
     raise DataError(
