@@ -103,6 +103,9 @@ class Comparison:
         Rail sections (``section_id``, ``line_id``, ``mode``, geometry) only in ``other`` / only in ``base``.
     base_sections, other_sections : geopandas.GeoDataFrame or None
         Every rail section of each network (for a diff map with the unchanged network in grey).
+    added_roads, removed_roads : geopandas.GeoDataFrame or None
+        Road corridors (``road_id``, ``name``, ``highway``, ``geometry_quality``, geometry) only in ``other`` /
+        only in ``base`` (graphs with the car layer; empty otherwise).
     """
 
     base_name: str
@@ -120,6 +123,15 @@ class Comparison:
     removed_sections: gpd.GeoDataFrame
     base_sections: gpd.GeoDataFrame | None = None
     other_sections: gpd.GeoDataFrame | None = None
+    added_roads: gpd.GeoDataFrame | None = None
+    removed_roads: gpd.GeoDataFrame | None = None
+
+    def road_changes(self) -> tuple[list[str], list[str]]:
+        """Ids of the road corridors added and removed (sorted; empty without the car layer)."""
+        return tuple(  # type: ignore[return-value]
+            sorted(str(r) for r in g["road_id"]) if g is not None and len(g) else []
+            for g in (self.added_roads, self.removed_roads)
+        )
 
     def pair(self, origin_city: str, destination_city: str) -> pd.DataFrame:
         """Before / after / change rows of one ordered city pair (columns = measures).
@@ -164,6 +176,12 @@ class Comparison:
             ("sections added 新增区间", f"{len(self.added_sections)}" + (f" ({', '.join(added)})" if added else "")),
             ("sections removed 删除区间", len(self.removed_sections)),
         ]
+        road_add, road_rm = self.road_changes()
+        if road_add or road_rm:
+            pairs += [
+                ("roads added 新增道路", f"{len(road_add)}" + (f" ({', '.join(road_add)})" if road_add else "")),
+                ("roads removed 删除道路", f"{len(road_rm)}" + (f" ({', '.join(road_rm)})" if road_rm else "")),
+            ]
         keys = ("origin_city", "destination_city", "origin_pop", "destination_pop", "pairs")
         rows = []
         for i in range(len(self.cross_city_change)):
@@ -219,6 +237,8 @@ class Comparison:
             "losers": recs(self.losers),
             "added_sections": list(self.added_sections["section_id"]),
             "removed_sections": list(self.removed_sections["section_id"]),
+            "added_roads": self.road_changes()[0],
+            "removed_roads": self.road_changes()[1],
         }
 
 
@@ -271,6 +291,36 @@ def _sections(G: nx.MultiDiGraph) -> gpd.GeoDataFrame:
         geometry="geometry",
         crs="EPSG:4326",
     )
+
+
+def _roads(G: nx.MultiDiGraph) -> gpd.GeoDataFrame:
+    """One row per road corridor of ``G`` (car edges with a ``road_id``), its edge geometries merged."""
+    import shapely
+
+    parts: dict[str, list[Any]] = {}
+    info: dict[str, dict[str, Any]] = {}
+    for _u, _v, d in G.edges(data=True):
+        rid = d.get("road_id")
+        if rid is None or d.get("mode") != "road":
+            continue
+        rid = str(rid)
+        info.setdefault(
+            rid,
+            {
+                "road_id": rid,
+                "name": d.get("name"),
+                "highway": d.get("highway"),
+                "geometry_quality": d.get("geometry_quality"),
+            },
+        )
+        if d.get("geometry") is not None:
+            parts.setdefault(rid, []).append(d["geometry"])
+    rows = [
+        {**info[r], "geometry": shapely.line_merge(shapely.union_all(parts[r])) if r in parts else None}
+        for r in sorted(info)
+    ]
+    cols = ["road_id", "name", "highway", "geometry_quality", "geometry"]
+    return gpd.GeoDataFrame(rows, columns=cols, geometry="geometry", crs="EPSG:4326")
 
 
 def _reachable(t: np.ndarray, zt: pd.DataFrame) -> pd.DataFrame:
@@ -451,4 +501,9 @@ def compare(
     sa, sb = _sections(Ga), _sections(Gb)
     added = sb[~sb["section_id"].isin(set(sa["section_id"]))].reset_index(drop=True)
     removed = sa[~sa["section_id"].isin(set(sb["section_id"]))].reset_index(drop=True)
-    return Comparison(na, nb, before, after, diff, cca, ccb, change, zrows, winners, losers, added, removed, sa, sb)
+    ra, rb = _roads(Ga), _roads(Gb)
+    road_add = rb[~rb["road_id"].isin(set(ra["road_id"]))].reset_index(drop=True)
+    road_rm = ra[~ra["road_id"].isin(set(rb["road_id"]))].reset_index(drop=True)
+    return Comparison(
+        na, nb, before, after, diff, cca, ccb, change, zrows, winners, losers, added, removed, sa, sb, road_add, road_rm
+    )

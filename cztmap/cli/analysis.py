@@ -464,6 +464,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             notes=[f"Level: {args.level} · blue = faster (winners), red = slower (losers)"],
             offline=args.offline,
             title=f"{res.base_name} → {res.other_name}",
+            added_roads=res.added_roads,
+            removed_roads=res.removed_roads,
         )
         with output_path(args.output, default_suffix="html") as out:
             maps.save_map(m, out)
@@ -516,6 +518,14 @@ def _print_comparison(res: Any) -> None:
         + (f" ({', '.join(added)})" if added else "")
         + f", removed: {len(res.removed_sections)}"
     )
+    road_add, road_rm = res.road_changes()
+    if road_add or road_rm:
+        print(
+            f"roads added: {len(road_add)}"
+            + (f" ({', '.join(road_add)})" if road_add else "")
+            + f", removed: {len(road_rm)}"
+            + (f" ({', '.join(road_rm)})" if road_rm else "")
+        )
     figs = _changed_figures(res)
     if figs.empty:
         print("\nno cross-city figure changed (every share, median, mean and index is the same)")

@@ -1196,12 +1196,16 @@ def diff_map(
     offline: bool = False,
     basemap: str = "osm",
     title: str | None = None,
+    added_roads: gpd.GeoDataFrame | None = None,
+    removed_roads: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Compare two networks: added sections (green), removed (red, dashed), the unchanged network (grey).
 
     Pass the *complete* section sets of both networks: sections are matched by ``section_id``, and those
     in both are the unchanged network. With ``zones_gdf`` and ``column`` the zones are coloured by that
     change on a colour-blind-safe diverging scale (blue = decrease, e.g. faster: winners; red = increase).
+    ``added_roads`` / ``removed_roads`` (``road_id``, ``name``, geometry; :attr:`Comparison.added_roads
+    <cztmap.analysis.compare.Comparison>`) are drawn dashed in green / red: road corridors are schematic.
     """
     basemap = _check_basemap(basemap)
     for what, g in (("base_sections", base_sections), ("new_sections", new_sections)):
@@ -1286,13 +1290,62 @@ def diff_map(
         f'<div class="row"><span class="cztmap-swatch" style="border-top:3px solid #8a8a8a"></span>unchanged 未变 ({len(same)})</div>',
         *legend_zones,
     ]
+    road_rows, road_meta, road_bounds = _add_road_changes(m, added_roads, removed_roads, shift, counts)
+    legend[4:4] = road_rows
     m.add_child(_Panel("cztmap-legend", "".join(legend)))
-    meta = [f"{len(added)} added · {len(removed)} removed · {len(same)} unchanged sections"]
+    meta = [f"{len(added)} added · {len(removed)} removed · {len(same)} unchanged sections", *road_meta]
     if "winners" in counts:
         meta.append(f"{counts['winners']} zones faster (winners) · {counts['losers']} slower (losers)")
     m.add_child(_title_panel(title, meta + _meta(notes, basemap, offline)))
     m._cztmap_counts = counts  # type: ignore[attr-defined]
-    return _finish(m, _bounds(base, new), offline=offline)
+    return _finish(m, _bounds(base, new) or road_bounds, offline=offline)
+
+
+def _add_road_changes(
+    m: folium.Map,
+    added: gpd.GeoDataFrame | None,
+    removed: gpd.GeoDataFrame | None,
+    shift: Callable[[Any], Any] | None,
+    counts: dict[str, int],
+) -> tuple[list[str], list[str], Any]:
+    """Draw added (green) and removed (red) road corridors, dashed; return legend rows, title lines, bounds."""
+    groups = []
+    for what, g, colour, cls in (
+        ("Added roads 新增道路", added, "#1a9641", "cztmap-road-added"),
+        ("Removed roads 删除道路", removed, "#d7191c", "cztmap-road-removed"),
+    ):
+        if g is None or not len(g):
+            continue
+        if not isinstance(g, gpd.GeoDataFrame):
+            raise UsageError(f"diff_map needs road changes as a GeoDataFrame, got {type(g).__name__}.")
+        g = _prepare(g, "road changes", shift)
+        fg = folium.FeatureGroup(name=what)
+        n = 0
+        for _, r in g.iterrows():
+            for pl in _polyline(r.geometry, class_name=cls, color=colour, weight=5, opacity=0.95, dash_array="10 6"):
+                name = r.get("name")
+                quality = r.get("geometry_quality")
+                pl.add_child(
+                    _tooltip(
+                        f"<b>{_e(what)}</b><br>{_e(r.get('road_id'))}"
+                        + ("" if _missing(name) else f" {_e(name)}")
+                        + ("" if _missing(quality) else f"<br>geometry: {_e(quality)}")
+                    )
+                )
+                fg.add_child(pl)
+                n += 1
+        m.add_child(fg)
+        counts[cls.removeprefix("cztmap-")] = n
+        groups.append((what, g, colour))
+    if not groups:
+        return [], [], None
+    rows = ["<h2>Roads 道路 (schematic 示意)</h2>"] + [
+        f'<div class="row"><span class="cztmap-swatch" style="border-top:4px dashed {colour}"></span>'
+        f"{_e(what.split(' ')[0].lower())} {_e(what.split(' ')[-1])} ({len(g)})</div>"
+        for what, g, colour in groups
+    ]
+    meta = [" · ".join(f"{len(g)} {what.split(' ')[0].lower()} roads" for what, g, _ in groups)]
+    return rows, meta, _bounds(*(g for _, g, _ in groups))
 
 
 # --------------------------------------------------------------------------------------------------
