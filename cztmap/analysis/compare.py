@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -43,7 +42,15 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from cztmap.analysis.integration import CITIES, analysis_units, cross_city_from_matrix, unit_matrix, zone_table
+from cztmap.analysis.integration import (
+    CITIES,
+    analysis_units,
+    cross_city_from_matrix,
+    graph_attrs,
+    unit_matrix,
+    zone_table,
+)
+from cztmap.analysis.isochrones import minutes_argument
 from cztmap.analysis.matrix import zone_matrix
 from cztmap.data.scenario import Scenario, load_scenario, shipped_scenarios
 from cztmap.data.schema import parse_date
@@ -128,10 +135,11 @@ class Comparison:
 
     def road_changes(self) -> tuple[list[str], list[str]]:
         """Ids of the road corridors added and removed (sorted; empty without the car layer)."""
-        return tuple(  # type: ignore[return-value]
-            sorted(str(r) for r in g["road_id"]) if g is not None and len(g) else []
-            for g in (self.added_roads, self.removed_roads)
-        )
+
+        def ids(g: gpd.GeoDataFrame | None) -> list[str]:
+            return sorted(str(r) for r in g["road_id"]) if g is not None and len(g) else []
+
+        return ids(self.added_roads), ids(self.removed_roads)
 
     def pair(self, origin_city: str, destination_city: str) -> pd.DataFrame:
         """Before / after / change rows of one ordered city pair (columns = measures).
@@ -227,6 +235,7 @@ class Comparison:
                 for r in df.reset_index().to_dict("records")
             ]
 
+        road_add, road_rm = self.road_changes()
         return {
             "base": self.base_name,
             "other": self.other_name,
@@ -237,8 +246,8 @@ class Comparison:
             "losers": recs(self.losers),
             "added_sections": list(self.added_sections["section_id"]),
             "removed_sections": list(self.removed_sections["section_id"]),
-            "added_roads": self.road_changes()[0],
-            "removed_roads": self.road_changes()[1],
+            "added_roads": road_add,
+            "removed_roads": road_rm,
         }
 
 
@@ -360,11 +369,7 @@ def _cross_city(G: nx.MultiDiGraph, budgets: tuple[float, ...], level: Literal["
     zt = zone_table(G)
     tab.attrs.update(
         population_missing=[a for a, p in zip(zt["adcode"], zt["population"], strict=True) if pd.isna(p)],
-        as_of=G.graph.get("as_of"),
-        period=G.graph.get("period"),
-        scenario=G.graph.get("scenario"),
-        level=level,
-        units=len(orig),
+        **graph_attrs(G, level, len(orig)),
     )
     return tab
 
@@ -407,7 +412,7 @@ def compare(
     base: NetworkSpec,
     other: NetworkSpec | None = None,
     *,
-    minutes: Sequence[float] = (30, 45, 60, 90),
+    minutes: Sequence[float] | None = None,
     budgets: Sequence[float] | None = None,
     level: Literal["zone", "grid"] = "zone",
     top: int = 5,
@@ -425,8 +430,8 @@ def compare(
         (the network open that day), a :class:`Scenario`, or a graph from ``build_graph``.
         With ``other=None``, ``base`` must be a scenario and is compared with its own base
         network (the network open on its ``as_of``, no edits) -- the usual what-if question.
-    minutes : sequence of float
-        Time budgets (minutes) for the cross-city ``share_<T>min`` columns.
+    minutes : sequence of float, optional
+        Time budgets (minutes) for the cross-city ``share_<T>min`` columns (default 30, 45, 60, 90).
     budgets : sequence of float, optional
         Deprecated name of ``minutes`` (0.1); removed in 0.3.
     level : {"zone", "grid"}
@@ -452,14 +457,7 @@ def compare(
     >>> list(res.added_sections.line_id.unique()), len(res.removed_sections)
     (['WR'], 0)
     """
-    if budgets is not None:
-        warnings.warn(
-            "compare(budgets=...) is now compare(minutes=...); the old name goes in 0.3.",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        minutes = budgets
-    budgets_t = tuple(float(m) for m in minutes)
+    budgets_t = tuple(minutes_argument(minutes, budgets, where="compare"))
     if other is None:
         scn = base if isinstance(base, Scenario) else None
         if scn is None and isinstance(base, (str, Path)):

@@ -421,15 +421,27 @@ def cross_city_table(
         m = unit_matrix(H, orig, dest)
         out = cross_city_from_matrix(m, units, minutes=mins, tau_min=tau_min, include_within=include_within)
     out.attrs.update(
-        population_missing=_missing(zone_table(G, zones)),
-        tau_min=float(tau_min),
-        as_of=G.graph.get("as_of"),
-        period=G.graph.get("period"),
-        scenario=G.graph.get("scenario"),
-        level=level,
-        units=len(orig),
+        population_missing=_missing(zone_table(G, zones)), tau_min=float(tau_min), **graph_attrs(G, level, len(orig))
     )
     return out
+
+
+def graph_attrs(G: nx.MultiDiGraph, level: str, units: int) -> dict[str, Any]:
+    """The ``attrs`` a cross-city table carries about its network: ``as_of``, ``period``, ``scenario``, ``level``, ``units``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> graph_attrs(nx.MultiDiGraph(as_of="2024-07-01", period="peak"), "zone", 23)["as_of"]
+    '2024-07-01'
+    """
+    return {
+        "as_of": G.graph.get("as_of"),
+        "period": G.graph.get("period"),
+        "scenario": G.graph.get("scenario"),
+        "level": level,
+        "units": units,
+    }
 
 
 def accessibility(

@@ -1310,10 +1310,11 @@ def _add_road_changes(
 ) -> tuple[list[str], list[str], Any]:
     """Draw added (green) and removed (red) road corridors, dashed; return legend rows, title lines, bounds."""
     groups = []
-    for what, g, colour, cls in (
-        ("Added roads 新增道路", added, "#1a9641", "cztmap-road-added"),
-        ("Removed roads 删除道路", removed, "#d7191c", "cztmap-road-removed"),
+    for (word, zh), g, colour, cls in (
+        (("added", "新增道路"), added, "#1a9641", "cztmap-road-added"),
+        (("removed", "删除道路"), removed, "#d7191c", "cztmap-road-removed"),
     ):
+        what = f"{word.capitalize()} roads {zh}"
         if g is None or not len(g):
             continue
         if not isinstance(g, gpd.GeoDataFrame):
@@ -1336,16 +1337,16 @@ def _add_road_changes(
                 n += 1
         m.add_child(fg)
         counts[cls.removeprefix("cztmap-")] = n
-        groups.append((what, g, colour))
+        groups.append((word, zh, g, colour))
     if not groups:
         return [], [], None
     rows = ["<h2>Roads 道路 (schematic 示意)</h2>"] + [
         f'<div class="row"><span class="cztmap-swatch" style="border-top:4px dashed {colour}"></span>'
-        f"{_e(what.split(' ')[0].lower())} {_e(what.split(' ')[-1])} ({len(g)})</div>"
-        for what, g, colour in groups
+        f"{word} {zh} ({len(g)})</div>"
+        for word, zh, g, colour in groups
     ]
-    meta = [" · ".join(f"{len(g)} {what.split(' ')[0].lower()} roads" for what, g, _ in groups)]
-    return rows, meta, _bounds(*(g for _, g, _ in groups))
+    meta = [" · ".join(f"{len(g)} {word} roads" for word, _, g, _ in groups)]
+    return rows, meta, _bounds(*(g for *_, g, _ in groups))
 
 
 # --------------------------------------------------------------------------------------------------
